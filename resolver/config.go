@@ -1,0 +1,314 @@
+package resolver
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is what start-up reads from a profile: the primary and the fallback
+// chain. It is read once per start-up (R1); the same Chain serves the
+// fallback walk and the remaining chain handed to the runtime.
+type Config struct {
+	// Primary is model.provider with model.default (and model.base_url).
+	Primary Entry
+	// Chain is fallback_providers followed by the legacy fallback_model.
+	Chain Chain
+}
+
+// ConfigError is one thing wrong with a configuration. Errors from
+// [ParseConfig] wrap one ConfigError per problem (use [errors.As] for the
+// first, or unwrap the joined error for all).
+type ConfigError struct {
+	// File is the name given to ParseConfig; empty when none was given.
+	File string
+	// Line and Column locate the offending value; zero when unknown.
+	Line, Column int
+	// Field is the path of the value, e.g. "fallback_providers[2].model".
+	Field string
+	// Index is the 0-based index of the chain entry at fault within its
+	// list, or -1 when the problem is not in an entry.
+	Index int
+	// Value is the offending value as written, quoted; empty when absent.
+	Value string
+	// Problem says what is wrong.
+	Problem string
+}
+
+// Error reads "file:line:col: field: problem (got value)".
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
+		}
+		b.WriteString(": ")
+	} else if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d:%d: ", e.Line, e.Column)
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Problem)
+	if e.Value != "" {
+		fmt.Fprintf(&b, " (got %s)", e.Value)
+	}
+	return b.String()
+}
+
+// ParseConfig reads a configuration in YAML or JSON (JSON is read as YAML):
+//
+//	model: {provider: xai-oauth, default: grok-4.3, base_url: ...}
+//	fallback_providers:
+//	  - {provider: openai-codex, model: gpt-5.5}
+//	  - anthropic/claude-opus-4-7
+//	fallback_model: openrouter/some-model   # legacy, optional, appended
+//
+// Unknown top-level keys are ignored (real configs have many), but an entry
+// must be a mapping with only provider, model and base_url, or a shorthand
+// string. Nothing malformed is dropped (R3): every problem is reported, each
+// as a [*ConfigError] naming the file, line, field path with the entry's
+// index, and the value. name is used in those errors; it may be empty.
+func ParseConfig(name string, data []byte) (Config, error) {
+	doc, err := parseDocument(data)
+	if err != nil {
+		return Config{}, withFile(err, name)
+	}
+	p := parser{file: name}
+	cfg := p.config(doc)
+	if err := p.err(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// parseDocument decodes YAML or JSON into the root node of its single
+// document. An empty document is an empty mapping.
+func parseDocument(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &ConfigError{Index: -1, Problem: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if doc.Kind == 0 {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, nil
+	}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		return resolveAlias(doc.Content[0]), nil
+	}
+	return resolveAlias(&doc), nil
+}
+
+func withFile(err error, name string) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		ce.File = name
+	}
+	return err
+}
+
+// parser walks the YAML tree and collects every problem it finds.
+type parser struct {
+	file string
+	errs []error
+}
+
+func (p *parser) err() error { return errors.Join(p.errs...) }
+
+func (p *parser) fail(n *yaml.Node, field string, index int, problem string) {
+	ce := &ConfigError{File: p.file, Field: field, Index: index, Problem: problem}
+	if n != nil {
+		ce.Line, ce.Column = n.Line, n.Column
+		ce.Value = describe(n)
+	}
+	p.errs = append(p.errs, ce)
+}
+
+func (p *parser) config(root *yaml.Node) Config {
+	var cfg Config
+	if root.Kind != yaml.MappingNode {
+		p.fail(root, "", -1, "the configuration must be a mapping")
+		return cfg
+	}
+	var haveModel bool
+	var legacy *yaml.Node
+	for key, val := range pairs(root) {
+		switch key.Value {
+		case "model":
+			haveModel = true
+			cfg.Primary = p.primary(val)
+		case "fallback_providers":
+			cfg.Chain = p.chain(val)
+		case "fallback_model":
+			legacy = val
+		}
+	}
+	if !haveModel {
+		p.fail(nil, "model", -1, "missing: the primary needs model.provider and model.default")
+	}
+	if legacy != nil && !isNull(legacy) {
+		if e, ok := p.entry(legacy, "fallback_model", -1); ok {
+			cfg.Chain = append(cfg.Chain, e)
+		}
+	}
+	if cfg.Chain == nil {
+		cfg.Chain = Chain{}
+	}
+	return cfg
+}
+
+func (p *parser) primary(n *yaml.Node) Entry {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		e, err := ParseEntry(n.Value)
+		if err != nil {
+			p.fail(n, "model", -1, "blank provider in shorthand \"provider/model\"")
+		}
+		return e
+	}
+	if n.Kind != yaml.MappingNode {
+		p.fail(n, "model", -1, "must be a mapping {provider, default, base_url} or a string \"provider/model\"")
+		return Entry{}
+	}
+	var e Entry
+	for key, val := range pairs(n) {
+		field := "model." + key.Value
+		switch key.Value {
+		case "provider":
+			e.Provider = p.str(val, field, -1)
+		case "default", "model":
+			e.Model = p.str(val, field, -1)
+		case "base_url":
+			e.BaseURL = p.str(val, field, -1)
+		}
+	}
+	e = e.Normalize()
+	if e.Provider == "" {
+		p.fail(nil, "model.provider", -1, "missing or blank: the primary needs a provider")
+	}
+	return e
+}
+
+func (p *parser) chain(n *yaml.Node) Chain {
+	if isNull(n) {
+		return Chain{}
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.fail(n, "fallback_providers", -1, "must be a list of entries")
+		return Chain{}
+	}
+	c := make(Chain, 0, len(n.Content))
+	for i, item := range n.Content {
+		if e, ok := p.entry(resolveAlias(item), fmt.Sprintf("fallback_providers[%d]", i), i); ok {
+			c = append(c, e)
+		}
+	}
+	return c
+}
+
+// entry parses one entry at field; index is its position in its list.
+func (p *parser) entry(n *yaml.Node, field string, index int) (Entry, bool) {
+	before := len(p.errs)
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!str":
+		e, err := ParseEntry(n.Value)
+		if err != nil {
+			p.fail(n, field, index, "blank provider in shorthand \"provider/model\"")
+			return Entry{}, false
+		}
+		return e, true
+	case n.Kind == yaml.MappingNode:
+		var e Entry
+		seen := map[string]bool{}
+		for key, val := range pairs(n) {
+			sub := field + "." + key.Value
+			if seen[key.Value] {
+				p.fail(key, sub, index, "appears twice")
+				continue
+			}
+			seen[key.Value] = true
+			switch key.Value {
+			case "provider":
+				e.Provider = p.str(val, sub, index)
+			case "model":
+				e.Model = p.str(val, sub, index)
+			case "base_url":
+				e.BaseURL = p.str(val, sub, index)
+			default:
+				p.fail(key, sub, index, "unknown field: an entry has only provider, model and base_url")
+			}
+		}
+		e = e.Normalize()
+		if e.Provider == "" && len(p.errs) == before {
+			p.fail(n, field+".provider", index, "missing or blank: every entry needs a provider")
+		}
+		return e, len(p.errs) == before
+	default:
+		p.fail(n, field, index, "must be a mapping {provider, model, base_url} or a string \"provider/model\"")
+		return Entry{}, false
+	}
+}
+
+// str reads an optional string field; null is the same as absent.
+func (p *parser) str(n *yaml.Node, field string, index int) string {
+	if isNull(n) {
+		return ""
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		p.fail(n, field, index, "must be a string")
+		return ""
+	}
+	return n.Value
+}
+
+// pairs yields the keys and values of a mapping node, aliases resolved.
+func pairs(n *yaml.Node) func(yield func(k, v *yaml.Node) bool) {
+	return func(yield func(k, v *yaml.Node) bool) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if !yield(n.Content[i], resolveAlias(n.Content[i+1])) {
+				return
+			}
+		}
+	}
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// describe renders a node's value for an error message, short and quoted.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		if n.Tag == "!!str" {
+			return quote(n.Value)
+		}
+		return fmt.Sprintf("%s %s", strings.TrimPrefix(n.Tag, "!!"), n.Value)
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return fmt.Sprintf("a list of %d", len(n.Content))
+	}
+	return "an unexpected value"
+}
+
+func quote(s string) string {
+	const max = 60
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,92 @@
+package resolver
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Entry is one provider the chain may fall back to: a provider slug, an
+// optional model and an optional base URL (R2). A parsed Entry always has a
+// non-blank Provider without surrounding white space and a BaseURL without a
+// trailing slash.
+type Entry struct {
+	Provider string `json:"provider" yaml:"provider"`
+	Model    string `json:"model,omitempty" yaml:"model,omitempty"`
+	BaseURL  string `json:"base_url,omitempty" yaml:"base_url,omitempty"`
+}
+
+// String returns the entry in the shorthand form "provider/model", or the
+// bare provider when the entry has no model. The base URL is left out.
+func (e Entry) String() string {
+	if e.Model == "" {
+		return e.Provider
+	}
+	return e.Provider + "/" + e.Model
+}
+
+// Normalize returns e with white space stripped from the provider and model
+// and trailing slashes stripped from the base URL, as R2 asks.
+func (e Entry) Normalize() Entry {
+	return Entry{
+		Provider: strings.TrimSpace(e.Provider),
+		Model:    strings.TrimSpace(e.Model),
+		BaseURL:  strings.TrimRight(strings.TrimSpace(e.BaseURL), "/"),
+	}
+}
+
+// ParseEntry parses the shorthand "provider/model", split at the first slash
+// (provider slugs never contain one, models may). A string without a slash is
+// a provider with no model. It reports an error for a blank provider.
+func ParseEntry(s string) (Entry, error) {
+	provider, model, _ := strings.Cut(s, "/")
+	e := Entry{Provider: provider, Model: model}.Normalize()
+	if e.Provider == "" {
+		return Entry{}, &ConfigError{Index: -1, Value: quote(s), Problem: "blank provider in shorthand \"provider/model\""}
+	}
+	return e, nil
+}
+
+// UnmarshalJSON accepts an entry as a mapping or a shorthand string, with the
+// same checks as [ParseConfig].
+func (e *Entry) UnmarshalJSON(data []byte) error {
+	n, err := parseDocument(data)
+	if err != nil {
+		return err
+	}
+	var p parser
+	got, ok := p.entry(n, "entry", -1)
+	if !ok {
+		return p.err()
+	}
+	*e = got
+	return nil
+}
+
+// Chain is an ordered list of fallback entries: the profile's
+// fallback_providers, then its legacy fallback_model.
+type Chain []Entry
+
+// MarshalJSON writes a nil chain as an empty list, never null.
+func (c Chain) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal([]Entry(c))
+}
+
+// Strings returns the shorthand form of every entry.
+func (c Chain) Strings() []string {
+	out := make([]string, len(c))
+	for i, e := range c {
+		out[i] = e.String()
+	}
+	return out
+}
+
+// Clone returns a copy of c that shares no memory with it; a nil or empty
+// chain gives an empty, non-nil chain.
+func (c Chain) Clone() Chain {
+	out := make(Chain, len(c))
+	copy(out, c)
+	return out
+}

@@ -1,0 +1,240 @@
+package resolver
+
+import "fmt"
+
+// Secret holds an API key or token. It prints, formats and marshals as
+// "[redacted]" so that it cannot reach output, events or reports by accident
+// (R16); call Reveal where the value itself is needed, as in an
+// Authorization header.
+type Secret string
+
+// Redacted is what a Secret prints as.
+const Redacted = "[redacted]"
+
+// String returns [Redacted].
+func (Secret) String() string { return Redacted }
+
+// GoString returns [Redacted] quoted, for %#v.
+func (Secret) GoString() string { return `"` + Redacted + `"` }
+
+// MarshalText returns [Redacted], so JSON and YAML never carry the value.
+func (Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
+
+// Reveal returns the secret value. The caller must not print it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Runtime is a resolved entry: where inference goes and with what.
+type Runtime struct {
+	Provider string `json:"provider"`
+	Model    string `json:"model"`
+	BaseURL  string `json:"base_url"`
+	APIKey   Secret `json:"api_key"`
+}
+
+// ResolveFunc turns an entry into a runtime. It fails with an [*AuthError]
+// when the provider rejects the credentials and with any other error
+// otherwise. [Resolve] calls it with the primary, then with chain entries,
+// each exactly as configured.
+type ResolveFunc func(Entry) (Runtime, error)
+
+// Request is one start-up.
+type Request struct {
+	// Primary is the provider and model used with no failure.
+	Primary Entry
+	// Chain is the fallback chain, read once for this start-up (R1).
+	Chain Chain
+	// Pinned is true when the caller chose the provider or model explicitly
+	// (a --model or --provider argument, a session override).
+	Pinned bool
+	// Profile selects deliberate differences; the zero Profile means
+	// [Strict].
+	Profile Profile
+}
+
+// Outcome is what became of one attempt in a [Decision]'s trace.
+type Outcome string
+
+// The outcomes of a [Step].
+const (
+	OutcomeOK          Outcome = "ok"
+	OutcomeAuth        Outcome = "auth"
+	OutcomeRateLimited Outcome = "rate_limit"
+	OutcomeOther       Outcome = "other"
+	// OutcomeSkipped is an entry the profile passed over without resolving.
+	OutcomeSkipped Outcome = "skipped"
+)
+
+// Step is one attempt of a start-up: which entry, what came of it, and the
+// rule that decided what happened next.
+type Step struct {
+	// Index is -1 for the primary, else the entry's index in the chain.
+	Index int
+	Entry Entry
+	// Called is false only for entries the profile skipped.
+	Called  bool
+	Outcome Outcome
+	// Err is the error the resolve returned, nil on success.
+	Err error
+	// Rule is the contract rule that decided the next step, e.g. "R7".
+	Rule string
+	// Note says in words what the rule decided.
+	Note string
+}
+
+// String reads like a line of a report: "[0] openai-codex/gpt-5.5: ok; R9: ...".
+func (s Step) String() string {
+	who := "primary"
+	if s.Index >= 0 {
+		who = fmt.Sprintf("[%d]", s.Index)
+	}
+	return fmt.Sprintf("%s %s: %s; %s: %s", who, s.Entry, s.Outcome, s.Rule, s.Note)
+}
+
+// Decision is the result of a start-up.
+type Decision struct {
+	// Runtime is the resolved runtime; zero when the start-up failed.
+	Runtime Runtime
+	// Model is the effective model (R10); empty when the start-up failed.
+	Model string
+	// Landed is -1 when the primary resolved, else the index of the chain
+	// entry that resolved; -1 too when the start-up failed.
+	Landed int
+	// Remaining is the chain handed to the runtime (R14); nil on failure.
+	Remaining Chain
+	// Trace lists every attempt in order.
+	Trace []Step
+}
+
+// FellBack reports whether the start-up landed on a chain entry.
+func (d Decision) FellBack() bool { return d.Landed >= 0 }
+
+// Attempts counts the resolves actually made.
+func (d Decision) Attempts() int {
+	n := 0
+	for _, s := range d.Trace {
+		if s.Called {
+			n++
+		}
+	}
+	return n
+}
+
+// Landing returns the entry the start-up landed on: the primary or a chain
+// entry. It is meaningful only when the start-up succeeded.
+func (d Decision) Landing(r Request) Entry {
+	if d.Landed >= 0 && d.Landed < len(r.Chain) {
+		return r.Chain[d.Landed]
+	}
+	return r.Primary
+}
+
+// Resolve performs one start-up under rules R4–R14: it resolves the primary
+// and, when the primary fails with an AuthError that the profile lets it walk
+// past, the chain entries in order until one resolves.
+//
+// On success the error is nil and the Decision holds the runtime, effective
+// model, landed index and remaining chain. On failure the error is the very
+// error value that the deciding resolve returned, unwrapped and unchanged,
+// so callers can check that it is surfaced verbatim. The trace is filled
+// either way.
+func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
+	p := r.Profile
+	if p.Name == "" {
+		p = Strict
+	}
+	d := Decision{Landed: -1}
+	rt, primaryErr := resolve(r.Primary)
+	step := Step{Index: -1, Entry: r.Primary, Called: true, Outcome: outcomeOf(primaryErr), Err: primaryErr}
+	if primaryErr == nil {
+		step.Rule, step.Note = "R4", "primary resolved; the whole chain is handed to the runtime"
+		d.Trace = append(d.Trace, step)
+		d.Runtime, d.Model, d.Remaining = rt, r.Primary.Model, r.Chain.Clone()
+		return d, nil
+	}
+	var walk bool
+	step.Rule, step.Note, walk = startWalk(p, r, primaryErr)
+	d.Trace = append(d.Trace, step)
+	if !walk {
+		return d, primaryErr
+	}
+
+	last := primaryErr
+	for i, e := range r.Chain {
+		if e.Model == "" && p.SkipEntryWithoutModel {
+			d.Trace = append(d.Trace, Step{Index: i, Entry: e, Outcome: OutcomeSkipped,
+				Rule: p.Name, Note: "entry names no model; the profile skips it"})
+			continue
+		}
+		rt, err := resolve(e)
+		step := Step{Index: i, Entry: e, Called: true, Outcome: outcomeOf(err), Err: err}
+		switch Classify(err) {
+		case ClassNone:
+			model, rule10 := e.Model, "the entry's model"
+			if model == "" {
+				model, rule10 = r.Primary.Model, "the entry names no model, so the primary model"
+			}
+			remaining, rule14 := r.Chain[i+1:].Clone(), fmt.Sprintf("%d entries after it", len(r.Chain)-i-1)
+			if p.HandOffWholeChain {
+				remaining, rule14 = r.Chain.Clone(), "the whole chain (profile "+p.Name+")"
+			}
+			step.Rule = "R9"
+			step.Note = fmt.Sprintf("first entry to resolve wins; R10: model %q is %s; R14: the runtime gets %s", model, rule10, rule14)
+			d.Trace = append(d.Trace, step)
+			d.Runtime, d.Model, d.Landed, d.Remaining = rt, model, i, remaining
+			return d, nil
+		case ClassOther:
+			if !p.SkipEntryOnOtherError {
+				step.Rule, step.Note = "R11", "entry failed with an error that is not an AuthError; the walk stops and it propagates"
+				d.Trace = append(d.Trace, step)
+				return d, err
+			}
+			step.Rule, step.Note = "R11", "entry failed with an error that is not an AuthError; the profile moves on"
+		default:
+			step.Rule, step.Note = "R11", "entry failed with an AuthError; the walk moves on"
+		}
+		d.Trace = append(d.Trace, step)
+		last = err
+	}
+	surfaced, note := last, "every attempt failed; the last entry's error is surfaced"
+	if p.SurfacePrimaryWhenAllFail {
+		surfaced, note = primaryErr, "every attempt failed; the profile surfaces the primary's error"
+	}
+	d.Trace[len(d.Trace)-1].Rule, d.Trace[len(d.Trace)-1].Note = "R13", note
+	return d, surfaced
+}
+
+// startWalk decides whether the primary's failure starts a fallback walk,
+// and by which rule.
+func startWalk(p Profile, r Request, err error) (rule, note string, walk bool) {
+	ae := asAuthError(err)
+	if ae == nil {
+		return "R5", "primary failed with an error that is not an AuthError; it propagates", false
+	}
+	switch {
+	case r.Pinned && !p.WalkWhenPinned:
+		return "R6", "start-up is pinned; the primary's error is surfaced verbatim", false
+	case ae.RateLimited() && !p.WalkOnRateLimit:
+		return "R7", "primary rate-limited; not walking (no quota amplification)", false
+	case ae.MissingCredential() && !p.WalkOnMissingCredential:
+		return p.Name, "primary credential was never configured; the profile fails closed", false
+	case len(r.Chain) == 0:
+		return "R8", "chain is empty; the primary's error is surfaced verbatim", false
+	case r.Pinned:
+		return "R6", "start-up is pinned, but the profile walks the chain anyway", true
+	case ae.RateLimited():
+		return "R7", "primary rate-limited, but the profile walks the chain anyway", true
+	}
+	return "R9", "primary failed with an AuthError; walking the chain in order", true
+}
+
+func outcomeOf(err error) Outcome {
+	switch Classify(err) {
+	case ClassNone:
+		return OutcomeOK
+	case ClassAuth:
+		return OutcomeAuth
+	case ClassRateLimited:
+		return OutcomeRateLimited
+	}
+	return OutcomeOther
+}
