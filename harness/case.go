@@ -142,6 +142,10 @@ type Outcome struct {
 	// timeout, a crash, a protocol violation. Empty when the subject
 	// behaved as a process should.
 	Failure string
+	// Dir is the scratch folder of the case (case.json, events.jsonl,
+	// home/) when the exec surface was told to keep it (KeepDir); empty
+	// otherwise.
+	Dir string
 }
 
 // Reply is one line of a gateway's stdout, matched to a request by ID.

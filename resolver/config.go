@@ -92,6 +92,11 @@ func ParseConfig(name string, data []byte) (Config, error) {
 func parseDocument(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		// Some valid JSON is not valid YAML: the escapes "\/" and
+		// surrogate pairs "\ud83d\ude00". Read it as JSON then.
+		if n, jerr := jsonDocument(data); jerr == nil {
+			return n, nil
+		}
 		return nil, &ConfigError{Index: -1, Problem: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if doc.Kind == 0 {
@@ -136,7 +141,16 @@ func (p *parser) config(root *yaml.Node) Config {
 	}
 	var haveModel bool
 	var legacy *yaml.Node
+	seen := map[string]bool{}
 	for key, val := range pairs(root) {
+		switch key.Value {
+		case "model", "fallback_providers", "fallback_model":
+			if seen[key.Value] {
+				p.fail(key, key.Value, -1, "appears twice")
+				continue
+			}
+			seen[key.Value] = true
+		}
 		switch key.Value {
 		case "model":
 			haveModel = true
@@ -174,11 +188,21 @@ func (p *parser) primary(n *yaml.Node) Entry {
 		return Entry{}
 	}
 	var e Entry
+	var providerNode *yaml.Node
+	seen := map[string]bool{}
 	for key, val := range pairs(n) {
 		field := "model." + key.Value
 		switch key.Value {
+		case "provider", "default", "model", "base_url":
+			if seen[key.Value] {
+				p.fail(key, field, -1, "appears twice")
+				continue
+			}
+			seen[key.Value] = true
+		}
+		switch key.Value {
 		case "provider":
-			e.Provider = p.str(val, field, -1)
+			e.Provider, providerNode = p.str(val, field, -1), val
 		case "default", "model":
 			e.Model = p.str(val, field, -1)
 		case "base_url":
@@ -186,8 +210,8 @@ func (p *parser) primary(n *yaml.Node) Entry {
 		}
 	}
 	e = e.Normalize()
-	if e.Provider == "" {
-		p.fail(nil, "model.provider", -1, "missing or blank: the primary needs a provider")
+	if providerNode == nil || isNull(providerNode) || providerNode.Tag == "!!str" {
+		p.checkProvider(e, providerNode, n, "model", -1, "the primary needs a provider")
 	}
 	return e
 }
@@ -222,6 +246,7 @@ func (p *parser) entry(n *yaml.Node, field string, index int) (Entry, bool) {
 		return e, true
 	case n.Kind == yaml.MappingNode:
 		var e Entry
+		var providerNode *yaml.Node
 		seen := map[string]bool{}
 		for key, val := range pairs(n) {
 			sub := field + "." + key.Value
@@ -232,7 +257,7 @@ func (p *parser) entry(n *yaml.Node, field string, index int) (Entry, bool) {
 			seen[key.Value] = true
 			switch key.Value {
 			case "provider":
-				e.Provider = p.str(val, sub, index)
+				e.Provider, providerNode = p.str(val, sub, index), val
 			case "model":
 				e.Model = p.str(val, sub, index)
 			case "base_url":
@@ -242,13 +267,29 @@ func (p *parser) entry(n *yaml.Node, field string, index int) (Entry, bool) {
 			}
 		}
 		e = e.Normalize()
-		if e.Provider == "" && len(p.errs) == before {
-			p.fail(n, field+".provider", index, "missing or blank: every entry needs a provider")
+		if providerNode == nil || isNull(providerNode) || providerNode.Tag == "!!str" {
+			// A provider of the wrong type was reported by str already.
+			p.checkProvider(e, providerNode, n, field, index, "every entry needs a provider")
 		}
 		return e, len(p.errs) == before
 	default:
 		p.fail(n, field, index, "must be a mapping {provider, model, base_url} or a string \"provider/model\"")
 		return Entry{}, false
+	}
+}
+
+// checkProvider reports a blank provider of the mapping n at field, naming the
+// provider's value when one was written (pn) and the mapping otherwise, and a
+// provider slug that contains a slash (slugs never do, R2: it is the
+// shorthand "provider/model" written where a slug belongs).
+func (p *parser) checkProvider(e Entry, pn, n *yaml.Node, field string, index int, need string) {
+	switch {
+	case e.Provider == "" && pn == nil:
+		p.fail(n, field+".provider", index, "missing: "+need)
+	case e.Provider == "":
+		p.fail(pn, field+".provider", index, "blank: "+need)
+	case strings.Contains(e.Provider, "/"):
+		p.fail(pn, field+".provider", index, "a provider slug never contains \"/\"; write the model in model")
 	}
 }
 

@@ -3,6 +3,7 @@ package resolver
 import (
 	"encoding/json"
 	"strings"
+	"unicode"
 )
 
 // Entry is one provider the chain may fall back to: a provider slug, an
@@ -25,12 +26,15 @@ func (e Entry) String() string {
 }
 
 // Normalize returns e with white space stripped from the provider and model
-// and trailing slashes stripped from the base URL, as R2 asks.
+// and trailing slashes stripped from the base URL, as R2 asks. It is
+// idempotent: white space left before a stripped slash is stripped too.
 func (e Entry) Normalize() Entry {
 	return Entry{
 		Provider: strings.TrimSpace(e.Provider),
 		Model:    strings.TrimSpace(e.Model),
-		BaseURL:  strings.TrimRight(strings.TrimSpace(e.BaseURL), "/"),
+		BaseURL: strings.TrimSpace(strings.TrimRightFunc(e.BaseURL, func(r rune) bool {
+			return r == '/' || unicode.IsSpace(r)
+		})),
 	}
 }
 

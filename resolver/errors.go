@@ -27,19 +27,25 @@ type AuthError struct {
 
 // Error reports the provider, the message and the code.
 func (e *AuthError) Error() string {
+	if e == nil {
+		return "<nil *resolver.AuthError>"
+	}
 	return fmt.Sprintf("%s: %s (%s)", e.Provider, e.Message, e.Code)
 }
 
 // RateLimited reports whether e is a rate limit: code "codex_rate_limited"
 // with no re-login required.
 func (e *AuthError) RateLimited() bool {
-	return e.Code == RateLimitCode && !e.ReloginRequired
+	return e != nil && e.Code == RateLimitCode && !e.ReloginRequired
 }
 
 // MissingCredential reports whether e says the credential was never
 // configured: a code ending in "_auth_missing", "missing_api_key" or
 // "not_logged_in". The closed-missing profile does not walk the chain for it.
 func (e *AuthError) MissingCredential() bool {
+	if e == nil {
+		return false
+	}
 	for _, suffix := range []string{"_auth_missing", "missing_api_key", "not_logged_in"} {
 		if strings.HasSuffix(e.Code, suffix) {
 			return true
@@ -51,8 +57,7 @@ func (e *AuthError) MissingCredential() bool {
 // IsRateLimited reports whether err is, or wraps, an [AuthError] that is rate
 // limited.
 func IsRateLimited(err error) bool {
-	var ae *AuthError
-	return errors.As(err, &ae) && ae.RateLimited()
+	return asAuthError(err).RateLimited()
 }
 
 // Class is what kind of failure an error is, for the contract.
@@ -87,13 +92,16 @@ func (c Class) String() string {
 	return fmt.Sprintf("Class(%d)", int(c))
 }
 
-// Classify tells what kind of failure err is. A nil error is [ClassNone].
+// Classify tells what kind of failure err is. A nil error is [ClassNone]. A
+// nil *AuthError stored in a non-nil error (a bug in the ResolveFunc) carries
+// no provider or code, so it is [ClassOther]: it propagates (R5) rather than
+// starting a walk or crashing the start-up (R17).
 func Classify(err error) Class {
 	if err == nil {
 		return ClassNone
 	}
-	var ae *AuthError
-	if !errors.As(err, &ae) {
+	ae := asAuthError(err)
+	if ae == nil {
 		return ClassOther
 	}
 	if ae.RateLimited() {
@@ -102,10 +110,11 @@ func Classify(err error) Class {
 	return ClassAuth
 }
 
-// asAuthError returns the AuthError in err's chain, or nil.
+// asAuthError returns the AuthError in err's chain, or nil. A nil
+// *AuthError in the chain counts as none.
 func asAuthError(err error) *AuthError {
 	var ae *AuthError
-	if errors.As(err, &ae) {
+	if errors.As(err, &ae) && ae != nil {
 		return ae
 	}
 	return nil

@@ -17,6 +17,20 @@ func (Secret) String() string { return Redacted }
 // GoString returns [Redacted] quoted, for %#v.
 func (Secret) GoString() string { return `"` + Redacted + `"` }
 
+// Format writes [Redacted] for every verb, honouring width and flags. Without
+// it, a verb that is not valid for a string (%d, %t, ...) would make fmt print
+// the value itself, since fmt skips String when it reports a bad verb.
+func (s Secret) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprint(f, s.GoString())
+	case verb == 'q':
+		fmt.Fprintf(f, fmt.FormatString(f, 'q'), Redacted)
+	default:
+		fmt.Fprintf(f, fmt.FormatString(f, 's'), Redacted)
+	}
+}
+
 // MarshalText returns [Redacted], so JSON and YAML never carry the value.
 func (Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 

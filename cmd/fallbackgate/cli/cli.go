@@ -1,0 +1,181 @@
+// Package cli implements the fallbackgate command: each subcommand is a value
+// with its own flag set, and Run dispatches to it. Nothing here exits the
+// process; main maps the returned error to an exit code with ExitCode.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Streams are the standard streams a command reads and writes.
+type Streams struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// The exit codes of DESIGN.md.
+const (
+	ExitConforms  = 0
+	ExitViolation = 1
+	ExitUsage     = 2
+	ExitHarness   = 3
+)
+
+// UsageError is bad usage or a bad input file: exit 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// usagef returns a UsageError.
+func usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ViolationError says the subject broke the contract: exit 1. Its message is
+// the summary line, the details were printed already.
+type ViolationError struct{ Summary string }
+
+func (e *ViolationError) Error() string { return e.Summary }
+
+// HarnessError says the harness itself failed: exit 3.
+type HarnessError struct{ Err error }
+
+func (e *HarnessError) Error() string { return "harness failure: " + e.Err.Error() }
+func (e *HarnessError) Unwrap() error { return e.Err }
+
+// ExitError carries an exit code chosen by a command (the reference subject
+// exits 75 on a rate limit) without a message of its own.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit %d", e.Code) }
+
+// ExitCode maps an error returned by Run to the process's exit code.
+func ExitCode(err error) int {
+	var (
+		ue *UsageError
+		ve *ViolationError
+		ee *ExitError
+	)
+	switch {
+	case err == nil:
+		return ExitConforms
+	case errors.As(err, &ee):
+		return ee.Code
+	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+		return ExitUsage
+	case errors.As(err, &ve):
+		return ExitViolation
+	}
+	return ExitHarness
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	// run parses args with its own flag set and does the work.
+	run func(ctx context.Context, s Streams, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run the conformance gate: scenarios × surfaces against a subject", runCmd},
+		{"list", "list the scenarios, profiles and surfaces", listCmd},
+		{"subject", "run the built-in reference subject (speaks PROTOCOL.md)", subjectCmd},
+		{"fakes", "serve fake providers on loopback for a subject you drive by hand", fakesCmd},
+		{"version", "print the version and the protocol it speaks", versionCmd},
+	}
+}
+
+// Run runs the fallbackgate command with args (without the program name).
+// Errors are printed to s.Stderr, except ExitError, whose command has
+// already said what it had to.
+func Run(ctx context.Context, args []string, s Streams) error {
+	err := dispatch(ctx, args, s)
+	var ee *ExitError
+	switch {
+	case err == nil, errors.As(err, &ee), errors.Is(err, flag.ErrHelp):
+	default:
+		fmt.Fprintf(s.Stderr, "fallbackgate: %v\n", err)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, s Streams) error {
+	if len(args) == 0 {
+		printUsage(s.Stderr)
+		return usagef("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			return dispatch(ctx, []string{args[1], "--help"}, s)
+		}
+		printUsage(s.Stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, s, args[1:])
+		}
+	}
+	printUsage(s.Stderr)
+	return usagef("unknown command %q", name)
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, "fallbackgate checks LLM agent workers against the startup fallback contract.\n\nUsage:\n  fallbackgate <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun `fallbackgate <command> --help` for a command's flags.\n")
+	fmt.Fprint(w, "Exit codes: 0 conforms, 1 contract violation(s), 2 bad usage or input file, 3 harness failure.\n")
+}
+
+// newFlags returns a flag set for a subcommand that prints its usage, with
+// summary and synopsis, to s.Stdout on --help.
+func newFlags(name, synopsis, about string, s Streams) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.Stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: fallbackgate %s\n\n%s\n", synopsis, strings.TrimSpace(about))
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprint(w, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parse parses args; --help prints the usage to stdout and returns
+// flag.ErrHelp; a bad flag is a UsageError.
+func parse(fs *flag.FlagSet, args []string, s Streams) error {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(s.Stdout)
+			fs.Usage()
+			return flag.ErrHelp
+		}
+		if a == "--" {
+			break
+		}
+	}
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return usagef("%s: %v (see `fallbackgate %s --help`)", fs.Name(), err, fs.Name())
+	}
+	return nil
+}

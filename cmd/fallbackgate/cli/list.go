@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/resolver"
+	"github.com/fallbackgate/fallbackgate/scenarios"
+)
+
+func listCmd(_ context.Context, s Streams, args []string) error {
+	fs := newFlags("list", "list", "Lists the built-in scenarios with the rules each one checks, the contract profiles, and the surfaces.", s)
+	if err := parse(fs, args, s); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("list takes no arguments, got %q", fs.Args())
+	}
+	tw := tabwriter.NewWriter(s.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tNAME\tRULES\tWHAT IT CHECKS")
+	for _, sc := range scenarios.All() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sc.ID, sc.Name, strings.Join(sc.Rules, ","), sc.Summary)
+	}
+	tw.Flush()
+	fmt.Fprintln(s.Stdout)
+	tw = tabwriter.NewWriter(s.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tWHAT IT IS")
+	for _, p := range resolver.Profiles() {
+		fmt.Fprintf(tw, "%s\t%s\n", p.Name, p.Summary)
+	}
+	tw.Flush()
+	fmt.Fprintf(s.Stdout, "\nSurfaces: %s\n", strings.Join(harness.Surfaces, ", "))
+	return nil
+}

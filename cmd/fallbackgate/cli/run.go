@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/reports"
+	"github.com/fallbackgate/fallbackgate/resolver"
+	"github.com/fallbackgate/fallbackgate/scenarios"
+)
+
+// listFlag is a comma-separated, repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+func runCmd(ctx context.Context, s Streams, args []string) error {
+	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N]", `
+Runs the conformance gate: every scenario on every surface of a subject,
+each judged against the reference model, then checks that the surfaces
+reached the same decisions. Without --subject it checks the built-in
+reference subject (this binary's "subject" command), through the same exec
+path as any other subject.
+
+Prints the scenario × surface matrix, every failure with its violations,
+the fakes' ledger and the command that reproduces it; the seed; and last
+"N passed, M failed". Exit 0 when everything conforms, 1 on any violation,
+2 on bad usage or a bad input file, 3 when the harness itself failed.`, s)
+	subject := fs.String("subject", "", "subject manifest (YAML, see PROTOCOL.md); default: the built-in reference subject")
+	var surfaces, ids, files listFlag
+	fs.Var(&surfaces, "surface", "surfaces to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
+	fs.Var(&ids, "scenario", "scenarios to run, comma-separated, e.g. SF-4,SF-8 (default all; see `fallbackgate list`)")
+	fs.Var(&files, "scenario-file", "also run the scenario in this file (repeatable), e.g. a saved counterexample")
+	profile := fs.String("profile", "", "judge the subject against this profile instead of the one its manifest claims: "+profileNames())
+	seedFlag := fs.String("seed", "", "seed for the fakes' secrets and the case order (default: random, printed)")
+	parallel := fs.Int("parallel", 4, "cases run at once")
+	keep := fs.Bool("keep", false, "keep each case's scratch folder (case.json, config, events) for reproduction")
+	verbose := fs.Bool("v", false, "print a line per case as it is judged")
+	if err := parse(fs, args, s); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("run: unexpected argument %q (flags come before nothing else)", fs.Arg(0))
+	}
+	for _, surf := range surfaces {
+		if !slices.Contains(harness.Surfaces, surf) {
+			return usagef("run: --surface %q: unknown surface (known: %s)", surf, strings.Join(harness.Surfaces, ", "))
+		}
+	}
+	if *parallel < 1 {
+		return usagef("run: --parallel %d: want at least 1", *parallel)
+	}
+	seed, err := parseSeed(*seedFlag)
+	if err != nil {
+		return err
+	}
+	var sel []harness.Scenario
+	if len(ids) > 0 || len(files) == 0 {
+		if sel, err = scenarios.Select(ids); err != nil {
+			return usagef("run: --scenario: %v", err)
+		}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return usagef("run: --scenario-file: %v", err)
+		}
+		sc, err := harness.ParseScenario(f, data)
+		if err != nil {
+			return usagef("run: --scenario-file: %v", err)
+		}
+		sel = append(sel, sc)
+	}
+
+	sub, err := openSubject(*subject, *profile, *keep)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Stdout, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
+		sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
+	total := len(sel) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
+	var done atomic.Int64
+	cfg := harness.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel,
+		OnResult: func(r harness.Result) {
+			n := done.Add(1)
+			if *verbose {
+				fmt.Fprintf(s.Stderr, "[%2d/%d] %s/%s %s (%s)\n", n, total, r.Scenario, r.Surface, r.Verdict, r.Duration.Round(1e6))
+			}
+		}}
+	rep, runErr := harness.Run(ctx, cfg)
+	closeErr := sub.Close()
+	if runErr != nil {
+		return &HarnessError{Err: runErr}
+	}
+	if err := reports.WriteText(s.Stdout, rep); err != nil {
+		return &HarnessError{Err: err}
+	}
+	if closeErr != nil {
+		return &ViolationError{Summary: fmt.Sprintf("R17: the subject did not shut down cleanly: %v", closeErr)}
+	}
+	if !rep.OK() {
+		passed, failed, _ := rep.Counts()
+		return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed: the subject violates the contract", passed, failed)}
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// parseSeed reads --seed, or draws one when it is empty.
+func parseSeed(v string) (int64, error) {
+	if v == "" {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return 0, &HarnessError{Err: err}
+		}
+		return int64(binary.LittleEndian.Uint64(b[:]) >> 1), nil
+	}
+	var seed int64
+	if _, err := fmt.Sscan(v, &seed); err != nil {
+		return 0, usagef("--seed %q: want an integer", v)
+	}
+	return seed, nil
+}
+
+// openSubject returns the subject a manifest describes, or the built-in
+// reference subject run through the exec adapter.
+func openSubject(path, profile string, keep bool) (*harness.Subject, error) {
+	var opts []harness.ExecOption
+	if keep {
+		opts = append(opts, harness.KeepDir())
+	}
+	var (
+		m     *harness.Manifest
+		repro string
+		err   error
+	)
+	if path == "" {
+		if m, err = referenceManifest(profile); err != nil {
+			return nil, &HarnessError{Err: err}
+		}
+	} else {
+		if m, err = harness.LoadManifest(path); err != nil {
+			return nil, &UsageError{Err: err}
+		}
+		repro = "--subject " + path
+	}
+	if profile != "" {
+		if _, err := resolver.ProfileByName(profile); err != nil {
+			return nil, usagef("--profile: %v", err)
+		}
+		m.Profile = profile
+		repro = strings.TrimSpace(repro + " --profile " + profile)
+	}
+	sub, err := harness.ManifestSubject(m, repro, opts...)
+	if err != nil {
+		var nf *os.PathError
+		if errors.As(err, &nf) {
+			return nil, &HarnessError{Err: err}
+		}
+		return nil, &UsageError{Err: err}
+	}
+	return sub, nil
+}
+
+// referenceManifest describes the built-in reference subject: this very
+// binary's `subject` command.
+func referenceManifest(profile string) (*harness.Manifest, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cannot find this binary to run the reference subject: %w", err)
+	}
+	exe, _ = filepath.EvalSymlinks(exe)
+	if profile == "" {
+		profile = resolver.Strict.Name
+	}
+	m := &harness.Manifest{Name: "reference", Profile: profile, Capabilities: []string{harness.CapabilityRuntimeFallback},
+		Surfaces: map[string][]string{}}
+	for _, surf := range harness.Surfaces {
+		m.Surfaces[surf] = []string{exe, "subject", "--profile", profile, surf}
+	}
+	return m, nil
+}

@@ -1,0 +1,19 @@
+// Command fallbackgate is the conformance gate, incident replay and property
+// tester for the startup fallback contract. Run `fallbackgate help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/fallbackgate/fallbackgate/cmd/fallbackgate/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cli.Run(ctx, os.Args[1:], cli.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	stop()
+	os.Exit(cli.ExitCode(err))
+}

@@ -1,0 +1,520 @@
+package harness
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+// Violation is one way an outcome broke the contract, citing its rule.
+type Violation struct {
+	// Rule is the rule broken, e.g. "R13", or "parity" for a divergence
+	// between surfaces and "protocol" for a malformed stream.
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+// String reads "R13: surfaced error came from ...".
+func (v Violation) String() string { return v.Rule + ": " + v.Message }
+
+// Violations is every violation of one case; as an error it lists them one
+// per line.
+type Violations []Violation
+
+func (vs Violations) Error() string {
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = v.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Rules returns the distinct rules cited, in order of first citation.
+func (vs Violations) Rules() []string {
+	var out []string
+	for _, v := range vs {
+		if !slices.Contains(out, v.Rule) {
+			out = append(out, v.Rule)
+		}
+	}
+	return out
+}
+
+// AsViolations returns the violations in err, or nil when err is nil or
+// not a Violations.
+func AsViolations(err error) Violations {
+	var vs Violations
+	if errors.As(err, &vs) {
+		return vs
+	}
+	return nil
+}
+
+// Observation is what the checker judges: the surface's outcome, the fakes'
+// ledger of the case, and every secret the fakes issued.
+type Observation struct {
+	Outcome Outcome
+	Calls   []Call
+	Secrets []string
+}
+
+// reloginWords are what makes a line a re-login hint (PROTOCOL.md, cli).
+var reloginWords = []string{"log in", "login", "re-authenticate"}
+
+// Check judges an observation against the model's expectation and returns
+// nil or a Violations listing every problem, one per line, each citing its
+// rule.
+func Check(want Expected, got Observation) error {
+	c := checker{want: want, got: got}
+	c.secrets()
+	if f := got.Outcome.Failure; f != "" {
+		rule := "R17"
+		if strings.HasPrefix(f, "protocol") {
+			rule = "protocol"
+		}
+		c.add(rule, "%s", f)
+		return c.result()
+	}
+	if want.BadUsage {
+		c.badUsage()
+		return c.result()
+	}
+	c.ledger()
+	if want.Err == nil {
+		c.landed()
+	} else {
+		c.failed()
+	}
+	return c.result()
+}
+
+type checker struct {
+	want Expected
+	got  Observation
+	vs   Violations
+}
+
+func (c *checker) add(rule, format string, args ...any) {
+	c.vs = append(c.vs, Violation{Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) result() error {
+	if len(c.vs) == 0 {
+		return nil
+	}
+	return c.vs
+}
+
+// secrets checks R16 on every output of the case.
+func (c *checker) secrets() {
+	o := c.got.Outcome
+	events, _ := json.Marshal(o.Events)
+	var reply []byte
+	if o.Reply != nil {
+		reply, _ = json.Marshal(o.Reply)
+	}
+	outputs := []struct{ name, text string }{
+		{"stdout", o.Stdout}, {"stderr", o.Stderr}, {"events", string(events)}, {"gateway reply", string(reply)},
+	}
+	for _, s := range c.got.Secrets {
+		if s == "" {
+			continue
+		}
+		for _, out := range outputs {
+			if strings.Contains(out.text, s) {
+				c.add("R16", "an API key issued by the fakes appears in %s", out.name)
+			}
+		}
+	}
+}
+
+func (c *checker) badUsage() {
+	o := c.got.Outcome
+	if o.ExitCode != 2 {
+		c.add("usage", "--provider without a model must exit 2 before any resolve; exited %d", o.ExitCode)
+	}
+	if n := len(c.got.Calls); n > 0 {
+		c.add("usage", "bad usage must fail before any resolve; the fakes saw %d request(s)", n)
+	}
+}
+
+// ledger checks the resolve requests against the model's walk (R5–R9, R12).
+func (c *checker) ledger() {
+	w := c.want
+	got := resolvesOf(c.got.Calls)
+	want := w.Resolves
+	primary := w.Request.Primary.Provider
+	switch w.Rule {
+	case "R7":
+		if n, who := callsOtherThan(c.got.Calls, primary); n > 0 {
+			c.add("R7", "quota amplification: %d request(s) to %s after the primary's 429; want none", n, strings.Join(who, ", "))
+			return
+		}
+	case "R6":
+		if n, who := callsOtherThan(c.got.Calls, primary); n > 0 {
+			c.add("R6", "pinned to %s, but %d request(s) went to %s (silent downgrade)", primary, n, strings.Join(who, ", "))
+			return
+		}
+	case "R5":
+		if len(got) > 1 {
+			c.add("R5", "the primary failed with an error that is not an AuthError, but %d chain entr(ies) were resolved: %s", len(got)-1, strings.Join(got[1:], ", "))
+			return
+		}
+	}
+	if slices.Equal(got, want) {
+		return
+	}
+	if bound := 1 + len(w.Request.Chain); len(got) > bound {
+		c.add("R9", "%d resolves for a chain of %d (at most %d): %s", len(got), len(w.Request.Chain), bound, strings.Join(got, ", "))
+		return
+	}
+	rule := "R9"
+	if w.Rule == "R12" || hasRepeat(w.Request) {
+		rule = "R12"
+	}
+	c.add(rule, "resolves in order were [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+}
+
+func (c *checker) landed() {
+	w, o := c.want, c.got.Outcome
+	landing := w.Decision.Landing(w.Request)
+	rule := "R9"
+	if w.Decision.Landed < 0 {
+		rule = "R4"
+	}
+	switch o.Surface {
+	case Gateway:
+		if o.Reply == nil {
+			c.add("R17", "no gateway reply")
+			return
+		}
+		if !o.Reply.OK {
+			c.add(rule, "gateway replied ok=false class=%q %q; want a reply from %s", o.Reply.Class, o.Reply.Reply, landing)
+		} else if strings.TrimSpace(o.Reply.Reply) != w.Answer {
+			c.add("R14", "gateway reply is %q; want the answer %q", clip(o.Reply.Reply), w.Answer)
+		}
+	default:
+		if o.ExitCode != 0 {
+			c.add(rule, "exited %d; want 0, landed on %s", o.ExitCode, landing)
+		}
+		if o.Surface == Oneshot && strings.TrimSuffix(o.Stdout, "\n") != w.Answer {
+			c.add("R14", "stdout must be exactly the answer %q; got %q", w.Answer, clip(o.Stdout))
+		}
+		if o.Surface == CLI && !strings.Contains(o.Stdout, w.Answer) {
+			c.add("R14", "stdout does not show the answer %q", w.Answer)
+		}
+	}
+	started := eventsNamed(o.Events, EventStarted)
+	switch {
+	case len(started) != 1:
+		c.add(rule, "%d started events; want exactly 1", len(started))
+	default:
+		ev := started[0]
+		if ev.Provider != landing.Provider || ev.LandedAt == nil || *ev.LandedAt != w.Decision.Landed {
+			c.add(rule, "started on %s at landed_at=%s; want %s at %d", ev.Provider, intPtr(ev.LandedAt), landing.Provider, w.Decision.Landed)
+		}
+		if ev.Model != w.Decision.Model {
+			c.add("R10", "effective model is %q; want %q (%s)", ev.Model, w.Decision.Model, modelReason(w))
+		}
+		if got, want := chainStrings(ev.Remaining), w.Decision.Remaining.Strings(); !slices.Equal(got, want) {
+			c.add("R14", "remaining chain handed to the runtime is [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+		}
+	}
+	if n := len(eventsNamed(o.Events, EventFailed)); n > 0 {
+		c.add(rule, "%d failed event(s) for a start-up that succeeded", n)
+	}
+	c.fallbackEvent()
+	c.notice()
+}
+
+func (c *checker) fallbackEvent() {
+	w, o := c.want, c.got.Outcome
+	fb := eventsNamed(o.Events, EventFallback)
+	if !w.Decision.FellBack() {
+		if len(fb) > 0 {
+			c.add("R15", "%d fallback event(s) for a start-up that did not fall back", len(fb))
+		}
+		return
+	}
+	if len(fb) != 1 {
+		c.add("R15", "%d fallback events for a start-up that fell back; want exactly 1", len(fb))
+		return
+	}
+	ev, landing := fb[0], w.Decision.Landing(w.Request)
+	wantFrom := EventEntry{Provider: w.Request.Primary.Provider, Model: w.Request.Primary.Model}
+	wantTo := EventEntry{Provider: landing.Provider, Model: w.Decision.Model}
+	if ev.From == nil || *ev.From != wantFrom || ev.To == nil || *ev.To != wantTo || ev.Index == nil || *ev.Index != w.Decision.Landed || ev.Reason != "auth" {
+		got, _ := json.Marshal(ev)
+		c.add("R15", "fallback event %s; want from %s/%s to %s/%s, index %d, reason \"auth\"", got,
+			wantFrom.Provider, wantFrom.Model, wantTo.Provider, wantTo.Model, w.Decision.Landed)
+	}
+}
+
+// notice checks the person-visible fallback notice of each surface (R15).
+func (c *checker) notice() {
+	w, o := c.want, c.got.Outcome
+	primary, landing := w.Request.Primary.Provider, w.Decision.Landing(w.Request).Provider
+	if !w.Decision.FellBack() {
+		if o.Surface == Gateway && o.Reply != nil && o.Reply.Notice != "" {
+			c.add("R15", "gateway reply carries the notice %q, but the start-up did not fall back", o.Reply.Notice)
+		}
+		return
+	}
+	switch o.Surface {
+	case Oneshot:
+		if !hasLineWith(o.Stderr, landing) {
+			c.add("R15", "no fallback notice on stderr naming %s", landing)
+		}
+	case CLI:
+		if !hasLineWith(o.Stdout, primary, landing) {
+			c.add("R15", "no visible line naming the failed primary %s and the provider now used %s", primary, landing)
+		}
+	case Gateway:
+		if o.Reply != nil && !strings.Contains(o.Reply.Notice, landing) {
+			c.add("R15", "gateway notice %q does not name the provider now used, %s", o.Reply.Notice, landing)
+		}
+	}
+}
+
+// failed checks a start-up that must fail: the surfaced error verbatim, the
+// exit code or reply class, and the surface's message.
+func (c *checker) failed() {
+	w, o := c.want, c.got.Outcome
+	ae, _ := w.Err.(*resolver.AuthError)
+	rule := w.Rule
+	if len(eventsNamed(o.Events, EventStarted)) > 0 {
+		c.add(rule, "the start-up succeeded (started event); want it to fail with %s", describeErr(w.Err))
+	}
+	if n := len(eventsNamed(o.Events, EventFallback)); n > 0 {
+		c.add("R15", "%d fallback event(s) for a start-up that failed", n)
+	}
+	failed := eventsNamed(o.Events, EventFailed)
+	if len(failed) != 1 {
+		c.add(rule, "%d failed events; want exactly 1 carrying %s", len(failed), describeErr(w.Err))
+	} else if e := failed[0].Error; ae != nil {
+		if e.Provider != ae.Provider || e.Code != ae.Code || e.Message != ae.Message {
+			c.add(rule, "surfaced error is %s %q (%s); want %s verbatim: %q (%s)%s",
+				e.Provider, e.Message, e.Code, ae.Provider, ae.Message, ae.Code, ruleHint(w))
+		}
+		if e.ReloginRequired != nil && *e.ReloginRequired != ae.ReloginRequired {
+			c.add(rule, "surfaced relogin_required=%t; the provider said %t", *e.ReloginRequired, ae.ReloginRequired)
+		}
+	} else if e.Type == "auth" {
+		c.add(rule, "surfaced an AuthError from %s; want the non-auth error %q", e.Provider, w.Err.Error())
+	}
+	switch o.Surface {
+	case Gateway:
+		c.gatewayFailure(ae)
+	default:
+		if o.ExitCode != w.Exit {
+			c.add(exitRule(w), "exited %d; want %d (%s)", o.ExitCode, w.Exit, exitReason(w))
+		}
+		text := o.Stderr
+		if o.Surface == CLI {
+			text = o.Stdout
+		}
+		if ae != nil && !(strings.Contains(text, ae.Provider) && strings.Contains(text, ae.Message)) {
+			where := "stderr"
+			if o.Surface == CLI {
+				where = "stdout"
+			}
+			c.add(rule, "%s does not name the surfaced error's provider %s and message %q", where, ae.Provider, ae.Message)
+		}
+		if o.Surface == CLI {
+			c.cliHint(ae)
+		}
+	}
+}
+
+func (c *checker) gatewayFailure(ae *resolver.AuthError) {
+	r := c.got.Outcome.Reply
+	if r == nil {
+		c.add("R17", "no gateway reply")
+		return
+	}
+	want := resolver.Classify(c.want.Err).String()
+	if r.OK || r.Class != want {
+		c.add(exitRule(c.want), "gateway replied ok=%t class=%q; want ok=false class=%q", r.OK, r.Class, want)
+	}
+	said := strings.Contains(strings.ToLower(r.Reply), "authentication failed")
+	switch {
+	case want == "rate_limit" && said:
+		c.add("R7", "a rate-limit reply says \"authentication failed\": %q", clip(r.Reply))
+	case want == "auth" && !said:
+		c.add(c.want.Rule, "an auth-failure reply must say authentication failed: %q", clip(r.Reply))
+	}
+	_ = ae
+}
+
+// cliHint checks the re-login hint: only when relogin_required, never for a
+// rate limit; and a rate limit shows its retry-after.
+func (c *checker) cliHint(ae *resolver.AuthError) {
+	o := c.got.Outcome
+	hint := hintLine(o.Stdout)
+	wantHint := ae != nil && ae.ReloginRequired && !ae.RateLimited()
+	switch {
+	case wantHint && hint == "":
+		c.add(c.want.Rule, "no re-login hint, although %s requires a new login", ae.Provider)
+	case !wantHint && hint != "":
+		c.add(c.want.Rule, "re-login hint %q, although re-logging in cannot fix this error", hint)
+	}
+	if ae != nil && ae.RateLimited() && ae.RetryAfter > 0 {
+		if secs := strconv.Itoa(int(ae.RetryAfter.Seconds())); !strings.Contains(o.Stdout, secs) {
+			c.add("R7", "the rate-limit message does not show the retry-after (%ss)", secs)
+		}
+	}
+}
+
+func hintLine(text string) string {
+	for line := range strings.SplitSeq(text, "\n") {
+		l := strings.ToLower(line)
+		for _, w := range reloginWords {
+			if strings.Contains(l, w) {
+				return line
+			}
+		}
+	}
+	return ""
+}
+
+func hasLineWith(text string, words ...string) bool {
+	for line := range strings.SplitSeq(text, "\n") {
+		all := true
+		for _, w := range words {
+			all = all && strings.Contains(line, w)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func eventsNamed(events []Event, name string) []Event {
+	var out []Event
+	for _, e := range events {
+		if e.Event == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func resolvesOf(calls []Call) []string {
+	var out []string
+	for _, c := range calls {
+		if c.Endpoint == fakes.EndpointResolve {
+			out = append(out, target(c))
+		}
+	}
+	return out
+}
+
+// callsOtherThan counts calls, on any endpoint, to providers other than p.
+func callsOtherThan(calls []Call, p string) (int, []string) {
+	n, who := 0, []string{}
+	for _, c := range calls {
+		if c.Provider != p {
+			n++
+			if !slices.Contains(who, c.Provider) {
+				who = append(who, c.Provider)
+			}
+		}
+	}
+	return n, who
+}
+
+func hasRepeat(r resolver.Request) bool {
+	for _, e := range r.Chain {
+		if e.Provider == r.Primary.Provider {
+			return true
+		}
+	}
+	return false
+}
+
+func chainStrings(c *resolver.Chain) []string {
+	if c == nil {
+		return nil
+	}
+	return c.Strings()
+}
+
+func intPtr(p *int) string {
+	if p == nil {
+		return "(missing)"
+	}
+	return strconv.Itoa(*p)
+}
+
+func modelReason(w Expected) string {
+	if l := w.Decision.Landing(w.Request); l.Model != "" {
+		return "the landed entry's model"
+	}
+	return "the landed entry names no model, so the primary's"
+}
+
+func describeErr(err error) string {
+	if ae, ok := err.(*resolver.AuthError); ok {
+		return fmt.Sprintf("%s's error %q (%s)", ae.Provider, ae.Message, ae.Code)
+	}
+	return fmt.Sprintf("the error %q", err.Error())
+}
+
+func ruleHint(w Expected) string {
+	switch w.Rule {
+	case "R13":
+		if w.Request.Profile.SurfacePrimaryWhenAllFail {
+			return "; every attempt failed and the profile surfaces the primary's"
+		}
+		return "; every attempt failed and the last entry attempted is " + w.Decision.Trace[len(w.Decision.Trace)-1].Entry.Provider
+	case "R6":
+		return "; the start-up was pinned"
+	case "R7":
+		return "; the primary was rate-limited"
+	case "R8":
+		return "; the chain is empty"
+	}
+	return ""
+}
+
+func exitRule(w Expected) string {
+	if resolver.IsRateLimited(w.Err) {
+		return "R7"
+	}
+	return w.Rule
+}
+
+func exitReason(w Expected) string {
+	switch resolver.Classify(w.Err) {
+	case resolver.ClassRateLimited:
+		return "rate-limited: EX_TEMPFAIL so the dispatcher requeues"
+	case resolver.ClassAuth:
+		return "auth failure surfaced"
+	}
+	return "start-up failed with an error that is not an AuthError"
+}
+
+func clip(s string) string {
+	const max = 120
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}
+
+// target renders a call's provider and requested model as "provider/model",
+// or the bare provider when the request named no model, the form scenario
+// files use.
+func target(c Call) string {
+	if c.Model == nil || *c.Model == "" {
+		return c.Provider
+	}
+	return c.Provider + "/" + *c.Model
+}

@@ -1,0 +1,80 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+)
+
+// The environment variables of PROTOCOL.md.
+const (
+	// EnvCase names the case file of a oneshot or cli process.
+	EnvCase = "FALLBACKGATE_CASE"
+	// EnvEvents names the gateway's events file.
+	EnvEvents = "FALLBACKGATE_EVENTS"
+)
+
+// RunReference is the reference subject as a process runs it, for
+// `fallbackgate subject oneshot|gateway|cli`: it reads the case named by
+// FALLBACKGATE_CASE (oneshot, cli), appends events to the case's events file
+// (the gateway: to FALLBACKGATE_EVENTS), runs the surface and returns the
+// process's exit code. getenv is os.Getenv in a real process. A case that
+// cannot be read exits 1 with the reason on stderr; an unknown surface
+// exits 2.
+func RunReference(ctx context.Context, surface string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, client *http.Client, opts Options) int {
+	env := Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Client: client, Options: opts}
+	fail := func(err error) int {
+		fmt.Fprintf(orDiscard(stderr), "fallbackgate subject %s: %v\n", surface, err)
+		return ExitFailure
+	}
+	switch surface {
+	case Gateway:
+		if path := getenv(EnvEvents); path != "" {
+			f, err := openEvents(path)
+			if err != nil {
+				return fail(err)
+			}
+			defer f.Close()
+			env.Events = f
+		}
+		if err := RunGateway(ctx, env); err != nil {
+			return fail(err)
+		}
+		return ExitOK
+	case Oneshot, CLI:
+	default:
+		fmt.Fprintf(orDiscard(stderr), "fallbackgate subject: unknown surface %q (want oneshot, gateway or cli)\n", surface)
+		return ExitUsage
+	}
+	path := getenv(EnvCase)
+	if path == "" {
+		return fail(fmt.Errorf("%s is not set", EnvCase))
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fail(err)
+	}
+	var c Case
+	if err := json.Unmarshal(data, &c); err != nil {
+		return fail(fmt.Errorf("%s: %v", path, err))
+	}
+	if c.Events != "" {
+		f, err := openEvents(c.Events)
+		if err != nil {
+			return fail(err)
+		}
+		defer f.Close()
+		env.Events = f
+	}
+	if surface == CLI {
+		return RunCLI(ctx, c, env)
+	}
+	return RunOneshot(ctx, c, env)
+}
+
+func openEvents(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+}

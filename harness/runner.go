@@ -1,0 +1,448 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+// Subject is an implementation under test: its surfaces and what it
+// claims. A surface it does not implement is absent from Surfaces.
+type Subject struct {
+	Name         string
+	Profile      resolver.Profile
+	Capabilities []string
+	Surfaces     map[string]Surface
+	// Repro is how the command line names this subject, e.g.
+	// "--subject examples/python-subject/subject.yaml"; empty for the
+	// built-in reference subject.
+	Repro string
+}
+
+// Close closes every surface that has a Close method (the gateway's
+// long-lived process) and returns their errors joined.
+func (s *Subject) Close() error {
+	var errs []error
+	for _, name := range Surfaces {
+		if c, ok := s.Surfaces[name].(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ManifestSubject returns the subject a manifest describes, its surfaces run
+// through the exec adapter. The caller must Close it.
+func ManifestSubject(m *Manifest, repro string, opts ...ExecOption) (*Subject, error) {
+	profile, err := resolver.ProfileByName(m.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: profile: %w", m.Path, err)
+	}
+	s := &Subject{Name: m.Name, Profile: profile, Capabilities: m.Capabilities, Surfaces: map[string]Surface{}, Repro: repro}
+	for _, name := range Surfaces {
+		if !m.Implements(name) {
+			continue
+		}
+		surf, err := m.Surface(name, opts...)
+		if err != nil {
+			return nil, err
+		}
+		s.Surfaces[name] = surf
+	}
+	return s, nil
+}
+
+// ReferenceSubject returns the built-in reference subject running
+// in-process, with the behaviour opts give it. The caller must Close it.
+func ReferenceSubject(name string, opts Options) *Subject {
+	p := opts.Profile
+	if p.Name == "" {
+		p = resolver.Strict
+	}
+	s := &Subject{Name: name, Profile: p, Capabilities: []string{CapabilityRuntimeFallback}, Surfaces: map[string]Surface{}}
+	if opts.NoRuntimeFallback {
+		s.Capabilities = nil
+	}
+	for _, n := range Surfaces {
+		s.Surfaces[n] = NewReference(n, nil, opts)
+	}
+	return s
+}
+
+// Verdicts of a Result.
+const (
+	VerdictPass           = "pass"
+	VerdictFail           = "fail"
+	VerdictNotImplemented = "not implemented"
+)
+
+// Result is the judgement of one case: one scenario on one surface.
+type Result struct {
+	Scenario     string        `json:"scenario"`
+	ScenarioName string        `json:"scenario_name"`
+	Surface      string        `json:"surface"`
+	Subject      string        `json:"subject"`
+	Profile      string        `json:"profile"`
+	Seed         int64         `json:"seed"`
+	Verdict      string        `json:"verdict"`
+	Violations   Violations    `json:"violations,omitempty"`
+	Handoff      bool          `json:"handoff,omitempty"`
+	Expected     Summary       `json:"expected"`
+	Observed     Summary       `json:"observed"`
+	Trace        []string      `json:"trace"`
+	Events       []Event       `json:"events"`
+	Ledger       []Call        `json:"ledger"`
+	ExitCode     int           `json:"exit_code"`
+	Reply        *Reply        `json:"reply,omitempty"`
+	Stdout       string        `json:"stdout,omitempty"`
+	Stderr       string        `json:"stderr,omitempty"`
+	Failure      string        `json:"failure,omitempty"`
+	Repro        string        `json:"repro"`
+	Duration     time.Duration `json:"duration_ns"`
+}
+
+// Summary is a decision in a few words: where a start-up landed, or the
+// error it surfaced. Parity compares them across surfaces.
+type Summary struct {
+	Landed    *int     `json:"landed,omitempty"`
+	Provider  string   `json:"provider,omitempty"`
+	Model     string   `json:"model,omitempty"`
+	Remaining []string `json:"remaining,omitempty"`
+	// Error is "provider code" of the surfaced error, or "other: message".
+	Error string `json:"error,omitempty"`
+	Exit  int    `json:"exit"`
+}
+
+// String reads "landed 0 on openai-codex/gpt-5.5" or "failed: anthropic
+// anthropic_not_logged_in".
+func (s Summary) String() string {
+	if s.Landed != nil {
+		return fmt.Sprintf("landed %d on %s/%s", *s.Landed, s.Provider, s.Model)
+	}
+	if s.Error != "" {
+		return "failed: " + s.Error
+	}
+	return "no decision"
+}
+
+// decision is what parity compares: where it landed or what it surfaced.
+func (s Summary) decision() string {
+	if s.Landed != nil {
+		return fmt.Sprintf("landed %d on %s/%s", *s.Landed, s.Provider, s.Model)
+	}
+	return "failed: " + s.Error
+}
+
+// Config is one run of the gate.
+type Config struct {
+	Subject   *Subject
+	Scenarios []Scenario
+	// Surfaces to run; empty means all three.
+	Surfaces []string
+	// Seed seeds the fakes' secrets and the order cases run in.
+	Seed int64
+	// Parallel is how many cases run at once; 0 means 4.
+	Parallel int
+	// OnResult, when set, is called with each result as it is judged (for
+	// progress); calls are serialized.
+	OnResult func(Result)
+}
+
+// Report is the outcome of a run of the gate.
+type Report struct {
+	Subject  string   `json:"subject"`
+	Profile  string   `json:"profile"`
+	Seed     int64    `json:"seed"`
+	Surfaces []string `json:"surfaces"`
+	Results  []Result `json:"results"`
+	// Parity lists every scenario whose surfaces reached different
+	// decisions.
+	Parity []Violation `json:"parity,omitempty"`
+}
+
+// Counts returns how many cases passed and failed (a parity divergence
+// counts as a failure of its own); cases a subject does not implement count
+// as neither.
+func (r *Report) Counts() (passed, failed, skipped int) {
+	for _, res := range r.Results {
+		switch res.Verdict {
+		case VerdictPass:
+			passed++
+		case VerdictFail:
+			failed++
+		default:
+			skipped++
+		}
+	}
+	return passed, failed + len(r.Parity), skipped
+}
+
+// OK reports whether every case passed and the surfaces agree.
+func (r *Report) OK() bool {
+	_, failed, _ := r.Counts()
+	return failed == 0
+}
+
+// Run runs every scenario on every selected surface of the subject, judges
+// each case against the reference model and checks surface parity. The
+// error is for failures of the harness itself; contract violations are in
+// the report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	surfaces := cfg.Surfaces
+	if len(surfaces) == 0 {
+		surfaces = Surfaces
+	}
+	parallel := cfg.Parallel
+	if parallel <= 0 {
+		parallel = 4
+	}
+	rep := &Report{Subject: cfg.Subject.Name, Profile: cfg.Subject.Profile.Name, Seed: cfg.Seed, Surfaces: surfaces}
+	type job struct {
+		i    int
+		sc   Scenario
+		surf string
+	}
+	var jobs []job
+	for _, sc := range cfg.Scenarios {
+		for _, surf := range surfaces {
+			jobs = append(jobs, job{i: len(jobs), sc: sc, surf: surf})
+		}
+	}
+	rep.Results = make([]Result, len(jobs))
+	// Cases run in an order drawn from the seed, so that an order
+	// dependence in a subject shows up, and shows up again with that seed.
+	order := rand.New(rand.NewPCG(uint64(cfg.Seed), 1)).Perm(len(jobs))
+
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan job)
+	)
+	for range min(parallel, max(len(jobs), 1)) {
+		wg.Go(func() {
+			for j := range next {
+				res, err := runCase(ctx, cfg, j.sc, j.surf, cfg.Seed+int64(j.i))
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("%s/%s: %w", j.sc.ID, j.surf, err)
+				}
+				rep.Results[j.i] = res
+				if cfg.OnResult != nil && err == nil {
+					cfg.OnResult(res)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, k := range order {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- jobs[k]
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return rep, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	rep.Parity = parity(rep.Results)
+	return rep, nil
+}
+
+// runCase runs one scenario on one surface.
+func runCase(ctx context.Context, cfg Config, sc Scenario, surface string, seed int64) (Result, error) {
+	sub := cfg.Subject
+	res := Result{Scenario: sc.ID, ScenarioName: sc.Name, Surface: surface, Subject: sub.Name,
+		Profile: sub.Profile.Name, Seed: seed, Repro: repro(sub, sc, surface, cfg.Seed)}
+	surf, ok := sub.Surfaces[surface]
+	if !ok {
+		res.Verdict = VerdictNotImplemented
+		return res, nil
+	}
+	want, err := Predict(ctx, sc, sub.Profile, seed)
+	if err != nil {
+		return res, err
+	}
+	if slices.Contains(sub.Capabilities, CapabilityRuntimeFallback) && want.Err == nil && len(want.Decision.Remaining) > 0 {
+		// Check the hand-off end to end: the landed runtime's first
+		// completion fails, and the runtime loop must move to remaining[0].
+		sc = sc.withHandoff(want.Decision.Landing(want.Request).Provider)
+		if want, err = Predict(ctx, sc, sub.Profile, seed); err != nil {
+			return res, err
+		}
+		res.Handoff = true
+	}
+	res.Expected = expectedSummary(want)
+	for _, st := range want.Decision.Trace {
+		res.Trace = append(res.Trace, st.String())
+	}
+	fleet, err := sc.Fleet(seed, nil)
+	if err != nil {
+		return res, err
+	}
+	defer fleet.Close()
+	srv, err := fleet.ServeLoopback("")
+	if err != nil {
+		return res, fmt.Errorf("fake providers could not start: %w", err)
+	}
+	c := sc.Case(surface, srv.BaseURLs())
+	start := time.Now()
+	out, err := surf.Start(ctx, c)
+	res.Duration = time.Since(start)
+	if err != nil {
+		return res, err
+	}
+	obs := Observation{Outcome: out, Calls: fleet.Ledger().Calls(), Secrets: fleet.Secrets()}
+	res.Events, res.Ledger, res.ExitCode, res.Reply = out.Events, obs.Calls, out.ExitCode, out.Reply
+	res.Stdout, res.Stderr, res.Failure = clipOutput(out.Stdout), clipOutput(out.Stderr), out.Failure
+	res.Observed = observedSummary(out)
+	vs := AsViolations(Check(want, obs))
+	if stray := fleet.Err(); stray != nil {
+		vs = append(vs, Violation{Rule: "protocol", Message: "requests that reached no fake: " + strings.ReplaceAll(stray.Error(), "\n", "; ")})
+	}
+	res.Violations = vs
+	res.Verdict = VerdictPass
+	if len(vs) > 0 {
+		res.Verdict = VerdictFail
+	}
+	// Redact last, so that no report carries a secret whatever the
+	// subject printed (R16 is reported above).
+	res.Stdout, res.Stderr = redact(res.Stdout, obs.Secrets), redact(res.Stderr, obs.Secrets)
+	if res.Reply != nil {
+		r := *res.Reply
+		r.Reply, r.Notice = redact(r.Reply, obs.Secrets), redact(r.Notice, obs.Secrets)
+		res.Reply = &r
+	}
+	return res, nil
+}
+
+// withHandoff returns s with provider's first completion failing with 500.
+func (s Scenario) withHandoff(provider string) Scenario {
+	faults := make(map[string]string, len(s.Faults)+1)
+	for k, v := range s.Faults {
+		faults[k] = v
+	}
+	plan := faults[provider]
+	if plan == "" {
+		plan = "ok"
+	}
+	faults[provider] = plan + "; completions: 500 -> ok"
+	s.Faults = faults
+	return s
+}
+
+func expectedSummary(w Expected) Summary {
+	if w.Err != nil {
+		return Summary{Error: errorSummary(w.Err), Exit: w.Exit}
+	}
+	landing := w.Decision.Landing(w.Request)
+	return Summary{Landed: &w.Decision.Landed, Provider: landing.Provider, Model: w.Decision.Model,
+		Remaining: w.Decision.Remaining.Strings(), Exit: 0}
+}
+
+func errorSummary(err error) string {
+	if ae, ok := err.(*resolver.AuthError); ok {
+		return ae.Provider + " " + ae.Code
+	}
+	return "other: " + err.Error()
+}
+
+func observedSummary(o Outcome) Summary {
+	s := Summary{Exit: o.ExitCode}
+	for _, ev := range o.Events {
+		switch ev.Event {
+		case EventStarted:
+			s.Landed, s.Provider, s.Model, s.Remaining = ev.LandedAt, ev.Provider, ev.Model, chainStrings(ev.Remaining)
+		case EventFailed:
+			if ev.Error.Type == "auth" {
+				s.Error = ev.Error.Provider + " " + ev.Error.Code
+			} else {
+				s.Error = "other: " + ev.Error.Message
+			}
+		}
+	}
+	return s
+}
+
+// parity reports every scenario whose surfaces reached different decisions.
+func parity(results []Result) []Violation {
+	by := map[string][]Result{}
+	var ids []string
+	for _, r := range results {
+		if r.Verdict == VerdictNotImplemented || r.Failure != "" {
+			continue
+		}
+		if _, ok := by[r.Scenario]; !ok {
+			ids = append(ids, r.Scenario)
+		}
+		by[r.Scenario] = append(by[r.Scenario], r)
+	}
+	sort.Strings(ids)
+	var out []Violation
+	for _, id := range ids {
+		rs := by[id]
+		seen := map[string][]string{}
+		var order []string
+		for _, r := range rs {
+			d := r.Observed.decision()
+			if _, ok := seen[d]; !ok {
+				order = append(order, d)
+			}
+			seen[d] = append(seen[d], r.Surface)
+		}
+		if len(order) > 1 {
+			parts := make([]string, len(order))
+			for i, d := range order {
+				parts[i] = strings.Join(seen[d], "+") + ": " + d
+			}
+			out = append(out, Violation{Rule: "parity", Message: fmt.Sprintf("%s: the surfaces decided differently (%s)", id, strings.Join(parts, "; "))})
+		}
+	}
+	return out
+}
+
+func repro(sub *Subject, sc Scenario, surface string, seed int64) string {
+	parts := []string{"fallbackgate run"}
+	if sub.Repro != "" {
+		parts = append(parts, sub.Repro)
+	}
+	if strings.HasPrefix(sc.Source, "scenarios/files/") || sc.Source == "" {
+		parts = append(parts, "--scenario "+sc.ID)
+	} else {
+		parts = append(parts, "--scenario-file "+sc.Source)
+	}
+	parts = append(parts, "--surface "+surface, fmt.Sprintf("--seed %d", seed))
+	return strings.Join(parts, " ")
+}
+
+func clipOutput(s string) string {
+	const max = 4096
+	if len(s) > max {
+		return s[:max] + fmt.Sprintf("… (%d more bytes)", len(s)-max)
+	}
+	return s
+}
+
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, resolver.Redacted)
+		}
+	}
+	return s
+}
