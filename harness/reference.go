@@ -90,10 +90,6 @@ func (s startup) landing() resolver.Entry { return s.dec.Landing(s.req) }
 // pinned without a model fails with ErrProviderWithoutModel before any
 // resolve and emits nothing.
 func (o Options) startUp(ctx context.Context, c Case, pin Args, p Providers, emit func(Event)) startup {
-	pin = Args{Provider: strings.TrimSpace(pin.Provider), Model: strings.TrimSpace(pin.Model)}
-	if pin.Provider != "" && pin.Model == "" {
-		return startup{err: ErrProviderWithoutModel}
-	}
 	fail := func(s startup) startup {
 		emit(Event{Event: EventFailed, Error: eventError(s.err)})
 		return s
@@ -103,18 +99,14 @@ func (o Options) startUp(ctx context.Context, c Case, pin Args, p Providers, emi
 			return fail(startup{err: &ProviderError{Type: "config", Message: err.Error()}})
 		}
 	}
-	cfg, err := c.Config.Resolved()
+	req, err := StartRequest(c.Config, pin, o.Profile)
+	if errors.Is(err, ErrProviderWithoutModel) {
+		return startup{err: err}
+	}
 	if err != nil {
 		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 		return fail(startup{err: &ProviderError{Type: "config", Message: "malformed config: " + msg}})
 	}
-	req := resolver.Request{Primary: cfg.Primary, Chain: cfg.Chain, Profile: o.Profile}
-	if pin.Provider != "" {
-		req.Primary = resolver.Entry{Provider: pin.Provider, Model: pin.Model}
-	} else if pin.Model != "" {
-		req.Primary.Model = pin.Model
-	}
-	req.Pinned = pin.Provider != "" || pin.Model != ""
 
 	decide := o.Decide
 	if decide == nil {
