@@ -234,9 +234,6 @@ type Plan struct {
 	Completions []Step
 }
 
-// Healthy is the plan of a provider that answers every call.
-var Healthy = Plan{}
-
 // String returns the plan in canonical form: the resolve sequence alone
 // when completions has no plan, else "resolve: ...; completions: ...".
 // Parse(p.String()) equals p for every valid plan except the zero Plan,

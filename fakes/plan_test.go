@@ -168,8 +168,7 @@ func TestCursor(t *testing.T) {
 	p := MustParse("2*ok -> 500 until 10s -> missing")
 	var c cursor
 	var got []string
-	for i, at := range []time.Duration{0, 1, 2, 3, 10 * time.Second, 11 * time.Second} {
-		_ = i
+	for _, at := range []time.Duration{0, 1, 2, 3, 10 * time.Second, 11 * time.Second} {
 		got = append(got, c.next(p.Resolve, at).String())
 	}
 	want := []string{"ok", "ok", "500", "500", "missing", "missing"}

@@ -24,7 +24,9 @@ import (
 // Go-written subject mode, plus extra env.
 func testSubject(t testing.TB, surface, mode string, timeout time.Duration, env map[string]string) *Manifest {
 	t.Helper()
-	e := map[string]string{envTestSubject: mode}
+	// Under -race the runtime sleeps 1s before a successful exit, waiting
+	// for races to report; the subjects do not need that.
+	e := map[string]string{envTestSubject: mode, "GORACE": "atexit_sleep_ms=0"}
 	for k, v := range env {
 		e[k] = v
 	}

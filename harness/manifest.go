@@ -17,8 +17,8 @@ import (
 // DefaultTimeout is the per-case timeout of a manifest that names none.
 const DefaultTimeout = 10 * time.Second
 
-// Capability names an optional extra a subject implements (PROTOCOL.md
-// "Runtime hand-off").
+// CapabilityRuntimeFallback is the optional extra of PROTOCOL.md
+// "Runtime hand-off": the subject's runtime loop is checked end to end.
 const CapabilityRuntimeFallback = "runtime-fallback"
 
 // ErrNotImplemented is returned, wrapped, by [Manifest.Surface] for a surface

@@ -43,13 +43,13 @@ Prints the scenario × surface matrix, every failure with its violations,
 the fakes' ledger and the command that reproduces it; the seed; and last
 "N passed, M failed". Exit 0 when everything conforms, 1 on any violation,
 2 on bad usage or a bad input file, 3 when the harness itself failed.`, s)
-	subject := fs.String("subject", "", "subject manifest (YAML, see PROTOCOL.md); default: the built-in reference subject")
+	subject := fs.String("subject", "", "subject manifest `FILE` (YAML, see PROTOCOL.md); default: the built-in reference subject")
 	var surfaces, ids, files listFlag
-	fs.Var(&surfaces, "surface", "surfaces to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
-	fs.Var(&ids, "scenario", "scenarios to run, comma-separated, e.g. SF-4,SF-8 (default all; see `fallbackgate list`)")
-	fs.Var(&files, "scenario-file", "also run the scenario in this file (repeatable), e.g. a saved counterexample")
-	profile := fs.String("profile", "", "judge the subject against this profile instead of the one its manifest claims: "+profileNames())
-	seedFlag := fs.String("seed", "", "seed for the fakes' secrets and the case order (default: random, printed)")
+	fs.Var(&surfaces, "surface", "`SURFACES` to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
+	fs.Var(&ids, "scenario", "`IDS` of the scenarios to run, comma-separated, e.g. SF-4,SF-8 (default all; see fallbackgate list)")
+	fs.Var(&files, "scenario-file", "also run the scenario in `FILE` (repeatable), e.g. a saved counterexample")
+	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of the one its manifest claims: "+profileNames())
+	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the case order (default: random, printed)")
 	parallel := fs.Int("parallel", 4, "cases run at once")
 	keep := fs.Bool("keep", false, "keep each case's scratch folder (case.json, config, events) for reproduction")
 	verbose := fs.Bool("v", false, "print a line per case as it is judged")
@@ -149,6 +149,9 @@ func parseSeed(v string) (int64, error) {
 // reference subject run through the exec adapter.
 func openSubject(path, profile string, keep bool) (*harness.Subject, error) {
 	var opts []harness.ExecOption
+	if root := scratchRoot(); root != "" {
+		opts = append(opts, harness.ScratchRoot(root))
+	}
 	if keep {
 		opts = append(opts, harness.KeepDir())
 	}
@@ -202,4 +205,22 @@ func referenceManifest(profile string) (*harness.Manifest, error) {
 		m.Surfaces[surf] = []string{exe, "subject", "--profile", profile, surf}
 	}
 	return m, nil
+}
+
+// scratchRoot returns where case folders go: TMPDIR when the user set it,
+// else /dev/shm when it is a writable folder (a case folder there costs a
+// tenth of one on a disk-backed /tmp), else "" for the system default.
+func scratchRoot() string {
+	if os.Getenv("TMPDIR") != "" {
+		return ""
+	}
+	const shm = "/dev/shm"
+	if fi, err := os.Stat(shm); err == nil && fi.IsDir() {
+		if f, err := os.CreateTemp(shm, "fallbackgate-probe-*"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return shm
+		}
+	}
+	return ""
 }
