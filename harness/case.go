@@ -178,6 +178,11 @@ type Event struct {
 
 	// failed
 	Error *EventError `json:"error,omitempty"`
+
+	// Raw is the line as the subject wrote it, fields the harness does not
+	// know included, so that the secret check (R16) sees all of it. It is
+	// not marshalled.
+	Raw string `json:"-"`
 }
 
 // EventEntry is a provider and model in a fallback event.
@@ -252,6 +257,7 @@ func parseEvent(line []byte) (Event, error) {
 	if ev.Event == EventFailed && (ev.Error.Type == "" || ev.Error.Message == "") {
 		return Event{}, fmt.Errorf(`failed event's error needs "type" and "message"`)
 	}
+	ev.Raw = string(line)
 	return ev, nil
 }
 

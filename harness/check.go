@@ -114,13 +114,18 @@ func (c *checker) result() error {
 // secrets checks R16 on every output of the case.
 func (c *checker) secrets() {
 	o := c.got.Outcome
+	var raw strings.Builder
+	for _, ev := range o.Events {
+		raw.WriteString(ev.Raw)
+		raw.WriteByte('\n')
+	}
 	events, _ := json.Marshal(o.Events)
 	var reply []byte
 	if o.Reply != nil {
 		reply, _ = json.Marshal(o.Reply)
 	}
 	outputs := []struct{ name, text string }{
-		{"stdout", o.Stdout}, {"stderr", o.Stderr}, {"events", string(events)}, {"gateway reply", string(reply)},
+		{"stdout", o.Stdout}, {"stderr", o.Stderr}, {"events", raw.String() + string(events)}, {"gateway reply", string(reply)},
 	}
 	for _, s := range c.got.Secrets {
 		if s == "" {
@@ -136,7 +141,17 @@ func (c *checker) secrets() {
 
 func (c *checker) badUsage() {
 	o := c.got.Outcome
-	if o.ExitCode != 2 {
+	switch {
+	case o.Surface == Gateway && o.Reply == nil:
+		c.add("R17", "no gateway reply")
+	case o.Surface == Gateway:
+		// The gateway has no command line and no exit code (CONTRACT.md:
+		// bad usage is n/a); an override naming a provider without a
+		// model fails that request.
+		if o.Reply.OK {
+			c.add("usage", "gateway replied ok=true to an override that names a provider without a model; want an error reply before any resolve")
+		}
+	case o.ExitCode != 2:
 		c.add("usage", "--provider without a model must exit 2 before any resolve; exited %d", o.ExitCode)
 	}
 	if n := len(c.got.Calls); n > 0 {
@@ -166,8 +181,22 @@ func (c *checker) ledger() {
 			c.add("R5", "the primary failed with an error that is not an AuthError, but %d chain entr(ies) were resolved: %s", len(got)-1, strings.Join(got[1:], ", "))
 			return
 		}
+	case "R11":
+		if len(got) > len(want) && slices.Equal(got[:len(want)], want) {
+			c.add("R11", "an entry failed with an error that is not an AuthError, but the walk went on to %s", strings.Join(got[len(want):], ", "))
+			return
+		}
 	}
 	if slices.Equal(got, want) {
+		return
+	}
+	if n := w.Decision.Attempts(); w.Err == nil && len(want) > n && len(got) >= n && slices.Equal(got[:n], want[:n]) {
+		c.add("R14", "after the landed runtime failed, the runtime resolved [%s]; want [%s] (remaining[0] onwards, never the dead primary or an entry before the landed one)",
+			strings.Join(got[n:], ", "), strings.Join(want[n:], ", "))
+		return
+	}
+	if bound := 1 + len(w.Request.Chain); len(got) > bound && hasRepeat(w.Request) {
+		c.add("R12", "%d resolves for a chain of %d (at most %d): an entry equal to the primary must be resolved once more, never retried in a loop: %s", len(got), len(w.Request.Chain), bound, strings.Join(got, ", "))
 		return
 	}
 	if bound := 1 + len(w.Request.Chain); len(got) > bound {

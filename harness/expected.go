@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/resolver"
@@ -94,6 +96,28 @@ func (s Scenario) Case(surface string, providers map[string]string) Case {
 // the reference HTTP client. What it returns is the single source of
 // expected outcomes for every surface.
 func Predict(ctx context.Context, s Scenario, profile resolver.Profile, seed int64) (Expected, error) {
+	return PredictWith(ctx, s, profile, seed, PredictOptions{})
+}
+
+// PredictOptions tunes how Predict runs the model; the zero value is what
+// Predict uses.
+type PredictOptions struct {
+	// Clock drives the model's fleet (token expiry, "until" steps); nil
+	// means the real clock.
+	Clock fakes.Clock
+	// RequestTimeout bounds each request of the model, as
+	// Providers.Timeout does; zero means DefaultRequestTimeout. A surface
+	// judged against the prediction should use the same bound, so that a
+	// hanging fake costs both the same wait.
+	RequestTimeout time.Duration
+	// Client returns the HTTP client the model reaches its fleet with; nil
+	// means the fleet's own (fleet.Client()).
+	Client func(*fakes.Fleet) *http.Client
+}
+
+// PredictWith is Predict with the model's clock and request bound chosen by
+// opts.
+func PredictWith(ctx context.Context, s Scenario, profile resolver.Profile, seed int64, opts PredictOptions) (Expected, error) {
 	req, err := StartRequest(s.Config, s.Pin, profile)
 	if errors.Is(err, ErrProviderWithoutModel) {
 		return Expected{BadUsage: true, Exit: ExitUsage, Rule: "usage"}, nil
@@ -101,12 +125,16 @@ func Predict(ctx context.Context, s Scenario, profile resolver.Profile, seed int
 	if err != nil {
 		return Expected{}, fmt.Errorf("%s: %w", s.Source, err)
 	}
-	fleet, err := s.Fleet(seed, nil)
+	fleet, err := s.Fleet(seed, opts.Clock)
 	if err != nil {
 		return Expected{}, err
 	}
 	defer fleet.Close()
-	p := Providers{Client: fleet.Client(), URLs: fleet.BaseURLs()}
+	client := fleet.Client()
+	if opts.Client != nil {
+		client = opts.Client(fleet)
+	}
+	p := Providers{Client: client, URLs: fleet.BaseURLs(), Timeout: opts.RequestTimeout}
 	dec, rerr := resolver.Resolve(req, func(e resolver.Entry) (resolver.Runtime, error) { return p.Resolve(ctx, e) })
 	want := Expected{Request: req, Decision: dec, Err: rerr, Rule: dec.Trace[len(dec.Trace)-1].Rule, Exit: exitCode(rerr)}
 	if rerr == nil {

@@ -40,6 +40,40 @@ type Options struct {
 	// RequestTimeout bounds each request to a provider (see
 	// Providers.Timeout).
 	RequestTimeout time.Duration
+
+	// Mutation hooks. Each one breaks a single thing a surface must show,
+	// so that a mutant (see Mutants) can be one bug and share every other
+	// line with the reference. The zero value of every hook is the
+	// contract; no production path sets them.
+
+	// Handoff, when set, replaces the remaining chain of a start-up that
+	// landed (R1, R14): it is given the case, the request as read and the
+	// decision, and returns the chain the runtime gets.
+	Handoff func(c Case, req resolver.Request, dec resolver.Decision) resolver.Chain
+	// DropFallbackEvent leaves out the fallback event of a start-up that
+	// landed on a chain entry (R15).
+	DropFallbackEvent bool
+	// LeakKey writes the landed runtime's API key to the oneshot's and the
+	// cli's stderr (R16).
+	LeakKey bool
+	// ExitCode, when set, maps the error that ended a oneshot or cli run to
+	// its exit code instead of the contract's mapping.
+	ExitCode func(error) int
+	// GatewayDiesOnFailure makes the gateway stop serving, without a reply,
+	// when a start-up fails (R17).
+	GatewayDiesOnFailure bool
+	// GatewayFailureText, when set, words a failed gateway reply instead of
+	// the contract's wording.
+	GatewayFailureText func(error) string
+}
+
+// exitCode maps the error that ended a oneshot or cli run to its exit code:
+// the contract's mapping, or the ExitCode hook's.
+func (o Options) exitCode(err error) int {
+	if o.ExitCode != nil && err != nil {
+		return o.ExitCode(err)
+	}
+	return exitCode(err)
 }
 
 // Env is what a reference surface runs with: the streams of its process, the
@@ -118,7 +152,11 @@ func (o Options) startUp(ctx context.Context, c Case, pin Args, p Providers, emi
 		return fail(s)
 	}
 	to := s.landing()
-	if dec.FellBack() {
+	if o.Handoff != nil {
+		s.dec.Remaining = o.Handoff(c, req, dec)
+		dec = s.dec
+	}
+	if dec.FellBack() && !o.DropFallbackEvent {
 		emit(Event{Event: EventFallback,
 			From:  &EventEntry{Provider: req.Primary.Provider, Model: req.Primary.Model},
 			To:    &EventEntry{Provider: to.Provider, Model: dec.Model},
@@ -301,7 +339,10 @@ func runProcess(ctx context.Context, c Case, prompt string, env Env, view proces
 	}
 	if s.err != nil {
 		view.failure(s.err)
-		return exitCode(s.err)
+		return env.Options.exitCode(s.err)
+	}
+	if env.Options.LeakKey {
+		view.progress("debug: runtime " + s.dec.Runtime.Provider + " key " + s.dec.Runtime.APIKey.Reveal())
 	}
 	if s.dec.FellBack() {
 		view.notice(FallbackNotice(s.req.Primary, resolver.Entry{Provider: s.landing().Provider, Model: s.dec.Model}))
@@ -309,7 +350,7 @@ func runProcess(ctx context.Context, c Case, prompt string, env Env, view proces
 	text, err := env.Options.answer(ctx, s, p, prompt, view.progress)
 	if err != nil {
 		view.failure(err)
-		return exitCode(err)
+		return env.Options.exitCode(err)
 	}
 	view.answer(text)
 	return ExitOK

@@ -39,32 +39,77 @@ func RunGateway(ctx context.Context, env Env) error {
 	stderr := newLineWriter(env.Stderr)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	in := bufio.NewReader(orDiscardReader(env.Stdin))
+	// died is closed when a start-up failure kills the gateway; only the
+	// GatewayDiesOnFailure mutation hook does that.
+	died, die := make(chan struct{}), sync.OnceFunc(func() {})
+	if env.Options.GatewayDiesOnFailure {
+		die = sync.OnceFunc(func() { close(died) })
+	}
+	lines, stop := readLines(orDiscardReader(env.Stdin))
+	defer close(stop)
 	for n := 1; ; n++ {
-		line, err := in.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
+		var r lineRead
+		select {
+		case r = <-lines:
+		case <-died:
+			return errors.New("gateway: died on a failed start-up")
+		}
+		if len(bytes.TrimSpace(r.line)) > 0 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if reply, ok := serveGatewayLine(ctx, line, env, events); ok {
-					out.writeJSON(reply)
-				} else {
+				reply, ok, startupFailed := serveGatewayLine(ctx, r.line, env, events)
+				switch {
+				case !ok:
 					stderr.writeLine(fmt.Sprintf("fallbackgate gateway: line %d: not a request with an id; no reply", n))
+				case startupFailed && env.Options.GatewayDiesOnFailure:
+					die()
+				default:
+					out.writeJSON(reply)
 				}
 			}()
 		}
-		if errors.Is(err, io.EOF) {
+		if errors.Is(r.err, io.EOF) {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("gateway: reading requests: %w", err)
+		if r.err != nil {
+			return fmt.Errorf("gateway: reading requests: %w", r.err)
 		}
 	}
 }
 
+// lineRead is one line read from the gateway's stdin, or why reading ended.
+type lineRead struct {
+	line []byte
+	err  error
+}
+
+// readLines reads r line by line on its own goroutine, so that the gateway
+// can stop while a read is blocked. The goroutine ends at the first read
+// error, or once stop is closed and its pending line is dropped.
+func readLines(r io.Reader) (<-chan lineRead, chan<- struct{}) {
+	lines, stop := make(chan lineRead), make(chan struct{})
+	go func() {
+		in := bufio.NewReader(r)
+		for {
+			line, err := in.ReadBytes('\n')
+			select {
+			case lines <- lineRead{line, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return lines, stop
+}
+
 // serveGatewayLine answers one request line. ok is false when the line has
-// no id to answer to.
-func serveGatewayLine(ctx context.Context, line []byte, env Env, events *lineWriter) (reply Reply, ok bool) {
+// no id to answer to; startupFailed is set when the request's start-up
+// failed.
+func serveGatewayLine(ctx context.Context, line []byte, env Env, events *lineWriter) (reply Reply, ok, startupFailed bool) {
 	var req GatewayRequest
 	if err := json.Unmarshal(line, &req); err != nil {
 		var id struct {
@@ -72,15 +117,16 @@ func serveGatewayLine(ctx context.Context, line []byte, env Env, events *lineWri
 			Session string `json:"session"`
 		}
 		if json.Unmarshal(line, &id) != nil || id.ID == "" {
-			return Reply{}, false
+			return Reply{}, false, false
 		}
 		return Reply{ID: id.ID, Session: id.Session, Class: resolver.ClassOther.String(),
-			Reply: "error: bad request: " + err.Error()}, true
+			Reply: "error: bad request: " + err.Error()}, true, false
 	}
 	if req.ID == "" {
-		return Reply{}, false
+		return Reply{}, false, false
 	}
-	return ServeGateway(ctx, req, env.Client, env.Options, func(ev Event) { events.writeJSON(ev) }), true
+	reply, startupFailed = serveGateway(ctx, req, env.Client, env.Options, func(ev Event) { events.writeJSON(ev) })
+	return reply, true, startupFailed
 }
 
 // ServeGateway handles one gateway request: a start-up pinned by the
@@ -91,6 +137,13 @@ func serveGatewayLine(ctx context.Context, line []byte, env Env, events *lineWri
 // "rate_limit" (says the provider is rate-limiting, never "authentication
 // failed") or "other".
 func ServeGateway(ctx context.Context, req GatewayRequest, client *http.Client, opts Options, emit func(Event)) Reply {
+	reply, _ := serveGateway(ctx, req, client, opts, emit)
+	return reply
+}
+
+// serveGateway is ServeGateway; startupFailed tells a failed start-up from
+// a failed answer.
+func serveGateway(ctx context.Context, req GatewayRequest, client *http.Client, opts Options, emit func(Event)) (reply Reply, startupFailed bool) {
 	pin := req.Override
 	if strings.TrimSpace(pin.Provider) == "" {
 		pin.Provider = req.Case.Args.Provider
@@ -103,24 +156,27 @@ func ServeGateway(ctx context.Context, req GatewayRequest, client *http.Client, 
 		ev.ID = req.ID
 		emit(ev)
 	})
-	reply := Reply{ID: req.ID, Session: req.Session}
+	reply = Reply{ID: req.ID, Session: req.Session}
 	fail := func(err error) Reply {
 		reply.Class = resolver.Classify(err).String()
 		reply.Reply = strings.Join(failureLines(err, false), " — ")
+		if opts.GatewayFailureText != nil {
+			reply.Reply = opts.GatewayFailureText(err)
+		}
 		return reply
 	}
 	if s.err != nil {
-		return fail(s.err)
+		return fail(s.err), true
 	}
 	if s.dec.FellBack() {
 		reply.Notice = FallbackNotice(s.req.Primary, resolver.Entry{Provider: s.landing().Provider, Model: s.dec.Model})
 	}
 	text, err := opts.answer(ctx, s, p, req.Case.Prompt, func(string) {})
 	if err != nil {
-		return fail(err)
+		return fail(err), false
 	}
 	reply.OK, reply.Reply = true, text
-	return reply
+	return reply, false
 }
 
 // writeLine writes s and a newline in one Write.

@@ -256,7 +256,7 @@ func refCheck(row refRow, fleet *refFleet, o harness.Outcome) error {
 		ev := fallbacks[0]
 		want := harness.Event{Event: harness.EventFallback, ID: ev.ID,
 			From: &harness.EventEntry{Provider: "xai-oauth", Model: "grok-4.3"},
-			To:   &harness.EventEntry{Provider: landed.Provider, Model: landed.Model}, Index: &row.at, Reason: "auth"}
+			To:   &harness.EventEntry{Provider: landed.Provider, Model: landed.Model}, Index: &row.at, Reason: "auth", Raw: ev.Raw}
 		if diff := cmp.Diff(want, ev); diff != "" {
 			bad("fallback event (-want +got):\n%s", diff)
 		}

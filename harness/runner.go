@@ -2,8 +2,10 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -169,6 +172,9 @@ type Report struct {
 	// Parity lists every scenario whose surfaces reached different
 	// decisions.
 	Parity []Violation `json:"parity,omitempty"`
+	// Started is when the run began; Elapsed is its wall-clock time.
+	Started time.Time     `json:"started"`
+	Elapsed time.Duration `json:"elapsed_ns"`
 }
 
 // Counts returns how many cases passed and failed (a parity divergence
@@ -207,7 +213,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if parallel <= 0 {
 		parallel = 4
 	}
-	rep := &Report{Subject: cfg.Subject.Name, Profile: cfg.Subject.Profile.Name, Seed: cfg.Seed, Surfaces: surfaces}
+	rep := &Report{Subject: cfg.Subject.Name, Profile: cfg.Subject.Profile.Name, Seed: cfg.Seed, Surfaces: surfaces, Started: time.Now()}
+	defer func() { rep.Elapsed = time.Since(rep.Started) }()
 	type job struct {
 		i    int
 		sc   Scenario
@@ -233,7 +240,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for range min(parallel, max(len(jobs), 1)) {
 		wg.Go(func() {
 			for j := range next {
-				res, err := runCase(ctx, cfg, j.sc, j.surf, cfg.Seed+int64(j.i))
+				res, err := runCase(ctx, cfg, j.sc, j.surf, CaseSeed(cfg.Seed, j.sc.ID, j.surf))
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("%s/%s: %w", j.sc.ID, j.surf, err)
@@ -264,32 +271,36 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// RunCase runs one scenario on one surface of sub, with the fakes on
+// loopback seeded by seed, and judges it against the reference model for
+// sub's profile. The error is for failures of the harness itself; contract
+// violations are in the Result.
+func RunCase(ctx context.Context, sub *Subject, sc Scenario, surface string, seed int64) (Result, error) {
+	return runCase(ctx, Config{Subject: sub, Seed: seed}, sc, surface, seed)
+}
+
+// CaseSeed is the seed of one case of a run: derived from the run's seed,
+// the scenario and the surface only, so that the reproduce command of a
+// case (the run's seed with --scenario and --surface) runs it with the very
+// same seed, whatever else the run held.
+func CaseSeed(runSeed int64, scenario, surface string) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s/%s", runSeed, scenario, surface)
+	return int64(h.Sum64() >> 1)
+}
+
 // runCase runs one scenario on one surface.
 func runCase(ctx context.Context, cfg Config, sc Scenario, surface string, seed int64) (Result, error) {
 	sub := cfg.Subject
-	res := Result{Scenario: sc.ID, ScenarioName: sc.Name, Surface: surface, Subject: sub.Name,
-		Profile: sub.Profile.Name, Seed: seed, Repro: repro(sub, sc, surface, cfg.Seed)}
+	res := newResult(sub, sc, surface, seed, cfg.Seed)
 	surf, ok := sub.Surfaces[surface]
 	if !ok {
 		res.Verdict = VerdictNotImplemented
 		return res, nil
 	}
-	want, err := Predict(ctx, sc, sub.Profile, seed)
+	want, sc, err := predictCase(ctx, sub, sc, seed, PredictOptions{}, &res)
 	if err != nil {
 		return res, err
-	}
-	if slices.Contains(sub.Capabilities, CapabilityRuntimeFallback) && want.Err == nil && len(want.Decision.Remaining) > 0 {
-		// Check the hand-off end to end: the landed runtime's first
-		// completion fails, and the runtime loop must move to remaining[0].
-		sc = sc.withHandoff(want.Decision.Landing(want.Request).Provider)
-		if want, err = Predict(ctx, sc, sub.Profile, seed); err != nil {
-			return res, err
-		}
-		res.Handoff = true
-	}
-	res.Expected = expectedSummary(want)
-	for _, st := range want.Decision.Trace {
-		res.Trace = append(res.Trace, st.String())
 	}
 	fleet, err := sc.Fleet(seed, nil)
 	if err != nil {
@@ -307,6 +318,45 @@ func runCase(ctx context.Context, cfg Config, sc Scenario, surface string, seed 
 	if err != nil {
 		return res, err
 	}
+	judge(&res, want, out, fleet)
+	return res, nil
+}
+
+// newResult starts the result of one case.
+func newResult(sub *Subject, sc Scenario, surface string, seed, runSeed int64) Result {
+	return Result{Scenario: sc.ID, ScenarioName: sc.Name, Surface: surface, Subject: sub.Name,
+		Profile: sub.Profile.Name, Seed: seed, Repro: repro(sub, sc, surface, runSeed)}
+}
+
+// predictCase returns the model's expectation for sc on sub and the
+// scenario to run: with the hand-off check added when sub has the
+// runtime-fallback capability and the start-up lands with a remaining
+// chain. It fills res's expected summary, trace and hand-off flag.
+func predictCase(ctx context.Context, sub *Subject, sc Scenario, seed int64, opts PredictOptions, res *Result) (Expected, Scenario, error) {
+	want, err := PredictWith(ctx, sc, sub.Profile, seed, opts)
+	if err != nil {
+		return want, sc, err
+	}
+	if slices.Contains(sub.Capabilities, CapabilityRuntimeFallback) && want.Err == nil && len(want.Decision.Remaining) > 0 {
+		// Check the hand-off end to end: the landed runtime's first
+		// completion fails, and the runtime loop must move to remaining[0].
+		// When the model's own runtime cannot complete the hand-off (every
+		// remaining entry fails too), this case cannot check it.
+		hsc := sc.withHandoff(want.Decision.Landing(want.Request).Provider)
+		if hw, herr := PredictWith(ctx, hsc, sub.Profile, seed, opts); herr == nil {
+			want, sc, res.Handoff = hw, hsc, true
+		}
+	}
+	res.Expected = expectedSummary(want)
+	for _, st := range want.Decision.Trace {
+		res.Trace = append(res.Trace, st.String())
+	}
+	return want, sc, nil
+}
+
+// judge checks what the surface did against the model's expectation and
+// the fleet's ledger, and fills res with the observation and the verdict.
+func judge(res *Result, want Expected, out Outcome, fleet *fakes.Fleet) {
 	obs := Observation{Outcome: out, Calls: fleet.Ledger().Calls(), Secrets: fleet.Secrets()}
 	res.Events, res.Ledger, res.ExitCode, res.Reply = out.Events, obs.Calls, out.ExitCode, out.Reply
 	res.Stdout, res.Stderr, res.Failure = clipOutput(out.Stdout), clipOutput(out.Stderr), out.Failure
@@ -323,12 +373,13 @@ func runCase(ctx context.Context, cfg Config, sc Scenario, surface string, seed 
 	// Redact last, so that no report carries a secret whatever the
 	// subject printed (R16 is reported above).
 	res.Stdout, res.Stderr = redact(res.Stdout, obs.Secrets), redact(res.Stderr, obs.Secrets)
+	res.Failure = redact(res.Failure, obs.Secrets)
+	res.Events = redactEvents(res.Events, obs.Secrets)
 	if res.Reply != nil {
 		r := *res.Reply
 		r.Reply, r.Notice = redact(r.Reply, obs.Secrets), redact(r.Notice, obs.Secrets)
 		res.Reply = &r
 	}
-	return res, nil
 }
 
 // withHandoff returns s with provider's first completion failing with 500.
@@ -347,6 +398,9 @@ func (s Scenario) withHandoff(provider string) Scenario {
 }
 
 func expectedSummary(w Expected) Summary {
+	if w.BadUsage {
+		return Summary{Error: "usage: " + ErrProviderWithoutModel.Error(), Exit: w.Exit}
+	}
 	if w.Err != nil {
 		return Summary{Error: errorSummary(w.Err), Exit: w.Exit}
 	}
@@ -445,4 +499,23 @@ func redact(s string, secrets []string) string {
 		}
 	}
 	return s
+}
+
+// redactEvents returns events with every secret replaced in every field;
+// the raw lines are dropped, since reports marshal the parsed events.
+func redactEvents(events []Event, secrets []string) []Event {
+	out := make([]Event, 0, len(events))
+	for _, ev := range events {
+		ev.Raw = ""
+		b, err := json.Marshal(ev)
+		if err != nil {
+			continue
+		}
+		var clean Event
+		if err := json.Unmarshal([]byte(redact(string(b), secrets)), &clean); err != nil {
+			continue
+		}
+		out = append(out, clean)
+	}
+	return out
 }

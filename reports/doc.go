@@ -1,4 +1,17 @@
 // Package reports renders the results of a gate run for people and CI
-// systems: the terminal matrix, and the report files. It reads results and
-// never runs anything.
+// systems. It reads results and never runs anything.
+//
+// New turns a harness.Report, and optionally the known failures of an
+// expectations file (ParseExpectations), into Results: the versioned
+// results model (Version) that every format renders and results.json
+// holds. The formats are WriteText (the terminal matrix), WriteJSON,
+// WriteJUnit (one testsuite per surface, one testcase per scenario),
+// WriteMarkdown (a pull-request comment or $GITHUB_STEP_SUMMARY) and
+// WriteHTML (a self-contained scenario × surface × subject matrix whose
+// cells open each case); WriteDir writes the four files of a report
+// folder. Diff compares two runs read back with ReadJSON.
+//
+// Every format passes through one redaction of secret-shaped tokens (API
+// keys, bearer tokens, the fakes' fgk-/fgr- secrets) before it is written,
+// whatever field a subject managed to put one in.
 package reports

@@ -1,125 +1,112 @@
 package reports
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/fallbackgate/fallbackgate/harness"
 )
 
-// cell is how a verdict reads in the terminal matrix.
-func cell(r harness.Result) string {
-	switch r.Verdict {
-	case harness.VerdictPass:
-		return "pass"
-	case harness.VerdictFail:
-		return "FAIL " + strings.Join(r.Violations.Rules(), ",")
-	case harness.VerdictNotImplemented:
-		return "n/a"
-	}
-	return r.Verdict
-}
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // WriteText writes the terminal report of a run: the scenario × surface
-// matrix, then every failure with its violations and the command that
-// reproduces it, the parity verdict, the seed, and last the line
-// "N passed, M failed".
-func WriteText(w io.Writer, rep *harness.Report) error {
-	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "\nsubject %s, profile %s, seed %d\n\n", rep.Subject, rep.Profile, rep.Seed)
-	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
+// matrix, then every unexpected failure with its violations, the ledger and
+// the command that reproduces it; the known failures and stale
+// expectations; the parity verdict; notes (such as where the report files
+// went); the seed; and last the line "N passed, M failed".
+func WriteText(w io.Writer, r *Results, notes ...string) error {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "\nsubject %s, profile %s, seed %d\n\n", r.Subject, r.Profile, r.Seed)
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "SCENARIO\t")
-	for _, s := range rep.Surfaces {
+	for _, s := range r.Surfaces {
 		fmt.Fprintf(tw, "%s\t", strings.ToUpper(s))
 	}
 	fmt.Fprintln(tw)
-	for _, row := range Rows(rep) {
+	for _, row := range r.rows() {
 		fmt.Fprintf(tw, "%s %s\t", row.Scenario, row.Name)
-		for _, r := range row.Cells {
-			fmt.Fprintf(tw, "%s\t", cell(r))
+		for _, c := range row.Cells {
+			fmt.Fprintf(tw, "%s\t", label(c))
 		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 
-	failures := 0
-	for _, r := range rep.Results {
-		if r.Verdict != harness.VerdictFail {
-			continue
+	for i, c := range r.failing(StatusFail) {
+		if i == 0 {
+			fmt.Fprint(&buf, "\nFailures:\n")
 		}
-		if failures == 0 {
-			fmt.Fprint(ew, "\nFailures:\n")
+		fmt.Fprintf(&buf, "\n%s (%s): expected %s, observed %s\n", c.ID(), c.ScenarioName, c.Expected, c.Observed)
+		for _, v := range c.Violations {
+			fmt.Fprintf(&buf, "  %s\n", v)
 		}
-		failures++
-		fmt.Fprintf(ew, "\n%s/%s (%s): expected %s, observed %s\n", r.Scenario, r.Surface, r.ScenarioName, r.Expected, r.Observed)
-		for _, v := range r.Violations {
-			fmt.Fprintf(ew, "  %s\n", v)
+		if len(c.Known) > 0 {
+			fmt.Fprintf(&buf, "  not a known failure: %s\n", strings.Join(c.Unexpected, ", "))
 		}
-		if len(r.Ledger) > 0 {
-			fmt.Fprint(ew, "  ledger:\n")
-			for _, c := range r.Ledger {
-				fmt.Fprintf(ew, "    %s\n", c)
+		if len(c.Ledger) > 0 {
+			fmt.Fprint(&buf, "  ledger:\n")
+			for _, call := range c.Ledger {
+				fmt.Fprintf(&buf, "    %s\n", call)
 			}
 		}
-		fmt.Fprintf(ew, "  reproduce: %s\n", r.Repro)
+		fmt.Fprintf(&buf, "  reproduce: %s\n", c.Repro)
 	}
-	fmt.Fprintln(ew)
-	if len(rep.Parity) == 0 {
-		fmt.Fprintln(ew, "parity: every scenario reached the same decision on every surface")
-	}
-	for _, v := range rep.Parity {
-		fmt.Fprintf(ew, "%s\n", v)
-	}
-	passed, failed, skipped := rep.Counts()
-	fmt.Fprintf(ew, "seed %d\n", rep.Seed)
-	if skipped > 0 {
-		fmt.Fprintf(ew, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
-	} else {
-		fmt.Fprintf(ew, "%d passed, %d failed\n", passed, failed)
-	}
-	return ew.err
-}
-
-// Row is one scenario of the matrix with its results in surface order.
-type Row struct {
-	Scenario, Name string
-	Cells          []harness.Result
-}
-
-// Rows arranges a report's results as the scenario × surface matrix, in the
-// order the scenarios were given.
-func Rows(rep *harness.Report) []Row {
-	var rows []Row
-	index := map[string]int{}
-	col := map[string]int{}
-	for i, s := range rep.Surfaces {
-		col[s] = i
-	}
-	for _, r := range rep.Results {
-		i, ok := index[r.Scenario]
-		if !ok {
-			i = len(rows)
-			index[r.Scenario] = i
-			rows = append(rows, Row{Scenario: r.Scenario, Name: r.ScenarioName, Cells: make([]harness.Result, len(rep.Surfaces))})
-		}
-		if c, ok := col[r.Surface]; ok {
-			rows[i].Cells[c] = r
+	if known := r.failing(StatusKnown); len(known) > 0 {
+		fmt.Fprintf(&buf, "\nKnown failures (%s):\n", r.ExpectFile)
+		for _, c := range known {
+			fmt.Fprintf(&buf, "  %s %s: %s\n", c.ID(), strings.Join(c.Violations.Rules(), ","), reasons(c.Known))
 		}
 	}
-	return rows
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return len(p), nil
+	stale := 0
+	for _, e := range r.Expectations {
+		if e.Status != ExpectationStale {
+			continue
+		}
+		if stale == 0 {
+			fmt.Fprintf(&buf, "\nStale expectations (%s): these now pass; remove them:\n", r.ExpectFile)
+		}
+		stale++
+		fmt.Fprintf(&buf, "  line %d: %s (%s)\n", e.Line, e, e.Reason)
 	}
-	_, e.err = e.w.Write(p)
-	return len(p), nil
+	for _, e := range r.Expectations {
+		if e.Status == ExpectationNotRun {
+			fmt.Fprintf(&buf, "note: expectation %s (%s line %d) matched no case that ran\n", e, r.ExpectFile, e.Line)
+		}
+	}
+	fmt.Fprintln(&buf)
+	if len(r.Parity) == 0 {
+		fmt.Fprintln(&buf, "parity: every scenario reached the same decision on every surface")
+	}
+	for _, p := range r.Parity {
+		note := ""
+		if p.Status == StatusKnown {
+			note = " (known failure)"
+		}
+		fmt.Fprintf(&buf, "parity: %s%s\n", p.Message, note)
+	}
+	if r.Shutdown != "" {
+		fmt.Fprintln(&buf, r.Shutdown)
+	}
+	for _, n := range notes {
+		fmt.Fprintln(&buf, n)
+	}
+	fmt.Fprintf(&buf, "seed %d\n", r.Seed)
+	fmt.Fprintln(&buf, r.countsLine())
+	_, err := w.Write(redactBytes(buf.Bytes()))
+	return err
+}
+
+// reasons joins the reasons of expectations, each once.
+func reasons(es []Expectation) string {
+	var out []string
+	for _, e := range es {
+		s := e.Rule + ": " + e.Reason
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "; ")
 }

@@ -87,7 +87,13 @@ func commands() []command {
 	return []command{
 		{"run", "run the conformance gate: scenarios × surfaces against a subject", runCmd},
 		{"list", "list the scenarios, profiles and surfaces", listCmd},
+		{"report", "compare two runs' results.json (diff), or render them again (html)", reportCmd},
 		{"subject", "run the built-in reference subject (speaks PROTOCOL.md)", subjectCmd},
+		{"replay", "replay an incident (v6.6) against the pre-fix start-up and the contract", replayCmd},
+		{"mutate", "prove the gate has teeth: run it against every deliberately broken mutant", mutateCmd},
+		{"prop", "property-test a subject: random cases against the model, shrunk and saved on failure", propCmd},
+		{"chaos", "drive concurrent start-ups while a seeded schedule breaks the fleet; write a history", chaosCmd},
+		{"check", "re-check a saved chaos history offline", checkCmd},
 		{"fakes", "serve fake providers on loopback for a subject you drive by hand", fakesCmd},
 		{"version", "print the version and the protocol it speaks", versionCmd},
 	}

@@ -32,7 +32,7 @@ func (l *listFlag) Set(v string) error {
 }
 
 func runCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N]", `
+	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE]", `
 Runs the conformance gate: every scenario on every surface of a subject,
 each judged against the reference model, then checks that the surfaces
 reached the same decisions. Without --subject it checks the built-in
@@ -42,7 +42,13 @@ path as any other subject.
 Prints the scenario × surface matrix, every failure with its violations,
 the fakes' ledger and the command that reproduces it; the seed; and last
 "N passed, M failed". Exit 0 when everything conforms, 1 on any violation,
-2 on bad usage or a bad input file, 3 when the harness itself failed.`, s)
+2 on bad usage or a bad input file, 3 when the harness itself failed.
+
+--report-dir writes junit.xml, results.json, summary.md and report.html;
+--junit, --json, --markdown and --html write one format each. With
+--expect, the failures an expectations file lists are known: the run
+fails only on unexpected failures and on expectations that no longer fail
+(stale).`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (YAML, see PROTOCOL.md); default: the built-in reference subject")
 	var surfaces, ids, files listFlag
 	fs.Var(&surfaces, "surface", "`SURFACES` to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
@@ -53,6 +59,12 @@ the fakes' ledger and the command that reproduces it; the seed; and last
 	parallel := fs.Int("parallel", 4, "cases run at once")
 	keep := fs.Bool("keep", false, "keep each case's scratch folder (case.json, config, events) for reproduction")
 	verbose := fs.Bool("v", false, "print a line per case as it is judged")
+	reportDir := fs.String("report-dir", "", "write every report format into `DIR` (created when missing): "+formatFiles())
+	formatPaths := map[string]*string{}
+	for _, f := range reports.Formats {
+		formatPaths[f.Name] = fs.String(f.Name, "", "write the "+f.Name+" report ("+f.File+") to `FILE`")
+	}
+	expectFile := fs.String("expect", "", "known failures `FILE` (YAML: known_failures: [{scenario, surface, rule, reason}]); fail only on unexpected and stale results")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -70,6 +82,12 @@ the fakes' ledger and the command that reproduces it; the seed; and last
 	seed, err := parseSeed(*seedFlag)
 	if err != nil {
 		return err
+	}
+	var known *reports.Expectations
+	if *expectFile != "" {
+		if known, err = reports.LoadExpectations(*expectFile); err != nil {
+			return usagef("run: --expect: %v", err)
+		}
 	}
 	var sel []harness.Scenario
 	if len(ids) > 0 || len(files) == 0 {
@@ -109,17 +127,59 @@ the fakes' ledger and the command that reproduces it; the seed; and last
 	if runErr != nil {
 		return &HarnessError{Err: runErr}
 	}
-	if err := reports.WriteText(s.Stdout, rep); err != nil {
+	res := reports.New(rep, known)
+	res.SetShutdown(closeErr)
+	notes, err := writeReports(res, *reportDir, formatPaths)
+	if err != nil {
+		return &HarnessError{Err: err}
+	}
+	if err := reports.WriteText(s.Stdout, res, notes...); err != nil {
 		return &HarnessError{Err: err}
 	}
 	if closeErr != nil {
 		return &ViolationError{Summary: fmt.Sprintf("R17: the subject did not shut down cleanly: %v", closeErr)}
 	}
-	if !rep.OK() {
-		passed, failed, _ := rep.Counts()
-		return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed: the subject violates the contract", passed, failed)}
+	if !res.OK() {
+		g := res.Gate
+		switch {
+		case g.Failed == 0:
+			return &ViolationError{Summary: fmt.Sprintf("%d stale expectation(s) in %s: those cases now pass; remove them", g.Stale, res.ExpectFile)}
+		case g.Known > 0 || g.Stale > 0:
+			return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed unexpectedly, %d known, %d stale: the subject violates the contract", g.Passed, g.Failed, g.Known, g.Stale)}
+		}
+		return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed: the subject violates the contract", g.Passed, g.Failed)}
 	}
 	return nil
+}
+
+// formatFiles lists the files of a report folder.
+func formatFiles() string {
+	var names []string
+	for _, f := range reports.Formats {
+		names = append(names, f.File)
+	}
+	return strings.Join(names, ", ")
+}
+
+// writeReports writes the report folder and each single-format file asked
+// for, and returns the lines that say where they went.
+func writeReports(res *reports.Results, dir string, paths map[string]*string) ([]string, error) {
+	var notes []string
+	if dir != "" {
+		if err := reports.WriteDir(dir, res); err != nil {
+			return nil, err
+		}
+		notes = append(notes, fmt.Sprintf("reports written to %s (%s)", dir, formatFiles()))
+	}
+	for _, f := range reports.Formats {
+		if p := *paths[f.Name]; p != "" {
+			if err := f.WriteFile(p, res); err != nil {
+				return nil, err
+			}
+			notes = append(notes, fmt.Sprintf("%s report written to %s", f.Name, p))
+		}
+	}
+	return notes, nil
 }
 
 func boolInt(b bool) int {

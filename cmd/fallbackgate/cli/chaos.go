@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+func chaosCmd(ctx context.Context, s Streams, args []string) error {
+	fs := newFlags("chaos", "chaos [--subject FILE] [--surface gateway|oneshot] [--sessions N] [--turns N] [--seed N] [--history FILE]", `
+Drives many concurrent start-ups, turn after turn, while a seeded schedule
+changes the fleet under them: tokens expire and vanish (also in the middle
+of a start-up), logins are revoked, 429 bursts come and go, providers reset
+connections (and, with --hang, hang). Every start-up is judged against the
+model and the invariants: no quota amplification, no pinned downgrade,
+attempts bounded, exactly one fallback event per fallback, the gateway never
+dies and answers every request, nothing secret in output.
+
+Every start-up and every provider call goes into the history file (JSON
+lines, offsets from one start time); "fallbackgate check FILE" re-checks it
+offline. Without --subject it runs the built-in reference subject over exec
+(--in-process: in this process, on virtual time, and the same seed writes
+the same history byte for byte). A run that injected no fault fails.
+Exit 0 when every start-up conforms, 1 on a violation, 2 on bad usage, 3
+when the harness itself failed.`, s)
+	subject := fs.String("subject", "", "subject manifest `FILE` (default: the built-in reference subject)")
+	surface := fs.String("surface", harness.Gateway, "`SURFACE`: gateway (one process, concurrent sessions) or oneshot (concurrent workers)")
+	sessions := fs.Int("sessions", 8, "concurrent start-ups per turn: gateway sessions or oneshot workers")
+	fs.IntVar(sessions, "workers", 8, "same as --sessions")
+	turns := fs.Int("turns", 20, "turns: start-ups per session")
+	seedFlag := fs.String("seed", "", "`SEED` for the schedule (default: random, printed)")
+	history := fs.String("history", "fallbackgate-chaos.jsonl", "history `FILE` to write (JSON lines)")
+	save := fs.String("save", harness.DefaultCounterexampleDir, "`DIR` to save the first failing start-up in, as a scenario file")
+	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of its claim: "+profileNames())
+	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process, on virtual time")
+	hang := fs.Bool("hang", false, "let the schedule make providers hang (each hang costs the subject's request timeout)")
+	if err := parse(fs, args, s); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("chaos: unexpected argument %q", fs.Arg(0))
+	}
+	if !slices.Contains([]string{harness.Gateway, harness.Oneshot}, *surface) {
+		return usagef("chaos: --surface %q: want gateway or oneshot", *surface)
+	}
+	if *sessions < 1 || *turns < 1 {
+		return usagef("chaos: --sessions and --turns must be at least 1")
+	}
+	if *inProcess && *subject != "" {
+		return usagef("chaos: --in-process runs the built-in reference; it cannot be combined with --subject")
+	}
+	seed, err := parseSeed(*seedFlag)
+	if err != nil {
+		return err
+	}
+	cfg := harness.ChaosConfig{Surface: *surface, Sessions: *sessions, Turns: *turns, Seed: seed, Hang: *hang || *inProcess}
+	if *inProcess {
+		p, err := resolver.ProfileByName(*profile)
+		if err != nil {
+			return usagef("chaos: --profile: %v", err)
+		}
+		cfg.Options = harness.Options{Profile: p}
+	} else {
+		sub, err := openSubject(*subject, *profile, false)
+		if err != nil {
+			return err
+		}
+		defer sub.Close()
+		if _, ok := sub.Surfaces[*surface]; !ok {
+			return usagef("chaos: the subject does not implement the %s surface", *surface)
+		}
+		cfg.Subject = sub
+	}
+	f, err := os.Create(*history)
+	if err != nil {
+		return usagef("chaos: --history: %v", err)
+	}
+	defer f.Close()
+	cfg.History = f
+	if isTerminal(s.Stderr) {
+		cfg.OnTurn = func(turn int, rep *harness.ChaosReport) {
+			fmt.Fprintf(s.Stderr, "\r\033[K[turn %d/%d] %d start-ups, %d failed, faults %d", turn, *turns, rep.Startups, rep.Failed, total(rep.Faults))
+		}
+	}
+	name := "reference"
+	if cfg.Subject != nil {
+		name = cfg.Subject.Name
+	} else if *inProcess {
+		name = "reference (in-process)"
+	}
+	fmt.Fprintf(s.Stdout, "fallbackgate chaos: subject %s, surface %s, %d sessions × %d turns, seed %d\n", name, *surface, *sessions, *turns, seed)
+	rep, err := harness.Chaos(ctx, cfg)
+	if cfg.OnTurn != nil {
+		fmt.Fprint(s.Stderr, "\r\033[K")
+	}
+	if err != nil {
+		return &HarnessError{Err: err}
+	}
+	if err := f.Close(); err != nil {
+		return &HarnessError{Err: err}
+	}
+	rate := float64(rep.Startups) / max(rep.Elapsed.Seconds(), 1e-9)
+	fmt.Fprintf(s.Stdout, "%d start-ups in %s (%.0f/s): fell back %d, pinned %d, rate-limited %d; %d fleet changes; faults met: %s\n",
+		rep.Startups, rep.Elapsed.Round(time.Millisecond), rate, rep.FellBack, rep.Pinned, rep.RateLimited, rep.Changes, faultCounts(rep.Faults))
+	fmt.Fprintf(s.Stdout, "history: %s (re-check: fallbackgate check %s)\n", *history, *history)
+	if rep.First != nil {
+		sc, data, err := harness.ChaosCounterexample(ctx, rep)
+		if err != nil {
+			return &HarnessError{Err: err}
+		}
+		path, err := harness.SaveScenario(*save, sc.ID, data)
+		if err != nil {
+			return &HarnessError{Err: err}
+		}
+		fmt.Fprintf(s.Stdout, "\nfirst failing start-up (%s), saved as %s:\n\n%s\n", rep.First.ID, path, indent(string(data), "    "))
+		fmt.Fprintf(s.Stdout, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", subjectFlag(*subject), path, *surface, seed)
+	}
+	return reportProblems(s.Stdout, rep.Problems, rep.Startups, rep.Failed, fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlag(*subject), *surface, *sessions, *turns, seed))
+}
+
+// reportProblems prints the problems of a chaos run or history, at most 20,
+// and returns the error that sets the exit code.
+func reportProblems(w io.Writer, problems []string, startups, failed int, repro string) error {
+	if len(problems) == 0 {
+		fmt.Fprintf(w, "%d passed, 0 failed\n", startups)
+		return nil
+	}
+	fmt.Fprintf(w, "\nFAIL:\n")
+	for i, p := range problems {
+		if i == 20 {
+			fmt.Fprintf(w, "    … %d more\n", len(problems)-20)
+			break
+		}
+		fmt.Fprintf(w, "    %s\n", p)
+	}
+	if repro != "" {
+		fmt.Fprintf(w, "reproduce: %s\n", repro)
+	}
+	return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed", startups-failed, max(failed, 1))}
+}
+
+func total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func faultCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

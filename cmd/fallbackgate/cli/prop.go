@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+func propCmd(ctx context.Context, s Streams, args []string) error {
+	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--save DIR]", `
+Property-tests a subject: draws random cases (a primary, a chain of 0-8
+entries with repeats, entries without a model, base URLs and shorthand
+strings, a pin or none, a fault plan per provider), runs each on every
+selected surface and compares the outcome with the reference model's
+decision for the subject's profile; every ledger invariant must hold.
+
+On a failure it shrinks the case to a minimal one, prints it, and saves it
+as a scenario file that "fallbackgate run --scenario-file FILE" replays. A
+run in which no case fell back, was pinned, was rate-limited or exhausted
+its chain proves nothing and fails. Without --subject it checks the
+built-in reference subject over exec (--in-process: in this process, much
+faster). Exit 0 when every case conforms, 1 on a counterexample or a
+vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
+	subject := fs.String("subject", "", "subject manifest `FILE` (default: the built-in reference subject)")
+	var surfaces listFlag
+	fs.Var(&surfaces, "surface", "`SURFACES` to run each case on, comma-separated (default all the subject implements)")
+	checks := fs.Int("checks", 100, "number of generated cases")
+	seedFlag := fs.String("seed", "", "`SEED` for the generator (default: random, printed)")
+	save := fs.String("save", harness.DefaultCounterexampleDir, "`DIR` to save the shrunk counterexample in")
+	shrink := fs.Duration("shrink-time", 30*time.Second, "time limit for shrinking a failure")
+	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of its claim: "+profileNames())
+	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process instead of over exec")
+	hang := fs.Bool("hang", false, "let fault plans hang (each hang costs the subject's request timeout)")
+	verbose := fs.Bool("v", false, "print rapid's log")
+	if err := parse(fs, args, s); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("prop: unexpected argument %q", fs.Arg(0))
+	}
+	if *checks < 1 {
+		return usagef("prop: --checks %d: want at least 1", *checks)
+	}
+	if *inProcess && *subject != "" {
+		return usagef("prop: --in-process runs the built-in reference; it cannot be combined with --subject")
+	}
+	if err := checkSurfaces("prop", surfaces); err != nil {
+		return err
+	}
+	seed, err := parseSeed(*seedFlag)
+	if err != nil {
+		return err
+	}
+	if seed == 0 {
+		seed = 1
+	}
+
+	var target harness.Target
+	if *inProcess {
+		p, err := resolver.ProfileByName(*profile)
+		if err != nil {
+			return usagef("prop: --profile: %v", err)
+		}
+		target = harness.ReferenceTarget{Label: "reference (in-process)", Options: harness.Options{Profile: p}, FixedProfile: true}
+	} else {
+		st, err := harness.NewSubjectTarget(func() (*harness.Subject, error) { return openSubject(*subject, *profile, false) })
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		target = st
+		if len(surfaces) == 0 {
+			for _, surf := range harness.Surfaces {
+				if _, ok := st.Subject().Surfaces[surf]; ok {
+					surfaces = append(surfaces, surf)
+				}
+			}
+		}
+		for _, surf := range surfaces {
+			if _, ok := st.Subject().Surfaces[surf]; !ok {
+				return usagef("prop: the subject does not implement the %s surface", surf)
+			}
+		}
+	}
+	if len(surfaces) == 0 {
+		surfaces = harness.Surfaces
+	}
+	fmt.Fprintf(s.Stdout, "fallbackgate prop: subject %s, profile %s, surfaces %s, %d checks, seed %d\n",
+		target.Name(), profileOf(target), strings.Join(surfaces, ","), *checks, seed)
+
+	cfg := harness.PropConfig{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
+		ShrinkTime: *shrink, Gen: harness.GenOptions{Hang: *hang}}
+	if *verbose {
+		cfg.Log = s.Stderr
+	}
+	if isTerminal(s.Stderr) {
+		cfg.OnCase = func(n int, c harness.ClassCounts) {
+			fmt.Fprintf(s.Stderr, "\r\033[K[%d/%d] %s", n, *checks, c)
+		}
+	}
+	rep, err := harness.Prop(ctx, cfg)
+	if cfg.OnCase != nil {
+		fmt.Fprint(s.Stderr, "\r\033[K")
+	}
+	if err != nil {
+		return &HarnessError{Err: err}
+	}
+	return reportProp(s.Stdout, rep, surfaces, *subject, seed)
+}
+
+// reportProp prints a property run's outcome and returns the error that
+// sets the exit code.
+func reportProp(w io.Writer, rep *harness.PropReport, surfaces []string, subject string, seed int64) error {
+	rate := float64(rep.Cases) / max(rep.Duration.Seconds(), 1e-9)
+	fmt.Fprintf(w, "%d cases in %s (%.0f/s): %s\n", rep.Cases, rep.Duration.Round(time.Millisecond), rate, rep.Classes)
+	if f := rep.Failure; f != nil {
+		fmt.Fprintf(w, "\nFAIL: shrunk counterexample (profile %s):\n\n", f.Outcome.Generated.Profile.Name)
+		fmt.Fprintf(w, "%s\n", indent(string(f.YAML), "    "))
+		for _, r := range f.Outcome.Failed() {
+			fmt.Fprintf(w, "%s violations:\n", r.Surface)
+			for _, v := range r.Violations {
+				fmt.Fprintf(w, "    %s\n", v)
+			}
+			fmt.Fprintf(w, "  ledger:\n")
+			for _, c := range r.Ledger {
+				fmt.Fprintf(w, "    %s\n", c)
+			}
+		}
+		if f.Saved != "" {
+			fmt.Fprintf(w, "\nsaved: %s\n", f.Saved)
+			for _, r := range f.Outcome.Failed() {
+				repro := []string{"fallbackgate run"}
+				if subject != "" {
+					repro = append(repro, "--subject "+subject)
+				}
+				repro = append(repro, "--scenario-file "+f.Saved, "--surface "+r.Surface, fmt.Sprintf("--seed %d", seed))
+				fmt.Fprintf(w, "replay: %s\n", strings.Join(repro, " "))
+			}
+		}
+		fmt.Fprintf(w, "reproduce the search: fallbackgate prop%s --surface %s --seed %d\n", subjectFlag(subject), strings.Join(surfaces, ","), seed)
+		return &ViolationError{Summary: fmt.Sprintf("%d cases, 1 failed: the subject violates the contract", rep.Cases)}
+	}
+	if rep.Vacuous != nil {
+		fmt.Fprintf(w, "FAIL: %v\n", rep.Vacuous)
+		return &ViolationError{Summary: fmt.Sprintf("%d cases passed, but the run was vacuous", rep.Cases)}
+	}
+	fmt.Fprintf(w, "%d passed, 0 failed\n", rep.Cases)
+	return nil
+}
+
+func subjectFlag(subject string) string {
+	if subject == "" {
+		return ""
+	}
+	return " --subject " + subject
+}
+
+func profileOf(t harness.Target) string {
+	if p := t.Profile(); p != nil {
+		return p.Name
+	}
+	return "drawn per case"
+}
+
+func checkSurfaces(cmd string, surfaces []string) error {
+	for _, surf := range surfaces {
+		if !slices.Contains(harness.Surfaces, surf) {
+			return usagef("%s: --surface %q: unknown surface (known: %s)", cmd, surf, strings.Join(harness.Surfaces, ", "))
+		}
+	}
+	return nil
+}
+
+func indent(text, prefix string) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// isTerminal reports whether w is a character device (a terminal), where a
+// progress line that rewrites itself is welcome.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,466 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+// This file is the chaos driver: many concurrent start-ups, turn after
+// turn, while a seeded schedule changes the fleet under them (tokens
+// expire and vanish, logins are revoked, 429 bursts come and go, providers
+// reset connections or hang). Each start-up gets its own fleet holding the
+// plans in force at its moment, so that every provider call is attributed
+// to exactly one start-up; a change that lands in the middle of a
+// start-up is a plan that switches after its first call ("ok -> missing").
+// Every start-up is judged against the model (Check) and the model-free
+// invariants, and written to a history that CheckHistory re-checks.
+
+// chaosProviders are the providers of a chaos run, the incident's three.
+var chaosProviders = []string{"xai-oauth", "openai-codex", "anthropic"}
+
+// ChaosConfig is one chaos run.
+type ChaosConfig struct {
+	// Subject is run through its surfaces (exec, loopback fakes); nil runs
+	// the in-process reference with Options on virtual time.
+	Subject *Subject
+	Options Options
+	// Surface is Oneshot or Gateway.
+	Surface string
+	// Sessions is how many start-ups run at once each turn (gateway
+	// sessions or oneshot workers); 0 means 8.
+	Sessions int
+	// Turns is how many turns each session starts up; 0 means 20.
+	Turns int
+	Seed  int64
+	// Hang lets the schedule make providers hang (each hang costs the
+	// request bound: Options.RequestTimeout in-process, the subject's own
+	// timeout over exec).
+	Hang bool
+	// Tick is the time between turns; 0 means 10s (virtual in-process).
+	Tick time.Duration
+	// History receives the JSON-lines history; nil discards it.
+	History io.Writer
+	// OnTurn, when set, is called after each turn with the report so far.
+	OnTurn func(turn int, rep *ChaosReport)
+}
+
+// ChaosReport is the outcome of a chaos run.
+type ChaosReport struct {
+	Info     ChaosRunInfo
+	Startups int
+	Failed   int
+	// FellBack, Pinned and RateLimited count start-ups by what the model
+	// expected.
+	FellBack, Pinned, RateLimited int
+	// Faults counts provider calls that met a fault, by outcome.
+	Faults map[string]int
+	// Changes counts the schedule's fleet changes.
+	Changes int
+	// Problems lists every violation, "id: rule: message", in history
+	// order.
+	Problems []string
+	// First is the first failing start-up whose expected outcome is a
+	// failure (the likeliest cause of a crash), else the first failing
+	// one; nil when none failed.
+	First   *StartupRecord
+	Elapsed time.Duration
+}
+
+// OK reports whether every start-up conformed and the run injected at
+// least one fault.
+func (r *ChaosReport) OK() bool { return len(r.Problems) == 0 && len(r.Faults) > 0 }
+
+// Vacuous reports whether the run injected no fault at all.
+func (r *ChaosReport) Vacuous() bool { return len(r.Faults) == 0 }
+
+// chaosEvent is one kind of change the schedule makes to a provider.
+type chaosEvent struct {
+	fault fakes.Fault
+	burst bool // comes and goes: recovers after a few turns
+	note  string
+}
+
+func chaosEvents(hang bool) []chaosEvent {
+	ev := []chaosEvent{
+		{fakes.Fault{Kind: fakes.Missing}, false, "access token vanished"},
+		{fakes.Fault{Kind: fakes.Expired}, false, "token expired, refresh failed"},
+		{fakes.Fault{Kind: fakes.Revoked}, false, "login revoked"},
+		{fakes.Fault{Kind: fakes.LoggedOut}, false, "logged out"},
+		{fakes.Fault{Kind: fakes.RateLimited, RetryAfter: 30 * time.Second}, true, "429 burst"},
+		{fakes.Fault{Kind: fakes.RateLimited, RetryAfter: 5 * time.Second}, true, "429 burst"},
+		{fakes.Fault{Kind: fakes.Reset}, true, "connections reset"},
+		{fakes.Fault{Kind: fakes.Unavailable}, true, "outage"},
+		{fakes.Fault{}, false, "logged in again"},
+		{fakes.Fault{}, false, "logged in again"},
+	}
+	if hang {
+		ev = append(ev, chaosEvent{fakes.Fault{Kind: fakes.Hang}, true, "hangs"})
+	}
+	return ev
+}
+
+// chaosRun is the state of one run.
+type chaosRun struct {
+	cfg      ChaosConfig
+	profile  resolver.Profile
+	timeout  time.Duration
+	start    time.Time
+	rng      *rand.Rand
+	router   *fleetRouter
+	gateway  *Reference // in-process gateway, shared by every session
+	history  io.Writer
+	state    map[string]fakes.Fault
+	recovery map[string]int
+}
+
+// Chaos runs a chaos schedule and returns its report. Contract violations
+// are in the report; the error is for failures of the harness itself (a
+// history that cannot be written, a fleet that cannot start).
+func Chaos(ctx context.Context, cfg ChaosConfig) (*ChaosReport, error) {
+	if cfg.Sessions <= 0 {
+		cfg.Sessions = 8
+	}
+	if cfg.Turns <= 0 {
+		cfg.Turns = 20
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 10 * time.Second
+	}
+	if cfg.Surface != Oneshot && cfg.Surface != Gateway {
+		return nil, fmt.Errorf("chaos: surface %q: want %s or %s", cfg.Surface, Oneshot, Gateway)
+	}
+	r := &chaosRun{cfg: cfg, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc4a05)), history: cfg.History,
+		state: map[string]fakes.Fault{}, recovery: map[string]int{}, start: time.Now()}
+	info := ChaosRunInfo{Surface: cfg.Surface, Sessions: cfg.Sessions, Turns: cfg.Turns, Seed: cfg.Seed}
+	if cfg.Subject == nil {
+		r.profile = cfg.Options.Profile
+		if r.profile.Name == "" {
+			r.profile = resolver.Strict
+		}
+		cfg.Options.Profile = r.profile
+		if cfg.Options.RequestTimeout == 0 {
+			cfg.Options.RequestTimeout = PropRequestTimeout
+		}
+		r.cfg.Options = cfg.Options
+		r.timeout = cfg.Options.RequestTimeout
+		r.router = &fleetRouter{fleets: map[string]*fakes.Fleet{}}
+		info.Subject, info.InProcess = "reference (in-process)", true
+		if cfg.Surface == Gateway {
+			r.gateway = NewReference(Gateway, &http.Client{Transport: r.router}, cfg.Options)
+		}
+	} else {
+		r.profile = cfg.Subject.Profile
+		r.timeout = DefaultRequestTimeout
+		info.Subject = cfg.Subject.Name
+		if _, ok := cfg.Subject.Surfaces[cfg.Surface]; !ok {
+			return nil, fmt.Errorf("chaos: subject %s does not implement the %s surface", cfg.Subject.Name, cfg.Surface)
+		}
+	}
+	info.Profile, info.RequestTimeout = r.profile.Name, r.timeout
+	rep := &ChaosReport{Info: info, Faults: map[string]int{}}
+	if err := r.write(HistoryRecord{Kind: HistoryRun, Run: &info}); err != nil {
+		return rep, err
+	}
+	for _, p := range chaosProviders {
+		r.state[p] = fakes.Fault{}
+	}
+	events := chaosEvents(cfg.Hang)
+	for turn := range cfg.Turns {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		at := time.Duration(turn) * cfg.Tick
+		changed, prev := r.schedule(turn, events, at, rep)
+		recs := make([]*StartupRecord, cfg.Sessions)
+		wants := make([]Expected, cfg.Sessions)
+		errs := make([]error, cfg.Sessions)
+		var wg sync.WaitGroup
+		for s := range cfg.Sessions {
+			sc := r.scenario(turn, s, changed, prev)
+			wg.Go(func() { recs[s], wants[s], errs[s] = r.startup(ctx, turn, s, sc, at) })
+		}
+		wg.Wait()
+		for s, rec := range recs {
+			if errs[s] != nil {
+				return rep, fmt.Errorf("chaos: turn %d session %d: %w", turn, s, errs[s])
+			}
+			r.tally(rep, rec, wants[s])
+			if err := r.write(HistoryRecord{Kind: HistoryStartup, At: at, Startup: rec}); err != nil {
+				return rep, err
+			}
+		}
+		if cfg.OnTurn != nil {
+			cfg.OnTurn(turn+1, rep)
+		}
+	}
+	if r.gateway != nil {
+		if err := r.gateway.Close(); err != nil {
+			rep.Problems = append(rep.Problems, "gateway: R17: "+err.Error())
+		}
+	}
+	if rep.Vacuous() {
+		rep.Problems = append(rep.Problems, "vacuous: no provider call met a fault; the run injected nothing")
+	}
+	rep.Elapsed = time.Since(r.start)
+	return rep, nil
+}
+
+// schedule applies this turn's changes to the fleet's state: bursts that
+// end, then (more often than not) one new event. It returns the provider
+// changed by the new event, if any, and its fault before the change.
+func (r *chaosRun) schedule(turn int, events []chaosEvent, at time.Duration, rep *ChaosReport) (string, fakes.Fault) {
+	for _, p := range chaosProviders {
+		if end, ok := r.recovery[p]; ok && end == turn {
+			delete(r.recovery, p)
+			r.state[p] = fakes.Fault{}
+			rep.Changes++
+			r.write(HistoryRecord{Kind: HistoryFleet, At: at, Provider: p, Plan: "ok", Note: "burst over"})
+		}
+	}
+	if r.rng.IntN(10) >= 6 {
+		return "", fakes.Fault{}
+	}
+	p := chaosProviders[r.rng.IntN(len(chaosProviders))]
+	ev := events[r.rng.IntN(len(events))]
+	prev := r.state[p]
+	r.state[p] = ev.fault
+	delete(r.recovery, p)
+	if ev.burst {
+		r.recovery[p] = turn + 1 + r.rng.IntN(3)
+	}
+	rep.Changes++
+	r.write(HistoryRecord{Kind: HistoryFleet, At: at, Provider: p, Plan: fakes.Plan{Resolve: []fakes.Step{{Fault: ev.fault, Count: 1}}}.String(), Note: ev.note})
+	return p, prev
+}
+
+// scenario is session s's case at this turn: the session's configuration
+// (primaries rotate over the providers; even sessions repeat the primary
+// at the end of the chain; every fourth session is pinned) and the plans in
+// force. Some sessions meet the turn's change mid-start-up: their first
+// call to the changed provider still sees the old fault.
+func (r *chaosRun) scenario(turn, s int, changed string, prev fakes.Fault) Scenario {
+	primary := chaosProviders[s%len(chaosProviders)]
+	cfg := CaseConfig{Model: PrimaryConfig{Provider: primary, Default: fakes.DefaultModel(primary)}, FallbackProviders: []ConfigEntry{}}
+	for _, p := range chaosProviders {
+		if p != primary {
+			cfg.FallbackProviders = append(cfg.FallbackProviders, ConfigEntry{Entry: resolver.Entry{Provider: p, Model: fakes.DefaultModel(p)}})
+		}
+	}
+	if s%2 == 0 {
+		cfg.FallbackProviders = append(cfg.FallbackProviders, ConfigEntry{Entry: resolver.Entry{Provider: primary, Model: fakes.DefaultModel(primary)}, Shorthand: true})
+	}
+	sc := Scenario{ID: fmt.Sprintf("chaos-t%d-s%d", turn, s), Name: "chaos start-up", Config: cfg, Prompt: DefaultPrompt,
+		Faults: map[string]string{}, Source: "chaos"}
+	if s%4 == 3 {
+		sc.Pin.Model = fakes.DefaultModel(primary)
+	}
+	midRun := changed != "" && r.rng.IntN(3) == 0
+	for _, p := range chaosProviders {
+		steps := []fakes.Step{{Fault: r.state[p], Count: 1}}
+		if midRun && p == changed {
+			steps = []fakes.Step{{Fault: prev, Count: 1}, {Fault: r.state[p], Count: 1}}
+		}
+		sc.Faults[p] = fakes.Plan{Resolve: steps}.String()
+	}
+	return sc
+}
+
+// startup runs one start-up on its own fleet and judges it.
+func (r *chaosRun) startup(ctx context.Context, turn, session int, sc Scenario, at time.Duration) (*StartupRecord, Expected, error) {
+	id := fmt.Sprintf("t%d/s%d", turn, session)
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	seed := r.cfg.Seed ^ int64(h.Sum64()>>1)
+	var clock fakes.Clock
+	if r.cfg.Subject == nil {
+		clock = fakes.NewManualClock(propEpoch.Add(at))
+	}
+	popts := PredictOptions{Clock: clock, RequestTimeout: r.timeout}
+	if r.cfg.Subject == nil {
+		popts.Client = HangCutClient
+	}
+	want, err := PredictWith(ctx, sc, r.profile, seed, popts)
+	if err != nil {
+		return nil, want, err
+	}
+	fleet, err := sc.Fleet(seed, clock)
+	if err != nil {
+		return nil, want, err
+	}
+	defer fleet.Close()
+	offset := at
+	var out Outcome
+	if r.cfg.Subject == nil {
+		host := fmt.Sprintf("t%d-s%d.chaos.invalid", turn, session)
+		r.router.add(host, fleet)
+		defer r.router.remove(host)
+		urls := map[string]string{}
+		for p := range fleet.BaseURLs() {
+			urls[p] = "http://" + host + "/p/" + p
+		}
+		c := sc.Case(r.cfg.Surface, urls)
+		if r.gateway != nil {
+			out, err = r.gateway.Start(ctx, c)
+		} else {
+			out, err = NewReference(Oneshot, &http.Client{Transport: r.router}, r.cfg.Options).Start(ctx, c)
+		}
+	} else {
+		offset = time.Since(r.start)
+		srv, serr := fleet.ServeLoopback("")
+		if serr != nil {
+			return nil, want, fmt.Errorf("fake providers could not start: %w", serr)
+		}
+		out, err = r.cfg.Subject.Surfaces[r.cfg.Surface].Start(ctx, sc.Case(r.cfg.Surface, srv.BaseURLs()))
+	}
+	if err != nil {
+		return nil, want, err
+	}
+	sub := &Subject{Name: "chaos", Profile: r.profile}
+	res := newResult(sub, sc, r.cfg.Surface, seed, r.cfg.Seed)
+	res.Expected = expectedSummary(want)
+	judge(&res, want, out, fleet)
+	rec := &StartupRecord{ID: id, Session: session, Turn: turn, Config: sc.Config, Pin: sc.Pin, Faults: sc.Faults,
+		ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr, Events: res.Events, Reply: res.Reply,
+		Failure: res.Failure, Expected: res.Expected, Violations: res.Violations}
+	if r.cfg.Surface == Gateway {
+		// The reply's id and session, and the raw reply line, name the
+		// order in which concurrent requests reached the gateway; leave
+		// them out so that the same seed writes the same history.
+		rec.Stdout = ""
+		if rec.Reply != nil {
+			rp := *rec.Reply
+			rp.ID, rp.Session = "", ""
+			rec.Reply = &rp
+		}
+		rec.Events = slices.Clone(rec.Events)
+		for i := range rec.Events {
+			rec.Events[i].ID = ""
+		}
+	}
+	for _, c := range res.Ledger {
+		c.At += offset
+		rec.Calls = append(rec.Calls, c)
+	}
+	if rec.Calls == nil {
+		rec.Calls = []Call{}
+	}
+	for _, v := range startupInvariants(rec, r.cfg.Surface, r.profile) {
+		if v.Rule == "R17" && slices.Contains(rec.Violations.Rules(), "R17") {
+			continue
+		}
+		if !slices.Contains(rec.Violations, v) {
+			rec.Violations = append(rec.Violations, v)
+		}
+	}
+	rec.Verdict = VerdictPass
+	if len(rec.Violations) > 0 {
+		rec.Verdict = VerdictFail
+	}
+	return rec, want, nil
+}
+
+func (r *chaosRun) tally(rep *ChaosReport, rec *StartupRecord, want Expected) {
+	rep.Startups++
+	for _, c := range ClassesOf(want) {
+		switch c {
+		case ClassFellBack:
+			rep.FellBack++
+		case ClassPinned:
+			rep.Pinned++
+		case ClassRateLimited:
+			rep.RateLimited++
+		}
+	}
+	for _, c := range rec.Calls {
+		if c.Outcome != fakes.OutcomeOK {
+			rep.Faults[string(c.Outcome)]++
+		}
+	}
+	if rec.Verdict == VerdictFail {
+		if rep.First == nil || (rep.First.Expected.Error == "" && rec.Expected.Error != "" && rep.First.Turn == rec.Turn) {
+			rep.First = rec
+		}
+		rep.Failed++
+		for _, v := range rec.Violations {
+			rep.Problems = append(rep.Problems, rec.ID+": "+v.String())
+		}
+	}
+}
+
+func (r *chaosRun) write(rec HistoryRecord) error {
+	if r.history == nil {
+		return nil
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = r.history.Write(append(b, '\n'))
+	return err
+}
+
+// fleetRouter is the in-process transport of a chaos run: each start-up's
+// fakes live at a host of their own ("t3-s5.chaos.invalid"), so that one
+// long-lived gateway reaches every start-up's fleet. The request goes to
+// that fleet's transport with the fleet's in-process host and the original
+// Host header, so that a runtime's base URL leads back to the same fleet.
+type fleetRouter struct {
+	mu     sync.Mutex
+	fleets map[string]*fakes.Fleet
+}
+
+func (fr *fleetRouter) add(host string, f *fakes.Fleet) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	fr.fleets[host] = f
+}
+
+func (fr *fleetRouter) remove(host string) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	delete(fr.fleets, host)
+}
+
+// RoundTrip sends r to the fleet of its host.
+func (fr *fleetRouter) RoundTrip(r *http.Request) (*http.Response, error) {
+	fr.mu.Lock()
+	f := fr.fleets[r.URL.Host]
+	fr.mu.Unlock()
+	if f == nil {
+		return nil, fmt.Errorf("%w: no chaos fleet at host %q", fakes.ErrNoFake, r.URL.Host)
+	}
+	r2 := r.Clone(r.Context())
+	r2.Host = r.URL.Host
+	u, _ := r2.URL.Parse(strings.Replace(r.URL.String(), "//"+r.URL.Host, "//fakes.invalid", 1))
+	r2.URL = u
+	return hangCut{f}.RoundTrip(r2)
+}
+
+// ChaosCounterexample returns a failing start-up of a chaos run as a
+// scenario file that "fallbackgate run --scenario-file" replays on its own.
+func ChaosCounterexample(ctx context.Context, rep *ChaosReport) (Scenario, []byte, error) {
+	rec := rep.First
+	if rec == nil {
+		return Scenario{}, nil, fmt.Errorf("chaos: no failing start-up")
+	}
+	p, err := resolver.ProfileByName(rep.Info.Profile)
+	if err != nil {
+		return Scenario{}, nil, err
+	}
+	res := Result{Surface: rep.Info.Surface, Verdict: VerdictFail, Violations: rec.Violations}
+	o := CaseOutcome{Generated: Generated{Scenario: rec.Scenario(), Profile: p}, Results: []Result{res}}
+	note := fmt.Sprintf("start-up %s of fallbackgate chaos --seed %d against %s", rec.ID, rep.Info.Seed, rep.Info.Subject)
+	return Counterexample(ctx, o, note)
+}

@@ -1,0 +1,293 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+// A chaos history is JSON lines, every time an offset from the run's start:
+// one "run" line, then for each tick the "fleet" changes of the schedule
+// and one "startup" line per start-up with every provider call it made. It
+// holds no secret. CheckHistory re-checks a saved history offline.
+
+// The kinds of history line.
+const (
+	HistoryRun     = "run"
+	HistoryFleet   = "fleet"
+	HistoryStartup = "startup"
+)
+
+// HistoryRecord is one line of a history.
+type HistoryRecord struct {
+	Kind string `json:"kind"`
+	// At is the offset from the run's start (virtual time in-process).
+	At time.Duration `json:"at_ns"`
+
+	// run
+	Run *ChaosRunInfo `json:"run,omitempty"`
+
+	// fleet: the schedule changed a provider's plan.
+	Provider string `json:"provider,omitempty"`
+	Plan     string `json:"plan,omitempty"`
+	Note     string `json:"note,omitempty"`
+
+	// startup
+	Startup *StartupRecord `json:"startup,omitempty"`
+}
+
+// ChaosRunInfo is the head of a history.
+type ChaosRunInfo struct {
+	Subject  string `json:"subject"`
+	Profile  string `json:"profile"`
+	Surface  string `json:"surface"`
+	Sessions int    `json:"sessions"`
+	Turns    int    `json:"turns"`
+	Seed     int64  `json:"seed"`
+	// InProcess is set when the surface ran in this process on virtual
+	// time: the history is then byte-identical for the same seed.
+	InProcess bool `json:"in_process"`
+	// RequestTimeout is the model's bound on each request (hangs).
+	RequestTimeout time.Duration `json:"request_timeout_ns"`
+}
+
+// StartupRecord is one start-up of a chaos run: the case it was given
+// (the fleet's plans at that moment), what the surface did, every provider
+// call it made, and the verdict.
+type StartupRecord struct {
+	ID      string `json:"id"`
+	Session int    `json:"session"`
+	Turn    int    `json:"turn"`
+	// Config, Pin and Faults are the case, as in a scenario file.
+	Config CaseConfig        `json:"config"`
+	Pin    Args              `json:"pin"`
+	Faults map[string]string `json:"faults"`
+	// Outcome is what the surface did (no secret: the run fails on R16
+	// before anything is written, and outputs are redacted).
+	ExitCode int     `json:"exit_code"`
+	Stdout   string  `json:"stdout,omitempty"`
+	Stderr   string  `json:"stderr,omitempty"`
+	Events   []Event `json:"events"`
+	Reply    *Reply  `json:"reply,omitempty"`
+	Failure  string  `json:"failure,omitempty"`
+	// Calls are the provider calls, At an offset from the run's start.
+	Calls      []Call     `json:"calls"`
+	Expected   Summary    `json:"expected"`
+	Verdict    string     `json:"verdict"`
+	Violations Violations `json:"violations,omitempty"`
+}
+
+// Scenario returns the record's case as a scenario.
+func (r *StartupRecord) Scenario() Scenario {
+	return Scenario{ID: "chaos-" + strings.ReplaceAll(r.ID, "/", "-"), Name: "chaos start-up", Config: r.Config, Pin: r.Pin,
+		Faults: r.Faults, Prompt: DefaultPrompt, Source: "history " + r.ID}
+}
+
+// outcome rebuilds the surface's outcome.
+func (r *StartupRecord) outcome(surface string) Outcome {
+	return Outcome{Surface: surface, ExitCode: r.ExitCode, Stdout: r.Stdout, Stderr: r.Stderr, Events: r.Events, Reply: r.Reply, Failure: r.Failure}
+}
+
+// secretPattern matches every secret the fakes mint ("fgk-"/"fgr-" and 32
+// hex digits), so that a history can be scanned for leaks without the
+// secrets themselves.
+var secretPattern = regexp.MustCompile(`fg[kr]-[0-9a-f]{32}`)
+
+// startupInvariants checks what needs no model: no quota amplification
+// after a primary 429 (unless the profile walks on a rate limit), no
+// request but to the pinned provider when pinned (unless the profile walks
+// when pinned), at most 1+len(chain) resolves, exactly one fallback event
+// per fallback and none otherwise, an answer from the gateway, and no
+// secret in any output.
+func startupInvariants(r *StartupRecord, surface string, profile resolver.Profile) Violations {
+	var vs Violations
+	add := func(rule, format string, args ...any) {
+		vs = append(vs, Violation{Rule: rule, Message: fmt.Sprintf(format, args...)})
+	}
+	var resolves []Call
+	for _, c := range r.Calls {
+		if c.Endpoint == "resolve" {
+			resolves = append(resolves, c)
+		}
+	}
+	req, err := StartRequest(r.Config, r.Pin, profile)
+	if err == nil && len(resolves) > 0 {
+		first := resolves[0]
+		others := 0
+		for _, c := range r.Calls[1:] {
+			if c.Provider != first.Provider {
+				others++
+			}
+		}
+		if first.Outcome == "rate_limit" && !profile.WalkOnRateLimit && others > 0 {
+			add("R7", "quota amplification: %d request(s) to other providers after %s's 429", others, first.Provider)
+		}
+		if req.Pinned && !profile.WalkWhenPinned && others > 0 {
+			add("R6", "pinned to %s, but %d request(s) went to other providers", req.Primary.Provider, others)
+		}
+		if bound := 1 + len(req.Chain); len(resolves) > bound {
+			add("R9", "%d resolves for a chain of %d (at most %d)", len(resolves), len(req.Chain), bound)
+		}
+	}
+	fellBack := false
+	for _, ev := range r.Events {
+		if ev.Event == EventStarted && ev.LandedAt != nil && *ev.LandedAt >= 0 {
+			fellBack = true
+		}
+	}
+	nfb := len(eventsNamed(r.Events, EventFallback))
+	switch {
+	case fellBack && nfb != 1:
+		add("R15", "landed on a chain entry with %d fallback events; want exactly 1", nfb)
+	case !fellBack && nfb > 0:
+		add("R15", "%d fallback event(s) for a start-up that did not fall back", nfb)
+	}
+	if surface == Gateway && (r.Reply == nil || strings.Contains(r.Failure, "exited") || strings.Contains(r.Failure, "gateway")) {
+		add("R17", "the gateway did not answer: %s", firstLine(r.Failure))
+	}
+	events, _ := json.Marshal(r.Events)
+	reply, _ := json.Marshal(r.Reply)
+	for _, out := range []struct{ name, text string }{{"stdout", r.Stdout}, {"stderr", r.Stderr}, {"events", string(events)}, {"gateway reply", string(reply)}} {
+		if secretPattern.MatchString(out.text) {
+			add("R16", "a secret appears in %s", out.name)
+		}
+	}
+	return vs
+}
+
+// HistoryReport is what CheckHistory found.
+type HistoryReport struct {
+	Run      ChaosRunInfo
+	Startups int
+	Failed   int
+	// Faults counts the provider calls that met a fault, by outcome.
+	Faults map[string]int
+	// Problems lists every violation, "id: rule: message".
+	Problems []string
+}
+
+// OK reports whether the history shows no violation and at least one
+// injected fault.
+func (r *HistoryReport) OK() bool { return len(r.Problems) == 0 }
+
+// CheckHistory re-checks a saved chaos history offline: for every start-up
+// it re-derives the model's expectation from the recorded case (the
+// fleet's plans at that moment) and judges the recorded outcome and calls
+// with Check, then checks the model-free invariants. A history without
+// any injected fault fails as vacuous. The error is for a history that
+// cannot be read.
+func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
+	rep := &HistoryReport{Faults: map[string]int{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<16), 64<<20)
+	var (
+		profile resolver.Profile
+		haveRun bool
+	)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var rec HistoryRecord
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			return rep, fmt.Errorf("history line %d: %v", n, err)
+		}
+		switch rec.Kind {
+		case HistoryRun:
+			if rec.Run == nil {
+				return rep, fmt.Errorf("history line %d: run line without run", n)
+			}
+			rep.Run, haveRun = *rec.Run, true
+			p, err := resolver.ProfileByName(rec.Run.Profile)
+			if err != nil {
+				return rep, fmt.Errorf("history line %d: %v", n, err)
+			}
+			profile = p
+		case HistoryFleet:
+		case HistoryStartup:
+			if !haveRun {
+				return rep, fmt.Errorf("history line %d: startup before the run line", n)
+			}
+			if rec.Startup == nil {
+				return rep, fmt.Errorf("history line %d: startup line without startup", n)
+			}
+			rep.Startups++
+			vs, err := recheckStartup(ctx, rec.Startup, rep.Run, profile)
+			if err != nil {
+				return rep, fmt.Errorf("history line %d (%s): %w", n, rec.Startup.ID, err)
+			}
+			for _, c := range rec.Startup.Calls {
+				if c.Outcome != "ok" {
+					rep.Faults[string(c.Outcome)]++
+				}
+			}
+			if len(vs) > 0 {
+				rep.Failed++
+				for _, v := range vs {
+					rep.Problems = append(rep.Problems, rec.Startup.ID+": "+v.String())
+				}
+			}
+		default:
+			return rep, fmt.Errorf("history line %d: unknown kind %q", n, rec.Kind)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return rep, err
+	}
+	if !haveRun {
+		return rep, errors.New("history has no run line")
+	}
+	if len(rep.Faults) == 0 {
+		rep.Problems = append(rep.Problems, "vacuous: no provider call met a fault; the run injected nothing")
+	}
+	return rep, nil
+}
+
+// recheckStartup judges one recorded start-up again: the model's
+// expectation against the recorded observation, then the invariants.
+func recheckStartup(ctx context.Context, r *StartupRecord, run ChaosRunInfo, profile resolver.Profile) (Violations, error) {
+	popts := PredictOptions{RequestTimeout: run.RequestTimeout}
+	if run.InProcess {
+		popts.Client = HangCutClient
+	}
+	want, err := PredictWith(ctx, r.Scenario(), profile, run.Seed, popts)
+	if err != nil {
+		return nil, err
+	}
+	secrets := slices.Compact(slices.Sorted(func(yield func(string) bool) {
+		for _, text := range []string{r.Stdout, r.Stderr} {
+			for _, s := range secretPattern.FindAllString(text, -1) {
+				if !yield(s) {
+					return
+				}
+			}
+		}
+	}))
+	vs := AsViolations(Check(want, Observation{Outcome: r.outcome(run.Surface), Calls: r.Calls, Secrets: secrets}))
+	for _, v := range r.Violations {
+		// Outputs are recorded redacted, so a leak is carried over from
+		// the run's own verdict rather than found again.
+		if v.Rule == "R16" && !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	for _, v := range startupInvariants(r, run.Surface, profile) {
+		if !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	return vs, nil
+}

@@ -1,0 +1,228 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// MutationStage is one stage of a mutation run: it runs part of the gate
+// against a subject and returns the first failure it finds, or nil when the
+// subject passed the whole stage. Stages run in order and a mutant's run
+// stops at its first kill. The scenario stages are [ScenarioStage] and
+// [DriftStage]; a property stage is any function of this shape.
+type MutationStage struct {
+	// Name names the stage in reports: "scenarios", "drift", "properties".
+	Name string
+	// Kill runs the stage against sub with seed. The error is for failures
+	// of the harness itself, never for a violation.
+	Kill func(ctx context.Context, sub *Subject, seed int64) (*Kill, error)
+}
+
+// Kill is the first failure the gate found on a mutant.
+type Kill struct {
+	// Stage is the stage that found it.
+	Stage string `json:"stage"`
+	// By is the scenario and surface ("SF-2/oneshot") or the property that
+	// failed.
+	By string `json:"by"`
+	// Rule is the rule of the first violation.
+	Rule string `json:"rule"`
+	// Message is that violation in words.
+	Message string `json:"message"`
+}
+
+// MutantResult is what became of one mutant.
+type MutantResult struct {
+	Name string `json:"name"`
+	Bug  string `json:"bug"`
+	// Breaks is the rule the mutant's bug breaks.
+	Breaks string `json:"breaks"`
+	// Killed is nil when the mutant survived every stage.
+	Killed *Kill `json:"killed,omitempty"`
+}
+
+// MutationReport is the outcome of a mutation run.
+type MutationReport struct {
+	// Path is how the mutants ran: "in-process" or "exec".
+	Path    string         `json:"path"`
+	Seed    int64          `json:"seed"`
+	Stages  []string       `json:"stages"`
+	Results []MutantResult `json:"results"`
+}
+
+// Score returns how many mutants were killed, of how many.
+func (r *MutationReport) Score() (killed, total int) {
+	for _, m := range r.Results {
+		if m.Killed != nil {
+			killed++
+		}
+	}
+	return killed, len(r.Results)
+}
+
+// ScoreLine reads "mutation score: 15/15 (100%)".
+func (r *MutationReport) ScoreLine() string {
+	k, n := r.Score()
+	pct := 100
+	if n > 0 {
+		pct = k * 100 / n
+	}
+	return fmt.Sprintf("mutation score: %d/%d (%d%%)", k, n, pct)
+}
+
+// MarshalJSON adds the score to the report: "killed", "total" and
+// "score", the ScoreLine, so that a report can show it without counting.
+func (r *MutationReport) MarshalJSON() ([]byte, error) {
+	type plain MutationReport
+	k, n := r.Score()
+	return json.Marshal(struct {
+		*plain
+		Killed int    `json:"killed"`
+		Total  int    `json:"total"`
+		Score  string `json:"score"`
+	}{(*plain)(r), k, n, r.ScoreLine()})
+}
+
+// Survivors returns the mutants no stage killed.
+func (r *MutationReport) Survivors() []MutantResult {
+	var out []MutantResult
+	for _, m := range r.Results {
+		if m.Killed == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Err returns nil when every mutant was killed, else an error naming each
+// survivor and the rule that has no teeth.
+func (r *MutationReport) Err() error {
+	s := r.Survivors()
+	if len(s) == 0 {
+		return nil
+	}
+	lines := make([]string, len(s))
+	for i, m := range s {
+		lines[i] = fmt.Sprintf("mutant %s survived (%s): rule %s has no teeth", m.Name, m.Bug, m.Breaks)
+	}
+	return fmt.Errorf("%s (%s)\n%s", r.ScoreLine(), r.Path, strings.Join(lines, "\n"))
+}
+
+// WriteTable writes one row per mutant (MUTANT, KILLED BY, RULE, BREAKS),
+// then the score line.
+func (r *MutationReport) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MUTANT\tKILLED BY\tRULE\tBREAKS")
+	for _, m := range r.Results {
+		by, rule := "SURVIVED", "-"
+		if m.Killed != nil {
+			by, rule = m.Killed.By, m.Killed.Rule
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, by, rule, m.Breaks)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, m := range r.Survivors() {
+		fmt.Fprintf(w, "survivor %s: %s; rule %s has no teeth\n", m.Name, m.Bug, m.Breaks)
+	}
+	_, err := fmt.Fprintln(w, r.ScoreLine())
+	return err
+}
+
+// MutationConfig is one mutation run.
+type MutationConfig struct {
+	// Path names how Subject runs the mutants, for the report.
+	Path    string
+	Mutants []Mutant
+	// Subject returns the subject that runs mutant m; Mutate closes it.
+	Subject func(m Mutant) (*Subject, error)
+	// Stages run in order on every mutant until one kills it.
+	Stages []MutationStage
+	Seed   int64
+	// OnResult, when set, is called with each mutant's result as it is
+	// decided.
+	OnResult func(MutantResult)
+}
+
+// Mutate runs the gate's stages against every mutant and reports, per
+// mutant, the first failure that killed it. Mutants run one after another,
+// in the order given. The error is for failures of the harness itself; a
+// survivor is in the report (see MutationReport.Err).
+func Mutate(ctx context.Context, cfg MutationConfig) (*MutationReport, error) {
+	rep := &MutationReport{Path: cfg.Path, Seed: cfg.Seed}
+	for _, st := range cfg.Stages {
+		rep.Stages = append(rep.Stages, st.Name)
+	}
+	for _, m := range cfg.Mutants {
+		res := MutantResult{Name: m.Name, Bug: m.Bug, Breaks: m.Rule}
+		sub, err := cfg.Subject(m)
+		if err != nil {
+			return rep, fmt.Errorf("mutant %s: %w", m.Name, err)
+		}
+		for _, st := range cfg.Stages {
+			k, err := st.Kill(ctx, sub, cfg.Seed)
+			if err != nil {
+				sub.Close()
+				return rep, fmt.Errorf("mutant %s: %s: %w", m.Name, st.Name, err)
+			}
+			if k != nil {
+				k.Stage = st.Name
+				res.Killed = k
+				break
+			}
+		}
+		// A mutant that kills its own gateway cannot shut down cleanly;
+		// that was judged by the stage already.
+		_ = sub.Close()
+		rep.Results = append(rep.Results, res)
+		if cfg.OnResult != nil {
+			cfg.OnResult(res)
+		}
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// ScenarioStage runs the scenarios one at a time, in the order given, each
+// on every surface of the subject, and returns the first failing case: the
+// first scenario with a failure, its first failing surface in report order,
+// and the first violation's rule. A parity divergence with no failing case
+// is a kill too.
+func ScenarioStage(name string, scs []Scenario) MutationStage {
+	return MutationStage{Name: name, Kill: func(ctx context.Context, sub *Subject, seed int64) (*Kill, error) {
+		for _, sc := range scs {
+			rep, err := Run(ctx, Config{Subject: sub, Scenarios: []Scenario{sc}, Seed: seed})
+			if err != nil {
+				return nil, err
+			}
+			if k := firstKill(rep.Results); k != nil {
+				return k, nil
+			}
+			if len(rep.Parity) > 0 {
+				return &Kill{By: sc.ID, Rule: rep.Parity[0].Rule, Message: rep.Parity[0].Message}, nil
+			}
+		}
+		return nil, nil
+	}}
+}
+
+// firstKill returns the first failing result in surface report order.
+func firstKill(results []Result) *Kill {
+	for _, surf := range Surfaces {
+		for _, r := range results {
+			if r.Surface != surf || r.Verdict != VerdictFail || len(r.Violations) == 0 {
+				continue
+			}
+			v := r.Violations[0]
+			return &Kill{By: r.Scenario + "/" + r.Surface, Rule: v.Rule, Message: v.Message}
+		}
+	}
+	return nil
+}

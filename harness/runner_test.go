@@ -1,0 +1,272 @@
+package harness_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/resolver"
+	"github.com/fallbackgate/fallbackgate/scenarios"
+)
+
+// landsElsewhere is a surface that runs the reference surface and then
+// claims, in its started event, to have landed on another chain entry: a
+// surface whose decision differs from its siblings'.
+type landsElsewhere struct {
+	harness.Surface
+	provider string
+	index    int
+}
+
+func (s landsElsewhere) Start(ctx context.Context, c harness.Case) (harness.Outcome, error) {
+	o, err := s.Surface.Start(ctx, c)
+	for i := range o.Events {
+		if o.Events[i].Event == harness.EventStarted {
+			o.Events[i].Provider, o.Events[i].LandedAt = s.provider, ptrTo(s.index)
+		}
+	}
+	return o, err
+}
+
+// recorder runs a surface and records the case IDs it was given, in order.
+type recorder struct {
+	harness.Surface
+	mu  *sync.Mutex
+	ids *[]string
+}
+
+func (r recorder) Start(ctx context.Context, c harness.Case) (harness.Outcome, error) {
+	r.mu.Lock()
+	*r.ids = append(*r.ids, c.ID)
+	r.mu.Unlock()
+	return r.Surface.Start(ctx, c)
+}
+
+// referenceSubject returns the in-process reference subject, closed when
+// the test ends.
+func referenceSubject(t *testing.T, opts harness.Options) *harness.Subject {
+	t.Helper()
+	sub := harness.ReferenceSubject("reference", opts)
+	t.Cleanup(func() {
+		if err := sub.Close(); err != nil {
+			t.Errorf("closing the reference subject: %v", err)
+		}
+	})
+	return sub
+}
+
+func mustRun(t *testing.T, cfg harness.Config) *harness.Report {
+	t.Helper()
+	rep, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return rep
+}
+
+func TestRunParity(t *testing.T) {
+	sub := referenceSubject(t, harness.Options{})
+	sub.Surfaces[harness.CLI] = landsElsewhere{Surface: sub.Surfaces[harness.CLI], provider: "anthropic", index: 1}
+	sf2 := checkScenario(t, "SF-2", nil)
+	rep := mustRun(t, harness.Config{Subject: sub, Scenarios: []harness.Scenario{sf2}, Seed: 7, Parallel: 3})
+
+	if len(rep.Parity) != 1 {
+		t.Fatalf("Parity = %v; want one divergence for SF-2", rep.Parity)
+	}
+	v := rep.Parity[0]
+	if v.Rule != "parity" {
+		t.Errorf("parity violation cites %q; want \"parity\"", v.Rule)
+	}
+	for _, s := range []string{"SF-2", "oneshot+gateway: landed 0 on openai-codex/gpt-5.5", "cli: landed 1 on anthropic/gpt-5.5"} {
+		if !strings.Contains(v.Message, s) {
+			t.Errorf("parity message %q does not say %q", v.Message, s)
+		}
+	}
+	// The divergent surface also fails its own case; the parity divergence
+	// counts as one more failure.
+	if p, f, s := rep.Counts(); p != 2 || f != 2 || s != 0 {
+		t.Errorf("Counts() = %d passed, %d failed, %d skipped; want 2, 2, 0", p, f, s)
+	}
+	if rep.OK() {
+		t.Error("OK() = true for a report with a parity divergence")
+	}
+}
+
+func TestRunParityAgrees(t *testing.T) {
+	sub := referenceSubject(t, harness.Options{})
+	rep := mustRun(t, harness.Config{Subject: sub, Scenarios: scenarios.All(), Seed: 3, Parallel: 4})
+	if len(rep.Parity) != 0 {
+		t.Errorf("Parity = %v for the reference subject; want none", rep.Parity)
+	}
+	if p, f, s := rep.Counts(); p != 27 || f != 0 || s != 0 || !rep.OK() {
+		t.Errorf("Counts() = %d, %d, %d, OK %t; want 27 passed", p, f, s, rep.OK())
+	}
+}
+
+// TestRunParityIgnoresMissingSurfaces: a surface the subject does not
+// implement is skipped, neither passed nor failed, and takes no part in
+// parity.
+func TestRunParityIgnoresMissingSurfaces(t *testing.T) {
+	sub := referenceSubject(t, harness.Options{})
+	delete(sub.Surfaces, harness.Gateway)
+	rep := mustRun(t, harness.Config{Subject: sub, Scenarios: scenarios.All(), Seed: 3})
+	if p, f, s := rep.Counts(); p != 18 || f != 0 || s != 9 {
+		t.Errorf("Counts() = %d, %d, %d; want 18 passed, 0 failed, 9 skipped", p, f, s)
+	}
+	for _, r := range rep.Results {
+		if (r.Surface == harness.Gateway) != (r.Verdict == harness.VerdictNotImplemented) {
+			t.Errorf("%s/%s: verdict %q", r.Scenario, r.Surface, r.Verdict)
+		}
+	}
+	if len(rep.Parity) != 0 || !rep.OK() {
+		t.Errorf("Parity = %v, OK %t; want no divergence", rep.Parity, rep.OK())
+	}
+}
+
+func TestReportCounts(t *testing.T) {
+	rep := harness.Report{
+		Results: []harness.Result{
+			{Verdict: harness.VerdictPass}, {Verdict: harness.VerdictPass}, {Verdict: harness.VerdictFail},
+			{Verdict: harness.VerdictNotImplemented},
+		},
+		Parity: []harness.Violation{{Rule: "parity", Message: "SF-1: ..."}},
+	}
+	if p, f, s := rep.Counts(); p != 2 || f != 2 || s != 1 {
+		t.Errorf("Counts() = %d, %d, %d; want 2, 2, 1", p, f, s)
+	}
+	if rep.OK() {
+		t.Error("OK() = true with a failure")
+	}
+	if ok := (&harness.Report{Results: []harness.Result{{Verdict: harness.VerdictNotImplemented}}}).OK(); !ok {
+		t.Error("OK() = false for a report with only skipped cases")
+	}
+}
+
+// seededRun runs the whole gate on the reference subject one case at a
+// time and returns the report and the order the surfaces saw the cases in.
+func seededRun(t *testing.T, seed int64) (*harness.Report, []string) {
+	t.Helper()
+	sub := referenceSubject(t, harness.Options{})
+	var (
+		mu  sync.Mutex
+		ids []string
+	)
+	for name, s := range sub.Surfaces {
+		sub.Surfaces[name] = recorder{Surface: s, mu: &mu, ids: &ids}
+	}
+	rep := mustRun(t, harness.Config{Subject: sub, Scenarios: scenarios.All(), Seed: seed, Parallel: 1})
+	return rep, ids
+}
+
+func TestRunSeedOrder(t *testing.T) {
+	repA, orderA := seededRun(t, 42)
+	repB, orderB := seededRun(t, 42)
+	_, orderC := seededRun(t, 43)
+
+	if len(orderA) != 27 {
+		t.Fatalf("the surfaces saw %d cases; want 27", len(orderA))
+	}
+	if diff := cmp.Diff(orderA, orderB); diff != "" {
+		t.Errorf("seed 42 ran the cases in a different order the second time (-first +second):\n%s", diff)
+	}
+	if slices.Equal(orderA, orderC) {
+		t.Errorf("seeds 42 and 43 ran the cases in the same order %v; the order must be drawn from the seed", orderA)
+	}
+	sorted := slices.Clone(orderA)
+	slices.Sort(sorted)
+	if slices.Equal(orderA, sorted) {
+		t.Errorf("seed 42 ran the cases in sorted order; want a shuffled order")
+	}
+
+	// Same seed, same ledgers and decisions, modulo timing.
+	ignoreTime := cmp.Options{cmpopts.IgnoreFields(fakes.Call{}, "At"), cmpopts.EquateEmpty()}
+	for i := range repA.Results {
+		a, b := repA.Results[i], repB.Results[i]
+		id := a.Scenario + "/" + a.Surface
+		if a.Scenario != b.Scenario || a.Surface != b.Surface || a.Seed != b.Seed {
+			t.Fatalf("result %d is %s seed %d, then %s/%s seed %d", i, id, a.Seed, b.Scenario, b.Surface, b.Seed)
+		}
+		if len(a.Ledger) == 0 {
+			t.Errorf("%s: empty ledger; want the case's requests", id)
+		}
+		if diff := cmp.Diff(a.Ledger, b.Ledger, ignoreTime); diff != "" {
+			t.Errorf("%s: seed 42 gave different ledgers (-first +second):\n%s", id, diff)
+		}
+		if diff := cmp.Diff(a.Observed, b.Observed); diff != "" {
+			t.Errorf("%s: seed 42 gave different decisions (-first +second):\n%s", id, diff)
+		}
+		if a.Verdict != harness.VerdictPass {
+			t.Errorf("%s: %s\n%v", id, a.Verdict, a.Violations)
+		}
+	}
+}
+
+// TestRunReportsProfile: the report and every result carry the subject's
+// claimed profile, and the judgement uses it: the reference subject
+// behaving as upstream passes when it claims upstream.
+func TestRunReportsProfile(t *testing.T) {
+	sub := referenceSubject(t, harness.Options{Profile: resolver.Upstream})
+	rep := mustRun(t, harness.Config{Subject: sub, Scenarios: scenarios.All(), Seed: 5})
+	if rep.Profile != "upstream" || !rep.OK() {
+		t.Errorf("report profile %q OK %t; want upstream, OK", rep.Profile, rep.OK())
+	}
+	for _, r := range rep.Results {
+		if r.Profile != "upstream" || r.Verdict != harness.VerdictPass {
+			t.Errorf("%s/%s: profile %q verdict %s %v", r.Scenario, r.Surface, r.Profile, r.Verdict, r.Violations)
+		}
+	}
+}
+
+// TestRunBadUsage: a pin that names a provider without a model is bad usage
+// on every surface of the in-process reference: exit 2 on oneshot and cli,
+// an error reply on the gateway (which has no exit code), and no resolve.
+// The expected summary says so instead of describing a landing.
+func TestRunBadUsage(t *testing.T) {
+	sc := checkScenario(t, "SF-7", providerWithoutModel)
+	sub := referenceSubject(t, harness.Options{})
+	rep := mustRun(t, harness.Config{Subject: sub, Scenarios: []harness.Scenario{sc}, Seed: 9})
+	for _, r := range rep.Results {
+		if r.Verdict != harness.VerdictPass {
+			t.Errorf("%s/%s: %s\n%v", r.Scenario, r.Surface, r.Verdict, r.Violations)
+		}
+		if got, want := r.Expected.String(), "failed: usage: --provider needs --model"; got != want {
+			t.Errorf("%s/%s: expected summary %q; want %q", r.Scenario, r.Surface, got, want)
+		}
+		if len(r.Ledger) != 0 {
+			t.Errorf("%s/%s: %d request(s) to the fakes; want none", r.Scenario, r.Surface, len(r.Ledger))
+		}
+	}
+}
+
+// TestCaseSeedReproduces shows that a case's seed depends on the run's seed,
+// the scenario and the surface only: the reproduce command, which reruns one
+// case with the run's seed, gets the seed the case had in the full run.
+func TestCaseSeedReproduces(t *testing.T) {
+	ctx := context.Background()
+	sub := harness.ReferenceSubject("reference", harness.Options{})
+	defer sub.Close()
+	full, err := harness.Run(ctx, harness.Config{Subject: sub, Scenarios: scenarios.All(), Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, _ := scenarios.Select([]string{"SF-8"})
+	one, err := harness.Run(ctx, harness.Config{Subject: sub, Scenarios: sel, Surfaces: []string{harness.CLI}, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range full.Results {
+		if r.Scenario == "SF-8" && r.Surface == harness.CLI && r.Seed != one.Results[0].Seed {
+			t.Errorf("SF-8/cli ran with seed %d in the full run and %d alone (repro %q)", r.Seed, one.Results[0].Seed, r.Repro)
+		}
+	}
+	if a, b := harness.CaseSeed(7, "SF-8", "cli"), harness.CaseSeed(8, "SF-8", "cli"); a == b {
+		t.Errorf("CaseSeed ignores the run seed: %d for 7 and 8", a)
+	}
+}

@@ -1,0 +1,49 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Format is one report format: its name (the run command's flag), its file
+// name in a report folder, and its writer.
+type Format struct {
+	Name, File string
+	Write      func(io.Writer, *Results) error
+}
+
+// Formats are the report file formats, in the order a report folder lists
+// them.
+var Formats = []Format{
+	{"junit", "junit.xml", WriteJUnit},
+	{"json", "results.json", WriteJSON},
+	{"markdown", "summary.md", WriteMarkdown},
+	{"html", "report.html", func(w io.Writer, r *Results) error { return WriteHTML(w, r) }},
+}
+
+// WriteDir creates dir when needed and writes every format into it:
+// junit.xml, results.json, summary.md and report.html.
+func WriteDir(dir string, r *Results) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range Formats {
+		errs = append(errs, f.WriteFile(filepath.Join(dir, f.File), r))
+	}
+	return errors.Join(errs...)
+}
+
+// WriteFile renders r in format f and writes it to path, replacing the
+// file. Nothing is written when rendering fails.
+func (f Format) WriteFile(path string, r *Results) error {
+	var buf bytes.Buffer
+	if err := f.Write(&buf, r); err != nil {
+		return fmt.Errorf("%s: %s report: %w", path, f.Name, err)
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}

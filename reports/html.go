@@ -1,0 +1,223 @@
+package reports
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+)
+
+//go:embed report.html.tmpl
+var htmlSource string
+
+var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+
+// WriteHTML writes a self-contained HTML report of one or more runs (one
+// per subject): no external asset, no network, one inline style sheet and
+// one small inline script. It shows the scenario × surface × subject
+// matrix; each cell links to its case, which opens with expected against
+// observed, the ledger as a timeline, the events, the decision trace, the
+// violations and the reproduce command. Without JavaScript every case is a
+// <details> element that opens by hand.
+func WriteHTML(w io.Writer, runs ...*Results) error {
+	if len(runs) == 0 {
+		return fmt.Errorf("reports: WriteHTML: no results")
+	}
+	var buf bytes.Buffer
+	if err := htmlTemplate.Execute(&buf, htmlPage(runs)); err != nil {
+		return err
+	}
+	_, err := w.Write(redactBytes(buf.Bytes()))
+	return err
+}
+
+// The view the template renders.
+type (
+	page struct {
+		Title    string
+		OK       bool
+		Counts   string
+		Version  string
+		Runs     []pageRun
+		Rows     []pageRow
+		Cases    []pageCase
+		Parity   []pageNote
+		Stale    []pageNote
+		NotRun   []pageNote
+		Shutdown []string
+	}
+	pageRun struct {
+		Subject, Profile, Started, Elapsed, Counts, ExpectFile string
+		Seed                                                   int64
+		Surfaces                                               []string
+		OK                                                     bool
+	}
+	pageRow struct {
+		Scenario, Name string
+		Cells          []pageCell
+	}
+	pageCell struct {
+		Anchor, Label, Status, Title, Subject, Surface string
+	}
+	pageCase struct {
+		Anchor, Label, Status, ID, Scenario, Name, Surface, Subject, Profile string
+		Seed                                                                 int64
+		Open                                                                 bool
+		Expected, Observed                                                   harness.Summary
+		ExpectedExit, ObservedExit                                           int
+		Violations                                                           harness.Violations
+		Unexpected                                                           []string
+		KnownReasons                                                         string
+		Timeline                                                             []pageCall
+		Events                                                               []string
+		Trace                                                                []string
+		Reply, Stdout, Stderr, Failure, Repro, Duration                      string
+		Handoff, Gateway                                                     bool
+	}
+	pageCall struct {
+		Seq                                                 int
+		At, Provider, Endpoint, Model, Outcome, Code, Fault string
+		Status                                              int
+		Left                                                float64
+		Bad                                                 bool
+	}
+	pageNote struct{ Subject, Text string }
+)
+
+var anchorUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+func anchor(subject, scenario, surface string) string {
+	return "case-" + anchorUnsafe.ReplaceAllString(subject+"-"+scenario+"-"+surface, "_")
+}
+
+func htmlPage(runs []*Results) page {
+	p := page{Version: Version, OK: true}
+	var subjects []string
+	rowIndex := map[string]int{}
+	var passed, failed, known, stale, skipped int
+	for ri, r := range runs {
+		g := r.Gate
+		passed, failed, known, stale, skipped = passed+g.Passed, failed+g.Failed, known+g.Known, stale+g.Stale, skipped+g.Skipped
+		p.OK = p.OK && r.OK()
+		subjects = append(subjects, r.Subject)
+		p.Runs = append(p.Runs, pageRun{Subject: r.Subject, Profile: r.Profile, Seed: r.Seed, Surfaces: r.Surfaces,
+			Started: r.Started.UTC().Format(time.RFC3339), Elapsed: r.Elapsed.Round(time.Millisecond).String(),
+			Counts: r.countsLine(), ExpectFile: r.ExpectFile, OK: r.OK()})
+		for _, row := range r.rows() {
+			k, ok := rowIndex[row.Scenario]
+			if !ok {
+				k = len(p.Rows)
+				rowIndex[row.Scenario] = k
+				p.Rows = append(p.Rows, pageRow{Scenario: row.Scenario, Name: row.Name})
+			}
+			// Pad rows to this run's columns, then fill them.
+			for len(p.Rows[k].Cells) < columnsBefore(runs, ri) {
+				p.Rows[k].Cells = append(p.Rows[k].Cells, pageCell{Label: "-", Status: "none"})
+			}
+			for j, c := range row.Cells {
+				cell := pageCell{Label: label(c), Status: "none", Subject: r.Subject, Surface: r.Surfaces[j]}
+				if c != nil {
+					cell.Status = statusClass(c.Status)
+					cell.Anchor = anchor(r.Subject, c.Scenario, c.Surface)
+					cell.Title = fmt.Sprintf("%s on %s (%s): %s", c.Scenario, c.Surface, r.Subject, c.Status)
+				}
+				p.Rows[k].Cells = append(p.Rows[k].Cells, cell)
+			}
+		}
+		// Cases that fail the gate come first, then known failures, then
+		// the rest, each group in matrix order.
+		for _, group := range [][]Status{{StatusFail, StatusStale}, {StatusKnown}, {StatusPass}} {
+			for i := range r.Cases {
+				if c := &r.Cases[i]; slices.Contains(group, c.Status) {
+					p.Cases = append(p.Cases, htmlCase(c))
+				}
+			}
+		}
+		for _, pf := range r.Parity {
+			p.Parity = append(p.Parity, pageNote{Subject: r.Subject, Text: pf.Message + " (" + string(pf.Status) + ")"})
+		}
+		for _, e := range r.Expectations {
+			switch e.Status {
+			case ExpectationStale:
+				p.Stale = append(p.Stale, pageNote{Subject: r.Subject, Text: fmt.Sprintf("%s line %d: %s (%s)", r.ExpectFile, e.Line, e, e.Reason)})
+			case ExpectationNotRun:
+				p.NotRun = append(p.NotRun, pageNote{Subject: r.Subject, Text: fmt.Sprintf("%s line %d: %s matched no case that ran", r.ExpectFile, e.Line, e)})
+			}
+		}
+		if r.Shutdown != "" {
+			p.Shutdown = append(p.Shutdown, r.Subject+": "+r.Shutdown)
+		}
+	}
+	total := columnsBefore(runs, len(runs))
+	for k := range p.Rows {
+		for len(p.Rows[k].Cells) < total {
+			p.Rows[k].Cells = append(p.Rows[k].Cells, pageCell{Label: "-", Status: "none"})
+		}
+	}
+	all := &Results{Gate: Gate{Passed: passed, Failed: failed, Known: known, Stale: stale, Skipped: skipped}}
+	p.Counts = all.countsLine()
+	p.Title = "fallbackgate: " + strings.Join(subjects, ", ") + ": " + p.Counts
+	return p
+}
+
+// columnsBefore counts the matrix columns of the runs before run n.
+func columnsBefore(runs []*Results, n int) int {
+	cols := 0
+	for _, r := range runs[:n] {
+		cols += len(r.Surfaces)
+	}
+	return cols
+}
+
+func statusClass(s Status) string {
+	if s == StatusNotImplemented {
+		return "na"
+	}
+	return string(s)
+}
+
+func htmlCase(c *Case) pageCase {
+	pc := pageCase{
+		Anchor: anchor(c.Subject, c.Scenario, c.Surface), Label: label(c), Status: statusClass(c.Status),
+		ID: c.ID(), Scenario: c.Scenario, Name: c.ScenarioName, Surface: c.Surface, Subject: c.Subject,
+		Profile: c.Profile, Seed: c.Seed, Open: c.Status == StatusFail || c.Status == StatusStale,
+		Expected: c.Expected, Observed: c.Observed, ExpectedExit: c.Expected.Exit, ObservedExit: c.ExitCode,
+		Violations: c.Violations, Unexpected: c.Unexpected, Trace: c.Trace,
+		Stdout: c.Stdout, Stderr: c.Stderr, Failure: c.Failure, Repro: c.Repro,
+		Duration: c.Duration.Round(time.Millisecond).String(), Handoff: c.Handoff, Gateway: c.Surface == harness.Gateway,
+	}
+	if len(c.Known) > 0 {
+		pc.KnownReasons = reasons(c.Known)
+	}
+	var last time.Duration
+	for _, call := range c.Ledger {
+		last = max(last, call.At)
+	}
+	for _, call := range c.Ledger {
+		left := 0.0
+		if last > 0 {
+			left = float64(call.At) / float64(last) * 100
+		}
+		pc.Timeline = append(pc.Timeline, pageCall{Seq: call.Seq, At: "+" + call.At.Round(time.Microsecond).String(),
+			Provider: call.Provider, Endpoint: string(call.Endpoint), Model: call.ModelString(), Status: call.Status,
+			Outcome: string(call.Outcome), Code: call.Code, Fault: call.Fault, Left: float64(int(left*10)) / 10,
+			Bad: call.Outcome != "ok"})
+	}
+	for _, ev := range c.Events {
+		line, _ := json.Marshal(ev)
+		pc.Events = append(pc.Events, string(line))
+	}
+	if c.Reply != nil {
+		line, _ := json.MarshalIndent(c.Reply, "", "  ")
+		pc.Reply = string(line)
+	}
+	return pc
+}

@@ -1,0 +1,263 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// The JUnit XML document, in the shape Jenkins (the xUnit plugin's JUnit
+// schema), GitLab (Gitlab::Ci::Parsers::Test::Junit) and the GitHub
+// Actions reporters (dorny/test-reporter, mikepenz/action-junit-report)
+// read: one bare <testsuites> (the strict schema declares no attributes on
+// it; totals are on each suite), suites with every attribute the schema
+// requires (name, package, id, tests, failures, errors, time, timestamp
+// without a zone, hostname), and testcases with name, classname and time
+// and at most one <failure> or <skipped>, each with a type.
+type (
+	junitSuites struct {
+		XMLName xml.Name     `xml:"testsuites"`
+		Suites  []junitSuite `xml:"testsuite"`
+	}
+	junitSuite struct {
+		Name      string      `xml:"name,attr"`
+		Package   string      `xml:"package,attr"`
+		ID        int         `xml:"id,attr"`
+		Tests     int         `xml:"tests,attr"`
+		Failures  int         `xml:"failures,attr"`
+		Errors    int         `xml:"errors,attr"`
+		Skipped   int         `xml:"skipped,attr"`
+		Time      string      `xml:"time,attr"`
+		Timestamp string      `xml:"timestamp,attr"`
+		Hostname  string      `xml:"hostname,attr"`
+		Cases     []junitCase `xml:"testcase"`
+	}
+	junitCase struct {
+		Name      string        `xml:"name,attr"`
+		Classname string        `xml:"classname,attr"`
+		Time      string        `xml:"time,attr"`
+		Failure   *junitFailure `xml:"failure,omitempty"`
+		Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	}
+	junitFailure struct {
+		Type    string `xml:"type,attr"`
+		Message string `xml:"message,attr,omitempty"`
+		// Text is kept readable in a CDATA section; build it with xmlSafe.
+		Text string `xml:",cdata"`
+	}
+	// junitSkipped has no message attribute: the xUnit schema allows
+	// only its type; the reason is its text, which GitLab shows.
+	junitSkipped struct {
+		Type string `xml:"type,attr"`
+		Text string `xml:",cdata"`
+	}
+)
+
+// The types of a JUnit <failure> or <skipped> besides a rule ID.
+const (
+	junitStale          = "stale-expectation"
+	junitKnown          = "known-failure"
+	junitNotImplemented = "not-implemented"
+)
+
+// junitSeconds formats a duration as JUnit's decimal seconds.
+func junitSeconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnit writes the results as JUnit XML: one testsuite per surface,
+// one testcase per scenario, and a "run" suite holding one parity testcase
+// per scenario (and the subject's shutdown, when it failed). An unexpected
+// failure is a <failure> whose type is the first rule broken, whose
+// message lists every rule, and whose text holds expected and observed,
+// the violations, the ledger, the events and the reproduce command. A
+// known failure or a surface the subject lacks is <skipped>; an
+// expectation that no longer fails is a <failure> of type
+// "stale-expectation".
+func WriteJUnit(w io.Writer, r *Results) error {
+	stamp := r.Started
+	if stamp.IsZero() {
+		stamp = time.Unix(0, 0)
+	}
+	ts := stamp.UTC().Format("2006-01-02T15:04:05")
+	pkg := "fallbackgate." + xmlToken(r.Subject)
+	var doc junitSuites
+	for i, surf := range r.Surfaces {
+		s := junitSuite{Name: surf, Package: pkg, ID: i, Timestamp: ts, Hostname: "localhost"}
+		var total time.Duration
+		for _, c := range r.Cases {
+			if c.Surface != surf {
+				continue
+			}
+			total += c.Duration
+			s.add(junitCaseOf(&c, pkg+"."+surf))
+		}
+		s.Time = junitSeconds(total)
+		doc.Suites = append(doc.Suites, s)
+	}
+	run := junitSuite{Name: "run", Package: pkg, ID: len(r.Surfaces), Timestamp: ts, Hostname: "localhost", Time: "0.000"}
+	for _, id := range r.scenarioIDs() {
+		tc := junitCase{Name: "parity " + id, Classname: pkg + ".parity", Time: "0.000"}
+		for _, p := range r.Parity {
+			if p.Scenario != id {
+				continue
+			}
+			if p.Status == StatusKnown {
+				tc.Skipped = &junitSkipped{Type: junitKnown, Text: xmlSafe("known failure: " + reasons(p.Known) + "\n" + p.Message)}
+			} else {
+				tc.Failure = &junitFailure{Type: RuleParity, Message: "parity: " + p.Message, Text: xmlSafe(p.Message)}
+			}
+		}
+		run.add(tc)
+	}
+	if r.Shutdown != "" {
+		run.add(junitCase{Name: "shutdown", Classname: pkg + ".subject", Time: "0.000",
+			Failure: &junitFailure{Type: "R17", Message: r.Shutdown, Text: xmlSafe(r.Shutdown)}})
+	}
+	doc.Suites = append(doc.Suites, run)
+
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	buf.WriteString("\n")
+	_, err := w.Write(redactBytes(buf.Bytes()))
+	return err
+}
+
+func (s *junitSuite) add(tc junitCase) {
+	s.Tests++
+	switch {
+	case tc.Failure != nil:
+		s.Failures++
+	case tc.Skipped != nil:
+		s.Skipped++
+	}
+	s.Cases = append(s.Cases, tc)
+}
+
+// scenarioIDs returns the scenarios of the run in matrix order.
+func (r *Results) scenarioIDs() []string {
+	var ids []string
+	for _, row := range r.rows() {
+		ids = append(ids, row.Scenario)
+	}
+	return ids
+}
+
+func junitCaseOf(c *Case, classname string) junitCase {
+	tc := junitCase{Name: c.Scenario + " " + c.ScenarioName, Classname: classname, Time: junitSeconds(c.Duration)}
+	switch c.Status {
+	case StatusFail:
+		rules := c.Violations.Rules()
+		tc.Failure = &junitFailure{Type: rules[0], Message: firstLine(c.Violations.Error()), Text: xmlSafe(caseText(c))}
+		if len(c.Violations) > 1 {
+			tc.Failure.Message += fmt.Sprintf(" (%d violations of %s)", len(c.Violations), strings.Join(rules, ", "))
+		}
+	case StatusKnown:
+		tc.Skipped = &junitSkipped{Type: junitKnown, Text: xmlSafe("known failure: " + reasons(c.Known) + "\n\n" + caseText(c))}
+	case StatusStale:
+		tc.Failure = &junitFailure{Type: junitStale,
+			Message: fmt.Sprintf("expected to fail with %s (%s), but conforms: remove the expectation", strings.Join(c.staleRules(), ","), reasons(c.Known)),
+			Text:    xmlSafe(caseText(c))}
+	case StatusNotImplemented:
+		tc.Skipped = &junitSkipped{Type: junitNotImplemented, Text: "the subject does not implement the " + c.Surface + " surface"}
+	}
+	return tc
+}
+
+// caseText is the plain-text detail of a case: what a CI shows when a
+// test case is opened.
+func caseText(c *Case) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s on %s (subject %s, profile %s, seed %d)\n", c.Scenario+" "+c.ScenarioName, c.Surface, c.Subject, c.Profile, c.Seed)
+	fmt.Fprintf(&b, "expected: %s\nobserved: %s (exit %d)\n", c.Expected, c.Observed, c.ExitCode)
+	if len(c.Violations) > 0 {
+		b.WriteString("\nviolations:\n")
+		for _, v := range c.Violations {
+			fmt.Fprintf(&b, "  %s\n", v)
+		}
+	}
+	if c.Failure != "" {
+		fmt.Fprintf(&b, "\nsubject failure: %s\n", c.Failure)
+	}
+	if len(c.Ledger) > 0 {
+		b.WriteString("\nledger:\n")
+		for _, call := range c.Ledger {
+			fmt.Fprintf(&b, "  %s\n", call)
+		}
+	}
+	if len(c.Events) > 0 {
+		b.WriteString("\nevents:\n")
+		for _, ev := range c.Events {
+			line, _ := json.Marshal(ev)
+			fmt.Fprintf(&b, "  %s\n", line)
+		}
+	}
+	if c.Reply != nil {
+		line, _ := json.Marshal(c.Reply)
+		fmt.Fprintf(&b, "\ngateway reply: %s\n", line)
+	}
+	if len(c.Trace) > 0 {
+		b.WriteString("\ndecision trace (reference model):\n")
+		for _, st := range c.Trace {
+			fmt.Fprintf(&b, "  %s\n", st)
+		}
+	}
+	for _, out := range []struct{ name, text string }{{"stdout", c.Stdout}, {"stderr", c.Stderr}} {
+		if t := strings.TrimSpace(out.text); t != "" {
+			fmt.Fprintf(&b, "\n%s:\n%s\n", out.name, clip(t, 2000))
+		}
+	}
+	fmt.Fprintf(&b, "\nreproduce: %s\n", c.Repro)
+	return b.String()
+}
+
+// xmlSafe replaces every character XML 1.0 forbids (control characters
+// such as an ANSI escape in a subject's output) with U+FFFD, so that a
+// CDATA section stays well-formed; encoding/xml splits any "]]>" itself.
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d more bytes)", len(s)-cut)
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// xmlToken makes a name usable as a dotted package: spaces and dots become
+// dashes.
+func xmlToken(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "subject"
+	}
+	return strings.NewReplacer(" ", "-", ".", "-", "\t", "-").Replace(s)
+}

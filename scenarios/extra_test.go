@@ -1,0 +1,107 @@
+package scenarios
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+func TestExtraParse(t *testing.T) {
+	var ids []string
+	for _, s := range Extra() {
+		ids = append(ids, s.ID)
+	}
+	for _, s := range Drift() {
+		ids = append(ids, s.ID+" (drift)")
+	}
+	if want := []string{"MX-2", "MX-1 (drift)"}; !slices.Equal(ids, want) {
+		t.Errorf("extra scenarios %v; want %v", ids, want)
+	}
+	for _, s := range append(Extra(), All()...) {
+		if strings.HasPrefix(s.ID, "MX-") == strings.HasPrefix(s.Source, "scenarios/files/") {
+			t.Errorf("%s comes from %s: MX scenarios live in scenarios/extra, SF ones in scenarios/files", s.ID, s.Source)
+		}
+	}
+}
+
+// TestExtraExpectationsMatchModel proves each mutation-only file states what
+// the reference model does (strict profile).
+func TestExtraExpectationsMatchModel(t *testing.T) {
+	all := Extra()
+	for _, d := range Drift() {
+		all = append(all, d.Scenario)
+	}
+	for _, s := range all {
+		want, err := harness.Predict(context.Background(), s, resolver.Strict, 1)
+		if err != nil {
+			t.Fatalf("%s: %v", s.ID, err)
+		}
+		e := s.Expect
+		if !slices.Equal(e.Resolves, want.Resolves) {
+			t.Errorf("%s: file says resolves %v; the model resolves %v", s.ID, e.Resolves, want.Resolves)
+		}
+		if e.Exit != want.Exit {
+			t.Errorf("%s: file says exit %d; the model exits %d", s.ID, e.Exit, want.Exit)
+		}
+		if want.Err == nil {
+			if e.Landed == nil || *e.Landed != want.Decision.Landed || e.Model != want.Decision.Model ||
+				!slices.Equal(e.Remaining, want.Decision.Remaining.Strings()) {
+				t.Errorf("%s: file's landing %v/%s/%v differs from the model's %d/%s/%v", s.ID,
+					e.Landed, e.Model, e.Remaining, want.Decision.Landed, want.Decision.Model, want.Decision.Remaining.Strings())
+			}
+		} else if e.Landed != nil {
+			t.Errorf("%s: file says it lands; the model fails with %v", s.ID, want.Err)
+		}
+		wantFB := 0
+		if want.Err == nil && want.Decision.FellBack() {
+			wantFB = 1
+		}
+		if e.FallbackEvents != wantFB {
+			t.Errorf("%s: file says %d fallback events; the model emits %d", s.ID, e.FallbackEvents, wantFB)
+		}
+	}
+}
+
+// TestDriftChangesTheHandoff: a drift is only worth running when the
+// rewritten chain would hand the runtime something else.
+func TestDriftChangesTheHandoff(t *testing.T) {
+	for _, d := range Drift() {
+		before, _ := d.Config.Resolved()
+		after, err := d.Drift.Resolved()
+		if err != nil {
+			t.Fatalf("%s: drift: %v", d.ID, err)
+		}
+		if slices.Equal(before.Chain[1:].Strings(), after.Chain[1:].Strings()) {
+			t.Errorf("%s: the drift leaves the chain after the landing as it was; a second read would go unseen", d.ID)
+		}
+	}
+}
+
+func TestIncidentV66(t *testing.T) {
+	inc, err := Incident("v6.6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := Incident("INC-v6.6"); err != nil || again.ID != inc.ID {
+		t.Errorf("Incident(INC-v6.6) = %v, %v", again.ID, err)
+	}
+	cfg, _ := inc.Config.Resolved()
+	if got := cfg.Primary.String() + " " + strings.Join(cfg.Chain.Strings(), ","); got != "xai-oauth/grok-4.3 openai-codex/gpt-5.5,xai-oauth/grok-4.3" {
+		t.Errorf("INC-v6.6 profile is %s; want CONTRACT.md's", got)
+	}
+	plan, err := fakes.Parse(inc.Faults[cfg.Primary.Provider])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Resolve) < 2 || plan.Resolve[0].Until != inc.VanishesAt {
+		t.Errorf("vanishes_at %s does not match the primary's plan %q", inc.VanishesAt, plan)
+	}
+	if _, err := Incident("v9.9"); err == nil || !strings.Contains(err.Error(), "v6.6") {
+		t.Errorf("Incident(v9.9) = %v; want an error listing v6.6", err)
+	}
+}
