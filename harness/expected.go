@@ -66,15 +66,28 @@ func StartRequest(cfg CaseConfig, pin Args, profile resolver.Profile) (resolver.
 // Fleet starts the scenario's fake providers, each with its fault plan; a
 // provider without a plan is healthy. The caller must Close the fleet.
 func (s Scenario) Fleet(seed int64, clock fakes.Clock) (*fakes.Fleet, error) {
+	specs, err := s.FakeProviders()
+	if err != nil {
+		return nil, err
+	}
+	return fakes.NewFleet(fakes.Config{Providers: specs, Seed: seed, Clock: clock})
+}
+
+// FakeProviders returns every provider the scenario's fleet serves, with
+// its parsed fault plan; a provider without a plan is healthy.
+func (s Scenario) FakeProviders() ([]fakes.Provider, error) {
 	var specs []fakes.Provider
 	for _, p := range s.Providers() {
-		plan, err := fakes.Parse(s.Faults[p])
-		if err != nil {
-			return nil, fmt.Errorf("%s: faults.%s: %w", s.Source, p, err)
+		var plan fakes.Plan // no plan: healthy
+		if text := s.Faults[p]; strings.TrimSpace(text) != "" {
+			var err error
+			if plan, err = fakes.Parse(text); err != nil {
+				return nil, fmt.Errorf("%s: faults.%s: %w", s.Source, p, err)
+			}
 		}
 		specs = append(specs, fakes.Provider{Name: p, Plan: plan})
 	}
-	return fakes.NewFleet(fakes.Config{Providers: specs, Seed: seed, Clock: clock})
+	return specs, nil
 }
 
 // Case returns the case file for running s on surface with the given

@@ -166,14 +166,8 @@ func newReferenceCase(ctx context.Context, name string, opts Options, sc Scenari
 	if err != nil {
 		return rc, err
 	}
-	for _, p := range rc.sc.Providers() {
-		plan, err := fakes.Parse(rc.sc.Faults[p])
-		if err != nil {
-			return rc, fmt.Errorf("%s: faults.%s: %w", rc.sc.Source, p, err)
-		}
-		rc.specs = append(rc.specs, fakes.Provider{Name: p, Plan: plan})
-	}
-	return rc, nil
+	rc.specs, err = rc.sc.FakeProviders()
+	return rc, err
 }
 
 // run runs the case on surface with a fresh fleet on clock.

@@ -302,6 +302,13 @@ func runCase(ctx context.Context, cfg Config, sc Scenario, surface string, seed 
 	if err != nil {
 		return res, err
 	}
+	if want.BadUsage && surface == Gateway {
+		// CONTRACT.md: bad usage (--provider without a model) is "n/a"
+		// for the gateway, which has no command line; what a session
+		// override naming only a provider means is the subject's choice.
+		res.Verdict = VerdictNotImplemented
+		return res, nil
+	}
 	fleet, err := sc.Fleet(seed, nil)
 	if err != nil {
 		return res, err

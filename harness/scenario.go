@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -110,6 +111,11 @@ func ParseScenario(name string, data []byte) (Scenario, error) {
 	for _, p := range sortedKeys(s.Faults) {
 		if !known[p] {
 			problems = append(problems, fmt.Sprintf("faults.%s: provider is neither the primary nor in the chain", p))
+		}
+		if text := s.Faults[p]; strings.TrimSpace(text) != "" {
+			if _, err := fakes.Parse(text); err != nil {
+				problems = append(problems, fmt.Sprintf("faults.%s: %v", p, err))
+			}
 		}
 	}
 	for _, p := range sortedKeys(s.Profiles) {
