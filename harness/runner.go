@@ -142,7 +142,7 @@ func (s Summary) String() string {
 // decision is what parity compares: where it landed or what it surfaced.
 func (s Summary) decision() string {
 	if s.Landed != nil {
-		return fmt.Sprintf("landed %d on %s/%s", *s.Landed, s.Provider, s.Model)
+		return fmt.Sprintf("landed %d on %s/%s with remaining [%s]", *s.Landed, s.Provider, s.Model, strings.Join(s.Remaining, ", "))
 	}
 	return "failed: " + s.Error
 }

@@ -278,3 +278,32 @@ func TestCaseSeedReproduces(t *testing.T) {
 		t.Errorf("CaseSeed ignores the run seed: %d for 7 and 8", a)
 	}
 }
+
+// handsWholeChain runs a surface and rewrites its started event to hand
+// the runtime the whole chain: the same landing, a different hand-off.
+type handsWholeChain struct {
+	harness.Surface
+	chain resolver.Chain
+}
+
+func (s handsWholeChain) Start(ctx context.Context, c harness.Case) (harness.Outcome, error) {
+	o, err := s.Surface.Start(ctx, c)
+	for i := range o.Events {
+		if o.Events[i].Event == harness.EventStarted {
+			o.Events[i].Remaining = &s.chain
+		}
+	}
+	return o, err
+}
+
+// TestRunParityComparesRemaining: surfaces that land on the same entry but
+// hand the runtime different chains disagree (R14 differs between them).
+func TestRunParityComparesRemaining(t *testing.T) {
+	sub := referenceSubject(t, harness.Options{})
+	whole := resolver.Chain{{Provider: "openai-codex", Model: "gpt-5.5"}, {Provider: "anthropic", Model: "claude-opus-4-7"}}
+	sub.Surfaces[harness.Gateway] = handsWholeChain{Surface: sub.Surfaces[harness.Gateway], chain: whole}
+	rep := mustRun(t, harness.Config{Subject: sub, Scenarios: []harness.Scenario{checkScenario(t, "SF-2", nil)}, Seed: 7})
+	if len(rep.Parity) != 1 || !strings.Contains(rep.Parity[0].Message, "gateway: landed 0 on openai-codex/gpt-5.5 with remaining [openai-codex/gpt-5.5, anthropic/claude-opus-4-7]") {
+		t.Errorf("Parity = %v; want one divergence naming the gateway's remaining chain", rep.Parity)
+	}
+}
