@@ -13,7 +13,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/fallbackgate
 
 run: build
-	./$(BIN) run --report-dir reports-out $(if $(SEED),--seed $(SEED))
+	./$(BIN) run --mutate --report-dir reports-out $(if $(SEED),--seed $(SEED))
 
 test:
 	$(GO) vet $(PKGS)

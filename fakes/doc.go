@@ -16,7 +16,10 @@
 //     MockTransport owned by the fleet, never the global one) with base URLs
 //     from [Fleet.BaseURL], "http://fakes.invalid/p/<provider>". A request
 //     to an unknown host, provider, path or method fails with an error
-//     wrapping [ErrNoFake] that names it.
+//     wrapping [ErrNoFake] that names it. [Fleet.HangCutTransport] serves
+//     the same way but fails a hanging request at once, and [Fleet.Do]
+//     serves a request without HTTP at all (a harness's own model); both
+//     give exactly the answers, errors and ledger records of the client.
 //   - loopback: [Fleet.ServeLoopback] listens on 127.0.0.1 (a free port by
 //     default) and refuses any non-loopback address with [ErrNotLoopback];
 //     [Server.BaseURL] is "http://127.0.0.1:PORT/p/<provider>". A request

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -110,8 +111,9 @@ type issued struct {
 
 // Fleet is a set of fake providers speaking PROTOCOL.md, with one ledger of
 // every request. It serves in-process through an httpmock transport
-// (Client, Transport, BaseURL) and on loopback (ServeLoopback), both with
-// the same handlers and ledger. The caller must call Close.
+// (Client, Transport, BaseURL), without HTTP (Do) and on loopback
+// (ServeLoopback), all with the same handlers and ledger. The caller must
+// call Close.
 type Fleet struct {
 	clock     Clock
 	start     time.Time
@@ -119,6 +121,7 @@ type Fleet struct {
 	ledger    *Ledger
 	names     []string
 	providers map[string]*provider
+	mockOnce  sync.Once // makes mock and client on first use
 	mock      *httpmock.MockTransport
 	client    *http.Client
 	done      chan struct{} // closed by Close
@@ -174,9 +177,6 @@ func NewFleet(cfg Config) (*Fleet, error) {
 		f.providers[p.Name] = fp
 		f.names = append(f.names, p.Name)
 	}
-	f.mock = httpmock.NewMockTransport()
-	f.mock.RegisterNoResponder(f.roundTrip)
-	f.client = &http.Client{Transport: f.mock}
 	return f, nil
 }
 
@@ -286,9 +286,10 @@ func (f *Fleet) mint(prefix string) string {
 	}
 }
 
-// stray records and returns an error for a request that reached no fake.
-func (f *Fleet) stray(r *http.Request, format string, args ...any) error {
-	err := fmt.Errorf("%w: %s %s: %s", ErrNoFake, r.Method, r.URL.Redacted(), fmt.Sprintf(format, args...))
+// stray records and returns an error for a request (method, u) that reached
+// no fake.
+func (f *Fleet) stray(method string, u *url.URL, format string, args ...any) error {
+	err := fmt.Errorf("%w: %s %s: %s", ErrNoFake, method, u.Redacted(), fmt.Sprintf(format, args...))
 	f.mu.Lock()
 	f.strays = append(f.strays, err)
 	f.mu.Unlock()
@@ -303,16 +304,16 @@ type answer struct {
 	body       []byte
 }
 
-// route finds the provider and endpoint of a request.
-func (f *Fleet) route(r *http.Request) (*provider, Endpoint, error) {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/p/")
+// route finds the provider and endpoint of a request (method, u).
+func (f *Fleet) route(method string, u *url.URL) (*provider, Endpoint, error) {
+	rest, ok := strings.CutPrefix(u.Path, "/p/")
 	if !ok {
-		return nil, "", f.stray(r, "path does not start with /p/<provider>/")
+		return nil, "", f.stray(method, u, "path does not start with /p/<provider>/")
 	}
 	name, tail, _ := strings.Cut(rest, "/")
 	fp, ok := f.providers[name]
 	if !ok {
-		return nil, "", f.stray(r, "unknown provider %q (have %s)", name, strings.Join(f.names, ", "))
+		return nil, "", f.stray(method, u, "unknown provider %q (have %s)", name, strings.Join(f.names, ", "))
 	}
 	var ep Endpoint
 	switch tail {
@@ -321,36 +322,23 @@ func (f *Fleet) route(r *http.Request) (*provider, Endpoint, error) {
 	case "v1/chat/completions":
 		ep = EndpointCompletions
 	default:
-		return nil, "", f.stray(r, "provider %q has no endpoint %q (resolve, v1/chat/completions)", name, "/"+tail)
+		return nil, "", f.stray(method, u, "provider %q has no endpoint %q (resolve, v1/chat/completions)", name, "/"+tail)
 	}
-	if r.Method != http.MethodPost {
-		return nil, "", f.stray(r, "provider %q: %s needs POST", name, ep)
+	if method != http.MethodPost {
+		return nil, "", f.stray(method, u, "provider %q: %s needs POST", name, ep)
 	}
 	return fp, ep, nil
 }
 
-// handle runs one request through its provider's plan, records it in the
-// ledger and returns the answer, or an error when no fake serves it.
-func (f *Fleet) handle(r *http.Request) (answer, error) {
-	fp, ep, err := f.route(r)
-	if err != nil {
-		return answer{}, err
-	}
-	var body []byte
-	if r.Body != nil {
-		body, err = io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			return answer{}, fmt.Errorf("fakes: reading %s request body for %q: %w", ep, fp.name, err)
-		}
-	}
+// serve runs one routed request through its provider's plan, records it
+// in the ledger and returns the answer. host is the request's host, for
+// the base URL of a runtime; authz its Authorization header. Every path
+// in (the in-process transport, Do, loopback) serves through here.
+func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, body []byte) answer {
 	var req struct {
 		Model *string `json:"model"`
 	}
 	badBody := json.Unmarshal(body, &req)
-	host := r.Host
-	if host == "" {
-		host = r.URL.Host
-	}
 	base := "http://" + host + "/p/" + fp.name
 
 	fp.mu.Lock()
@@ -370,7 +358,7 @@ func (f *Fleet) handle(r *http.Request) (answer, error) {
 	} else {
 		fault := fp.completions.next(fp.plan.Completions, at)
 		call.Fault = fault.String()
-		a = f.complete(fp, fault, now, r.Header.Get("Authorization"), req.Model)
+		a = f.complete(fp, fault, now, authz, req.Model)
 	}
 	call.Status = a.status
 	call.Outcome = a.kind.Outcome()
@@ -382,8 +370,32 @@ func (f *Fleet) handle(r *http.Request) (answer, error) {
 		call.Code = e.Error.Code
 	}
 	f.ledger.record(call)
-	return a, nil
+	return a
 }
+
+// handle runs one HTTP request through serve, or returns an error when no
+// fake serves it.
+func (f *Fleet) handle(r *http.Request) (answer, error) {
+	fp, ep, err := f.route(r.Method, r.URL)
+	if err != nil {
+		return answer{}, err
+	}
+	var body []byte
+	if r.Body != nil {
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return answer{}, fmt.Errorf("fakes: reading %s request body for %q: %w", ep, fp.name, err)
+		}
+	}
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	return f.serve(fp, ep, host, r.Header.Get("Authorization"), body), nil
+}
+
+// maxBody is how much of a request body a fake reads.
+const maxBody = 1 << 20
 
 // resolve answers /resolve with fault applied to the credential.
 func (f *Fleet) resolve(fp *provider, fault Fault, now time.Time, base string, model *string) answer {

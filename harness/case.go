@@ -110,15 +110,51 @@ func (e *ConfigEntry) UnmarshalJSON(b []byte) error {
 	return e.Entry.UnmarshalJSON(b)
 }
 
-// Resolved returns the configuration as the contract reads it, through
-// resolver.ParseConfig, so that the reference model and every subject start
-// from the same chain.
+// Resolved returns the configuration as the contract reads it: what
+// resolver.ParseConfig reads from the case file's config (c as JSON), so
+// that the reference model and every subject start from the same chain. A
+// config ParseConfig accepts is read without the text (resolver.Written,
+// equal by the property TestResolvedIsParseConfig); any other is written
+// out and parsed, for ParseConfig's located errors.
 func (c CaseConfig) Resolved() (resolver.Config, error) {
+	if cfg, ok := c.written().Config(); ok {
+		return cfg, nil
+	}
+	return c.parsed()
+}
+
+// parsed is Resolved the long way: c as JSON through resolver.ParseConfig.
+func (c CaseConfig) parsed() (resolver.Config, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return resolver.Config{}, err
 	}
 	return resolver.ParseConfig("case config", b)
+}
+
+// written returns c as resolver.Written, field for field as MarshalJSON
+// writes it.
+func (c CaseConfig) written() resolver.Written {
+	w := resolver.Written{Primary: resolver.Entry{Provider: c.Model.Provider, Model: c.Model.Default, BaseURL: c.Model.BaseURL}}
+	if len(c.FallbackProviders) > 0 {
+		w.Chain = make([]resolver.WrittenEntry, len(c.FallbackProviders))
+		for i, e := range c.FallbackProviders {
+			w.Chain[i] = e.written()
+		}
+	}
+	if c.FallbackModel != nil {
+		l := c.FallbackModel.written()
+		w.Legacy = &l
+	}
+	return w
+}
+
+// written returns e as MarshalJSON writes it.
+func (e ConfigEntry) written() resolver.WrittenEntry {
+	if e.Shorthand {
+		return resolver.WrittenEntry{Shorthand: true, Text: e.Entry.String()}
+	}
+	return resolver.WrittenEntry{Entry: e.Entry}
 }
 
 // Outcome is everything a surface did in one case that the checker may

@@ -106,7 +106,8 @@ func (s Scenario) Case(surface string, providers map[string]string) Case {
 
 // Predict runs the reference model on scenario s for profile: resolver.Resolve
 // against a fresh, in-process fleet with the scenario's fault plans, through
-// the reference HTTP client. What it returns is the single source of
+// the reference Providers (reaching the fleet without HTTP, see
+// PredictOptions.Client). What it returns is the single source of
 // expected outcomes for every surface.
 func Predict(ctx context.Context, s Scenario, profile resolver.Profile, seed int64) (Expected, error) {
 	return PredictWith(ctx, s, profile, seed, PredictOptions{})
@@ -124,8 +125,13 @@ type PredictOptions struct {
 	// hanging fake costs both the same wait.
 	RequestTimeout time.Duration
 	// Client returns the HTTP client the model reaches its fleet with; nil
-	// means the fleet's own (fleet.Client()).
+	// means the fleet itself, without HTTP (fakes.Fleet.Do), which answers
+	// exactly as the fleet's own client (fleet.Client()) does.
 	Client func(*fakes.Fleet) *http.Client
+	// CutHangs, with a nil Client, fails a request that meets a hang
+	// fault at once, as HangCutClient does, instead of waiting for
+	// RequestTimeout.
+	CutHangs bool
 }
 
 // PredictWith is Predict with the model's clock and request bound chosen by
@@ -143,11 +149,10 @@ func PredictWith(ctx context.Context, s Scenario, profile resolver.Profile, seed
 		return Expected{}, err
 	}
 	defer fleet.Close()
-	client := fleet.Client()
+	p := Providers{URLs: fleet.BaseURLs(), Timeout: opts.RequestTimeout, fleet: fleet, cutHangs: opts.CutHangs}
 	if opts.Client != nil {
-		client = opts.Client(fleet)
+		p.Client, p.fleet = opts.Client(fleet), nil
 	}
-	p := Providers{Client: client, URLs: fleet.BaseURLs(), Timeout: opts.RequestTimeout}
 	dec, rerr := resolver.Resolve(req, func(e resolver.Entry) (resolver.Runtime, error) { return p.Resolve(ctx, e) })
 	want := Expected{Request: req, Decision: dec, Err: rerr, Rule: dec.Trace[len(dec.Trace)-1].Rule, Exit: exitCode(rerr)}
 	if rerr == nil {

@@ -1,9 +1,7 @@
 package harness
 
 import (
-	"context"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
@@ -14,72 +12,26 @@ var errHangCut = errors.New("no answer: the provider hangs (cut short in-process
 
 // HangCutClient returns an in-process client of fleet that answers a
 // request meeting a hang fault at once with an error, as a client's
-// timeout would after its wait. The fleet records a hang in its ledger
-// before it blocks, so the cut needs no clock and no timer: the model and
-// the surface see the same outcome however loaded the machine is. Requests
-// through the client must be sequential (one start-up's).
+// timeout would after its wait (fakes.Fleet.HangCutTransport). The fleet
+// records a hang in its ledger before it is cut, so the cut needs no clock
+// and no timer: the model and the surface see the same outcome however
+// loaded the machine is.
 func HangCutClient(f *fakes.Fleet) *http.Client {
-	return &http.Client{Transport: hangCut{f}}
+	return &http.Client{Transport: f.HangCutTransport(errHangCut)}
 }
 
-// InProcessPredict are the model's options for in-process cases: hangs cut
-// by HangCutClient, PropRequestTimeout as a safety net.
+// InProcessPredict are the model's options for in-process cases: the
+// fleet reached without HTTP, hangs cut at once as HangCutClient cuts
+// them, PropRequestTimeout as a safety net.
 func InProcessPredict(clock fakes.Clock) PredictOptions {
-	return PredictOptions{Clock: clock, RequestTimeout: PropRequestTimeout, Client: HangCutClient}
+	return PredictOptions{Clock: clock, RequestTimeout: PropRequestTimeout, CutHangs: true}
 }
 
+// hangCut is HangCutClient's transport as a value, for a router that
+// picks the fleet per request.
 type hangCut struct{ f *fakes.Fleet }
-
-type roundTrip struct {
-	resp *http.Response
-	err  error
-}
 
 // RoundTrip sends r to the fleet and cuts it short if the fake hangs.
 func (h hangCut) RoundTrip(r *http.Request) (*http.Response, error) {
-	ledger := h.f.Ledger()
-	n := ledger.Len()
-	ctx, cancel := context.WithCancel(r.Context())
-	done := make(chan roundTrip, 1)
-	go func() {
-		resp, err := h.f.Transport().RoundTrip(r.WithContext(ctx))
-		done <- roundTrip{resp, err}
-	}()
-	watch, stop := context.WithCancel(context.Background())
-	defer stop()
-	recorded := make(chan struct{})
-	go func() {
-		if ledger.Await(watch, n+1) == nil {
-			close(recorded)
-		}
-	}()
-	var rt roundTrip
-	select {
-	case rt = <-done:
-	case <-recorded:
-		if calls := ledger.Calls(); len(calls) > n && calls[n].Outcome == fakes.OutcomeHang {
-			cancel()
-			<-done
-			return nil, errHangCut
-		}
-		rt = <-done
-	}
-	if rt.err != nil {
-		cancel()
-		return nil, rt.err
-	}
-	rt.resp.Body = cancelOnClose{rt.resp.Body, cancel}
-	return rt.resp, nil
-}
-
-// cancelOnClose releases a request's context when its body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
+	return h.f.HangCutTransport(errHangCut).RoundTrip(r)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -58,6 +59,13 @@ type Providers struct {
 	// Timeout bounds each request; zero means DefaultRequestTimeout and a
 	// negative value means no bound beyond the context's.
 	Timeout time.Duration
+
+	// fleet, when set, is reached without HTTP (fakes.Fleet.Do) instead
+	// of through Client: the reference model's fast path. Its answers are
+	// decoded by the same code. cutHangs cuts a hang short as
+	// HangCutClient does.
+	fleet    *fakes.Fleet
+	cutHangs bool
 }
 
 // Resolve asks e's provider for a runtime: POST {base}/resolve with
@@ -136,6 +144,9 @@ func (p Providers) post(ctx context.Context, provider, endpoint, bearer string, 
 	if err != nil {
 		return err
 	}
+	if p.fleet != nil {
+		return p.direct(ctx, provider, endpoint, bearer, b, out)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
 	if err != nil {
 		return &ProviderError{Provider: provider, Type: "config", Message: "bad provider URL: " + err.Error()}
@@ -153,22 +164,58 @@ func (p Providers) post(ctx context.Context, provider, endpoint, bearer string, 
 		return &ProviderError{Provider: provider, Type: "network", Message: networkProblem(ctx, err)}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return &ProviderError{Provider: provider, Type: "network", Status: resp.StatusCode, Message: networkProblem(ctx, err)}
 	}
-	if resp.StatusCode == http.StatusOK {
+	return decodeAnswer(provider, resp.StatusCode, resp.Header, data, out)
+}
+
+// maxAnswer is how much of an answer's body is read.
+const maxAnswer = 1 << 20
+
+// direct is post's second half for a fleet reached without HTTP: the same
+// request (b, with the bearer), the same error for a bad URL or for no
+// answer, and the answer read by decodeAnswer.
+func (p Providers) direct(ctx context.Context, provider, endpoint, bearer string, b []byte, out any) error {
+	u, err := url.Parse(endpoint) // as http.NewRequest does
+	if err != nil {
+		return &ProviderError{Provider: provider, Type: "config", Message: "bad provider URL: " + err.Error()}
+	}
+	r := fakes.Request{URL: u, Body: b}
+	if bearer != "" {
+		r.Authorization = "Bearer " + bearer
+	}
+	if p.cutHangs {
+		r.CutHang = errHangCut
+	}
+	a, err := p.fleet.Do(ctx, r)
+	if err != nil {
+		return &ProviderError{Provider: provider, Type: "network", Message: networkProblem(ctx, err)}
+	}
+	data := a.Body
+	if len(data) > maxAnswer {
+		data = data[:maxAnswer]
+	}
+	return decodeAnswer(provider, a.Status, a.Header, data, out)
+}
+
+// decodeAnswer reads a provider's answer: a 200 is decoded into out,
+// anything else becomes an error through errorAnswer. Every answer the
+// reference reads, over HTTP or not, is read here.
+func decodeAnswer(provider string, status int, header http.Header, data []byte, out any) error {
+	if status == http.StatusOK {
 		if err := json.Unmarshal(data, out); err != nil {
-			return &ProviderError{Provider: provider, Type: "malformed", Status: resp.StatusCode, Message: "answer is not the expected JSON"}
+			return &ProviderError{Provider: provider, Type: "malformed", Status: status, Message: "answer is not the expected JSON"}
 		}
 		return nil
 	}
-	return errorAnswer(provider, resp, data)
+	return errorAnswer(provider, status, header, data)
 }
 
 // errorAnswer maps a non-200 answer (PROTOCOL.md's table): 401, 403 and 429
 // with error.type "auth" are AuthErrors; everything else is a ProviderError.
-func errorAnswer(provider string, resp *http.Response, data []byte) error {
+func errorAnswer(provider string, status int, header http.Header, data []byte) error {
 	var answer struct {
 		Error *struct {
 			Type            string          `json:"type"`
@@ -179,7 +226,6 @@ func errorAnswer(provider string, resp *http.Response, data []byte) error {
 			Message         string          `json:"message"`
 		} `json:"error"`
 	}
-	status := resp.StatusCode
 	if json.Unmarshal(data, &answer) != nil || answer.Error == nil {
 		return &ProviderError{Provider: provider, Type: "http", Status: status,
 			Message: fmt.Sprintf("unexpected answer %s", http.StatusText(status))}
@@ -188,7 +234,7 @@ func errorAnswer(provider string, resp *http.Response, data []byte) error {
 	authStatus := status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusTooManyRequests
 	if authStatus && a.Type == "auth" {
 		ae := &resolver.AuthError{Provider: a.Provider, Code: a.Code, ReloginRequired: a.ReloginRequired,
-			RetryAfter: retryAfter(a.RetryAfter, resp.Header.Get("Retry-After")), Message: a.Message}
+			RetryAfter: retryAfter(a.RetryAfter, header.Get("Retry-After")), Message: a.Message}
 		if ae.Provider == "" {
 			ae.Provider = provider
 		}

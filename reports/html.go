@@ -23,9 +23,10 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 // WriteHTML writes a self-contained HTML report of one or more runs (one
 // per subject): no external asset, no network, one inline style sheet and
 // one small inline script. It shows the scenario × surface × subject
-// matrix; each cell links to its case, which opens with expected against
-// observed, the ledger as a timeline, the events, the decision trace, the
-// violations and the reproduce command. Without JavaScript every case is a
+// matrix, and the mutation self-test of each run that had one; each cell
+// links to its case, which opens with expected against observed, the
+// ledger as a timeline, the events, the decision trace, the violations and
+// the reproduce command. Without JavaScript every case is a
 // <details> element that opens by hand.
 func WriteHTML(w io.Writer, runs ...*Results) error {
 	if len(runs) == 0 {
@@ -44,6 +45,7 @@ type (
 	page struct {
 		Title    string
 		OK       bool
+		Verdict  string
 		Counts   string
 		Version  string
 		Runs     []pageRun
@@ -53,6 +55,12 @@ type (
 		Stale    []pageNote
 		NotRun   []pageNote
 		Shutdown []string
+		Mutation []pageMutation
+	}
+	pageMutation struct {
+		Subject, Path, Stages, Score string
+		OK                           bool
+		Mutants                      []Mutant
 	}
 	pageRun struct {
 		Subject, Profile, Started, Elapsed, Counts, ExpectFile string
@@ -155,6 +163,10 @@ func htmlPage(runs []*Results) page {
 		if r.Shutdown != "" {
 			p.Shutdown = append(p.Shutdown, r.Subject+": "+r.Shutdown)
 		}
+		if m := r.Mutation; m != nil {
+			p.Mutation = append(p.Mutation, pageMutation{Subject: r.Subject, Path: m.Path, Stages: strings.Join(m.Stages, ", "),
+				Score: m.Score, OK: len(m.Survivors()) == 0, Mutants: m.Mutants})
+		}
 	}
 	total := columnsBefore(runs, len(runs))
 	for k := range p.Rows {
@@ -164,6 +176,13 @@ func htmlPage(runs []*Results) page {
 	}
 	all := &Results{Gate: Gate{Passed: passed, Failed: failed, Known: known, Stale: stale, Skipped: skipped}}
 	p.Counts = all.countsLine()
+	p.Verdict = "conforms"
+	switch {
+	case failed > 0 || stale > 0:
+		p.Verdict = "does not conform"
+	case !p.OK:
+		p.Verdict = "conforms, but the gate has a rule without teeth"
+	}
 	p.Title = "fallbackgate: " + strings.Join(subjects, ", ") + ": " + p.Counts
 	return p
 }

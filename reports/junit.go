@@ -62,6 +62,7 @@ const (
 	junitStale          = "stale-expectation"
 	junitKnown          = "known-failure"
 	junitNotImplemented = "not-implemented"
+	junitSurvivor       = "surviving-mutant"
 )
 
 // junitSeconds formats a duration as JUnit's decimal seconds.
@@ -75,7 +76,9 @@ func junitSeconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds
 // the violations, the ledger, the events and the reproduce command. A
 // known failure or a surface the subject lacks is <skipped>; an
 // expectation that no longer fails is a <failure> of type
-// "stale-expectation".
+// "stale-expectation". When a mutation self-test ran, a "mutation" suite
+// holds one testcase per mutant; a survivor is a <failure> of type
+// "surviving-mutant" whose message names the rule with no teeth.
 func WriteJUnit(w io.Writer, r *Results) error {
 	stamp := r.Started
 	if stamp.IsZero() {
@@ -117,6 +120,9 @@ func WriteJUnit(w io.Writer, r *Results) error {
 			Failure: &junitFailure{Type: "R17", Message: r.Shutdown, Text: xmlSafe(r.Shutdown)}})
 	}
 	doc.Suites = append(doc.Suites, run)
+	if m := r.Mutation; m != nil {
+		doc.Suites = append(doc.Suites, junitMutation(m, pkg, len(doc.Suites), ts))
+	}
 
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
@@ -128,6 +134,24 @@ func WriteJUnit(w io.Writer, r *Results) error {
 	buf.WriteString("\n")
 	_, err := w.Write(redactBytes(buf.Bytes()))
 	return err
+}
+
+// junitMutation is the suite of a mutation self-test: one testcase per
+// mutant, named with the rule its bug breaks, passing when the gate killed
+// it. The suite's counts are the score (tests - failures of tests); the
+// strict schema gives a passing testcase no room for what killed it.
+func junitMutation(m *Mutation, pkg string, id int, ts string) junitSuite {
+	s := junitSuite{Name: "mutation", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: "0.000"}
+	for _, x := range m.Mutants {
+		tc := junitCase{Name: "mutant " + x.Name + " (" + x.Rule + ")", Classname: pkg + ".mutation", Time: "0.000"}
+		if x.Survived() {
+			msg := fmt.Sprintf("mutant %s survived every stage: rule %s has no teeth", x.Name, x.Rule)
+			tc.Failure = &junitFailure{Type: junitSurvivor, Message: msg,
+				Text: xmlSafe(fmt.Sprintf("%s\nbug: %s\nstages: %s (%s)\n%s\n", msg, x.Description, strings.Join(m.Stages, ", "), m.Path, m.Score))}
+		}
+		s.add(tc)
+	}
+	return s
 }
 
 func (s *junitSuite) add(tc junitCase) {

@@ -13,7 +13,8 @@ const markdownBudget = 60000
 
 // WriteMarkdown writes the results as GitHub-flavoured Markdown for a
 // pull-request comment or $GITHUB_STEP_SUMMARY: a verdict heading, the
-// scenario × surface matrix, then each unexpected failure with its rules,
+// scenario × surface matrix and, when a mutation self-test ran, its score
+// and a table of mutants; then each unexpected failure with its rules,
 // expected and observed, ledger and reproduce command; then known failures
 // and stale expectations.
 func WriteMarkdown(w io.Writer, r *Results) error {
@@ -22,7 +23,11 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	if !r.OK() {
 		icon = "❌"
 	}
-	fmt.Fprintf(&b, "## %s fallbackgate: %s\n\n", icon, r.countsLine())
+	heading := r.countsLine()
+	if r.Mutation != nil {
+		heading += "; " + r.Mutation.Score
+	}
+	fmt.Fprintf(&b, "## %s fallbackgate: %s\n\n", icon, mdText(heading))
 	fmt.Fprintf(&b, "Subject `%s`, profile `%s`, seed `%d`", mdCode(r.Subject), mdCode(r.Profile), r.Seed)
 	if r.ExpectFile != "" {
 		fmt.Fprintf(&b, ", known failures from `%s`", mdCode(r.ExpectFile))
@@ -53,6 +58,9 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	}
 	if r.Shutdown != "" {
 		fmt.Fprintf(&b, "\n**%s**\n", mdText(r.Shutdown))
+	}
+	if m := r.Mutation; m != nil {
+		writeMutationMarkdown(&b, m)
 	}
 
 	fails := r.failing(StatusFail)
@@ -101,6 +109,24 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	}
 	_, err := w.Write(redactBytes(b.Bytes()))
 	return err
+}
+
+// writeMutationMarkdown writes the mutation section: the score line, then
+// a row per mutant with what killed it, or the rule it shows has no teeth.
+func writeMutationMarkdown(b *bytes.Buffer, m *Mutation) {
+	icon := "✅"
+	if len(m.Survivors()) > 0 {
+		icon = "❌"
+	}
+	fmt.Fprintf(b, "\n### Mutation self-test\n\n%s **%s** (%s; stages %s)\n\n", icon, mdText(m.Score), mdText(m.Path), mdText(strings.Join(m.Stages, ", ")))
+	b.WriteString("| mutant | bug | killed by | rule |\n|---|---|---|---|\n")
+	for _, x := range m.Mutants {
+		by, rule := "✅ "+mdCell(x.KilledBy), mdCell(x.KilledRule)
+		if x.Survived() {
+			by, rule = "❌ **survived**", "**"+mdCell(x.Rule)+"** has no teeth"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(x.Name), mdCell(x.Description), by, rule)
+	}
 }
 
 func mdIcon(c *Case) string {

@@ -13,7 +13,8 @@ import (
 
 // Version names the schema of the results model; it is the "version" field
 // of every results.json. A change that removes or renames a field, or
-// changes a field's meaning, gets a new version.
+// changes a field's meaning, gets a new version; an optional field added
+// (such as "mutation") does not.
 const Version = "fallbackgate/results/1"
 
 // Status is what a case means for the gate once the known failures of an
@@ -62,12 +63,17 @@ type Results struct {
 	Expectations []ExpectationResult `json:"expectations,omitempty"`
 	// Shutdown is set when the subject did not shut down cleanly (R17).
 	Shutdown string `json:"shutdown_error,omitempty"`
+	// Mutation is the mutation self-test that ran after the gate (run
+	// --mutate), set by SetMutation; nil, and absent from results.json,
+	// when none ran. Optional within fallbackgate/results/1 (see Mutation).
+	Mutation *Mutation `json:"mutation,omitempty"`
 }
 
 // Gate is the verdict of a run and its counts.
 type Gate struct {
-	// OK is true when nothing failed unexpectedly and no expectation is
-	// stale: the run's exit code is 0.
+	// OK is true when nothing failed unexpectedly, no expectation is
+	// stale and, when a mutation self-test ran, every mutant was killed:
+	// the run's exit code is 0.
 	OK bool `json:"ok"`
 	// Passed counts the cases that conform (including stale ones).
 	Passed int `json:"passed"`
@@ -140,8 +146,8 @@ func (r *Results) SetShutdown(err error) {
 	r.count()
 }
 
-// OK reports whether the gate passes: no unexpected failure and no stale
-// expectation.
+// OK reports whether the gate passes: no unexpected failure, no stale
+// expectation and no surviving mutant.
 func (r *Results) OK() bool { return r.Gate.OK }
 
 // count fills Gate from the statuses.
@@ -174,7 +180,7 @@ func (r *Results) count() {
 			g.Stale++
 		}
 	}
-	g.OK = g.Failed == 0 && g.Stale == 0
+	g.OK = g.Failed == 0 && g.Stale == 0 && r.mutantsOK()
 	r.Gate = g
 }
 

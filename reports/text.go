@@ -15,8 +15,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // WriteText writes the terminal report of a run: the scenario × surface
 // matrix, then every unexpected failure with its violations, the ledger and
 // the command that reproduces it; the known failures and stale
-// expectations; the parity verdict; notes (such as where the report files
-// went); the seed; and last the line "N passed, M failed".
+// expectations; the parity verdict; the mutation self-test, when one ran
+// (a row per mutant, each survivor, and "mutation score: K/N (P%)"); notes
+// (such as where the report files went); the seed; and last the line
+// "N passed, M failed".
 func WriteText(w io.Writer, r *Results, notes ...string) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "\nsubject %s, profile %s, seed %d\n\n", r.Subject, r.Profile, r.Seed)
@@ -90,6 +92,9 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	if r.Shutdown != "" {
 		fmt.Fprintln(&buf, r.Shutdown)
 	}
+	if m := r.Mutation; m != nil {
+		writeMutationText(&buf, m)
+	}
 	for _, n := range notes {
 		fmt.Fprintln(&buf, n)
 	}
@@ -109,4 +114,24 @@ func reasons(es []Expectation) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// writeMutationText writes the mutation self-test compactly: a row per
+// mutant (the case that killed it and that violation's rule, or SURVIVED),
+// a line per survivor naming the rule with no teeth, then the score line.
+func writeMutationText(buf *bytes.Buffer, m *Mutation) {
+	fmt.Fprintf(buf, "\nmutation self-test (%s, stages %s):\n", m.Path, strings.Join(m.Stages, ", "))
+	tw := tabwriter.NewWriter(buf, 0, 4, 2, ' ', 0)
+	for _, x := range m.Mutants {
+		by, rule := x.KilledBy, x.KilledRule
+		if x.Survived() {
+			by, rule = "SURVIVED", x.Rule+" (no teeth)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", x.Name, by, rule)
+	}
+	tw.Flush()
+	for _, x := range m.Survivors() {
+		fmt.Fprintf(buf, "survivor %s: %s; rule %s has no teeth\n", x.Name, x.Description, x.Rule)
+	}
+	fmt.Fprintln(buf, m.Score)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -85,6 +87,106 @@ func ParseConfig(name string, data []byte) (Config, error) {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// Written is a configuration held as values rather than text: each field
+// as a config file would write it, before ParseConfig's normalisation and
+// checks. It is the fast path for a caller that would otherwise write the
+// configuration out and parse it again (see [Written.Config]).
+type Written struct {
+	// Primary is the model section written as a mapping: model.provider,
+	// model.default (as Model) and model.base_url.
+	Primary Entry
+	// Chain is fallback_providers; nil or empty when there is none.
+	Chain []WrittenEntry
+	// Legacy is the legacy fallback_model; nil when it is absent.
+	Legacy *WrittenEntry
+}
+
+// WrittenEntry is one chain entry as written: the mapping Entry, or, when
+// Shorthand is set, the string Text ("provider/model").
+type WrittenEntry struct {
+	Entry     Entry
+	Shorthand bool
+	Text      string
+}
+
+// Config returns the Config that ParseConfig reads from w written out as
+// YAML or JSON, every string as a quoted scalar and every mapping with only
+// the fields that are not empty (Primary's provider and default always):
+// the same normalisation (R2), the same shorthand split, the same checks.
+// ok is false when ParseConfig would report a problem, and also when a
+// string holds anything but graphic characters, spaces and tabs, or is not
+// UTF-8, because quoting such a string (a line break, a control character)
+// may not carry it verbatim; the caller then writes the text and calls
+// ParseConfig, which gives the located errors. The proof of equality is a
+// property of harness.CaseConfig.Resolved.
+func (w Written) Config() (cfg Config, ok bool) {
+	if !plain(w.Primary.Provider) || !plain(w.Primary.Model) || !plain(w.Primary.BaseURL) {
+		return Config{}, false
+	}
+	cfg.Primary = w.Primary.Normalize()
+	if !validSlug(cfg.Primary.Provider) {
+		return Config{}, false
+	}
+	n := len(w.Chain)
+	if w.Legacy != nil {
+		n++
+	}
+	cfg.Chain = make(Chain, 0, n)
+	for _, we := range w.Chain {
+		e, ok := we.entry()
+		if !ok {
+			return Config{}, false
+		}
+		cfg.Chain = append(cfg.Chain, e)
+	}
+	if w.Legacy != nil {
+		e, ok := w.Legacy.entry()
+		if !ok {
+			return Config{}, false
+		}
+		cfg.Chain = append(cfg.Chain, e)
+	}
+	return cfg, true
+}
+
+// entry is parser.entry for a written entry: false when parser.entry
+// would report a problem or a string is not plain.
+func (we WrittenEntry) entry() (Entry, bool) {
+	if we.Shorthand {
+		if !plain(we.Text) {
+			return Entry{}, false
+		}
+		e, err := ParseEntry(we.Text)
+		return e, err == nil
+	}
+	if !plain(we.Entry.Provider) || !plain(we.Entry.Model) || !plain(we.Entry.BaseURL) {
+		return Entry{}, false
+	}
+	e := we.Entry.Normalize()
+	return e, validSlug(e.Provider)
+}
+
+// plain reports whether s is UTF-8 made only of graphic characters,
+// spaces and tabs: a string that a quoted YAML or JSON scalar carries
+// verbatim.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c < ' ' && c != '\t' || c == 0x7f {
+			return plainRunes(s[i:])
+		}
+	}
+	return true
+}
+
+func plainRunes(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || !(r == '\t' || unicode.IsGraphic(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // parseDocument decodes YAML or JSON into the root node of its single
@@ -283,14 +385,23 @@ func (p *parser) entry(n *yaml.Node, field string, index int) (Entry, bool) {
 // provider slug that contains a slash (slugs never do, R2: it is the
 // shorthand "provider/model" written where a slug belongs).
 func (p *parser) checkProvider(e Entry, pn, n *yaml.Node, field string, index int, need string) {
+	if validSlug(e.Provider) {
+		return
+	}
 	switch {
 	case e.Provider == "" && pn == nil:
 		p.fail(n, field+".provider", index, "missing: "+need)
 	case e.Provider == "":
 		p.fail(pn, field+".provider", index, "blank: "+need)
-	case strings.Contains(e.Provider, "/"):
+	default:
 		p.fail(pn, field+".provider", index, "a provider slug never contains \"/\"; write the model in model")
 	}
+}
+
+// validSlug reports whether a normalised provider is one checkProvider
+// accepts: not blank, and without a slash.
+func validSlug(provider string) bool {
+	return provider != "" && !strings.Contains(provider, "/")
 }
 
 // str reads an optional string field; null is the same as absent.

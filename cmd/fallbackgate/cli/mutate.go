@@ -115,7 +115,9 @@ with no teeth), 2 on bad usage, 3 when the harness itself failed.`, s)
 	return nil
 }
 
-// runMutants runs every mutant on one path.
+// runMutants runs the mutants on one path through mutationStages; it is
+// both `fallbackgate mutate` and the self-test of `fallbackgate run
+// --mutate`.
 func runMutants(ctx context.Context, path string, mutants []harness.Mutant, seed int64) (*harness.MutationReport, error) {
 	scratch, err := os.MkdirTemp(scratchRoot(), "fallbackgate-mutate-*")
 	if err != nil {

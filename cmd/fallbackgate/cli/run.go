@@ -32,7 +32,7 @@ func (l *listFlag) Set(v string) error {
 }
 
 func runCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE]", `
+	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--mutate]", `
 Runs the conformance gate: every scenario on every surface of a subject,
 each judged against the reference model, then checks that the surfaces
 reached the same decisions. Without --subject it checks the built-in
@@ -48,7 +48,13 @@ the fakes' ledger and the command that reproduces it; the seed; and last
 --junit, --json, --markdown and --html write one format each. With
 --expect, the failures an expectations file lists are known: the run
 fails only on unexpected failures and on expectations that no longer fail
-(stale).`, s)
+(stale).
+
+--mutate then proves that the gate has teeth: it runs the mutation
+self-test of `+"`fallbackgate mutate --subject-path in-process`"+` with the
+same seed, prints a row per mutant and "mutation score: K/N (P%)" before
+the seed, and adds the score to every report. A mutant that survives (a
+rule with no teeth) fails the run with exit 1.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (YAML, see PROTOCOL.md); default: the built-in reference subject")
 	var surfaces, ids, files listFlag
 	fs.Var(&surfaces, "surface", "`SURFACES` to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
@@ -64,6 +70,7 @@ fails only on unexpected failures and on expectations that no longer fail
 	for _, f := range reports.Formats {
 		formatPaths[f.Name] = fs.String(f.Name, "", "write the "+f.Name+" report ("+f.File+") to `FILE`")
 	}
+	mutate := fs.Bool("mutate", false, "after the gate, run the mutation self-test (in-process) and report its score; a surviving mutant fails the run")
 	expectFile := fs.String("expect", "", "known failures `FILE` (YAML: known_failures: [{scenario, surface, rule, reason}]); fail only on unexpected and stale results")
 	if err := parse(fs, args, s); err != nil {
 		return err
@@ -129,6 +136,13 @@ fails only on unexpected failures and on expectations that no longer fail
 	}
 	res := reports.New(rep, known)
 	res.SetShutdown(closeErr)
+	if *mutate {
+		mrep, err := runMutants(ctx, pathInProcess, harness.Mutants(), seed)
+		if err != nil {
+			return &HarnessError{Err: fmt.Errorf("mutation self-test: %w", err)}
+		}
+		res.SetMutation(mrep)
+	}
 	notes, err := writeReports(res, *reportDir, formatPaths)
 	if err != nil {
 		return &HarnessError{Err: err}
@@ -136,20 +150,44 @@ fails only on unexpected failures and on expectations that no longer fail
 	if err := reports.WriteText(s.Stdout, res, notes...); err != nil {
 		return &HarnessError{Err: err}
 	}
-	if closeErr != nil {
-		return &ViolationError{Summary: fmt.Sprintf("R17: the subject did not shut down cleanly: %v", closeErr)}
+	return verdict(res)
+}
+
+// verdict decides run's exit from its results: nil when the gate passes,
+// else a ViolationError that says why: the subject did not shut down, a
+// case failed unexpectedly, an expectation is stale, or, after those, a
+// mutant of the mutation self-test survived, naming each rule with no
+// teeth.
+func verdict(res *reports.Results) error {
+	if res.OK() {
+		return nil
 	}
-	if !res.OK() {
-		g := res.Gate
-		switch {
-		case g.Failed == 0:
-			return &ViolationError{Summary: fmt.Sprintf("%d stale expectation(s) in %s: those cases now pass; remove them", g.Stale, res.ExpectFile)}
-		case g.Known > 0 || g.Stale > 0:
-			return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed unexpectedly, %d known, %d stale: the subject violates the contract", g.Passed, g.Failed, g.Known, g.Stale)}
+	var why []string
+	g := res.Gate
+	switch {
+	case res.Shutdown != "":
+		why = append(why, res.Shutdown)
+	case g.Failed == 0 && g.Stale > 0:
+		why = append(why, fmt.Sprintf("%d stale expectation(s) in %s: those cases now pass; remove them", g.Stale, res.ExpectFile))
+	case g.Failed > 0 && (g.Known > 0 || g.Stale > 0):
+		why = append(why, fmt.Sprintf("%d passed, %d failed unexpectedly, %d known, %d stale: the subject violates the contract", g.Passed, g.Failed, g.Known, g.Stale))
+	case g.Failed > 0:
+		why = append(why, fmt.Sprintf("%d passed, %d failed: the subject violates the contract", g.Passed, g.Failed))
+	}
+	if m := res.Mutation; m != nil {
+		if survivors := m.Survivors(); len(survivors) > 0 {
+			var rules []string
+			for _, x := range survivors {
+				rules = append(rules, fmt.Sprintf("%s (mutant %s survived: %s)", x.Rule, x.Name, x.Description))
+			}
+			what := "a rule"
+			if len(rules) > 1 {
+				what = "rules"
+			}
+			why = append(why, fmt.Sprintf("%s: the gate has %s without teeth: %s", m.Score, what, strings.Join(rules, ", ")))
 		}
-		return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed: the subject violates the contract", g.Passed, g.Failed)}
 	}
-	return nil
+	return &ViolationError{Summary: strings.Join(why, "; ")}
 }
 
 // formatFiles lists the files of a report folder.
