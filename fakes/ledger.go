@@ -66,8 +66,9 @@ func (c Call) ModelString() string {
 
 // String returns one line such as
 // `#3 +1.5s xai-oauth resolve model=grok-4.3 401 auth xai_auth_missing_access_token`.
+// The offset is rounded to the microsecond for reading; At keeps it exact.
 func (c Call) String() string {
-	s := fmt.Sprintf("#%d +%s %s %s model=%s %d %s", c.Seq, c.At, c.Provider, c.Endpoint, c.ModelString(), c.Status, c.Outcome)
+	s := fmt.Sprintf("#%d +%s %s %s model=%s %d %s", c.Seq, c.At.Round(time.Microsecond), c.Provider, c.Endpoint, c.ModelString(), c.Status, c.Outcome)
 	if c.Code != "" {
 		s += " " + c.Code
 	}
