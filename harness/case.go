@@ -178,6 +178,12 @@ type Outcome struct {
 	// timeout, a crash, a protocol violation. Empty when the subject
 	// behaved as a process should.
 	Failure string
+	// GatewayDied is set when the case failed because the gateway process
+	// died (crashed, stopped answering, broke the protocol) while its
+	// request was in flight or before it was sent: the death may come from
+	// another case. The runner then re-runs the case alone on a fresh
+	// gateway to tell the case that kills the gateway from its victims.
+	GatewayDied bool `json:"-"`
 	// Dir is the scratch folder of the case (case.json, events.jsonl,
 	// home/) when the exec surface was told to keep it (KeepDir); empty
 	// otherwise.

@@ -128,6 +128,12 @@ func (s *ExecSurface) Close() error {
 	return g.close()
 }
 
+// fresh returns a new surface like s with no process of its own yet: the
+// runner re-runs a case alone on it (see [Outcome.GatewayDied]).
+func (s *ExecSurface) fresh() Surface {
+	return &ExecSurface{name: s.name, argv: s.argv, m: s.m, cfg: s.cfg}
+}
+
 // GatewayStderr returns what the gateway process wrote on stderr so far, cut
 // at the capture limit, and whether it was cut.
 func (s *ExecSurface) GatewayStderr() (string, bool) {

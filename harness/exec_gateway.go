@@ -50,8 +50,10 @@ type gateway struct {
 	mu        sync.Mutex
 	nextID    int
 	pending   map[string]chan routed
-	abandoned map[string]bool // cancelled requests whose late reply is not a violation
+	caseOf    map[string]string // pending request id -> its case's ID
+	abandoned map[string]bool   // cancelled requests whose late reply is not a violation
 	dead      string
+	inFlight  []string // the IDs of the cases pending when the gateway died
 	deadCh    chan struct{}
 	closing   bool
 	closeOnce sync.Once
@@ -97,6 +99,7 @@ func (s *ExecSurface) startGateway() (*gateway, error) {
 		stdin:     wIn,
 		events:    &eventTail{path: eventsPath, byID: map[string][]eventLine{}},
 		pending:   map[string]chan routed{},
+		caseOf:    map[string]string{},
 		abandoned: map[string]bool{},
 		deadCh:    make(chan struct{}),
 	}
@@ -136,6 +139,10 @@ func (g *gateway) fail(reason string) {
 	g.mu.Lock()
 	if g.dead == "" {
 		g.dead = reason
+		for _, c := range g.caseOf {
+			g.inFlight = append(g.inFlight, c)
+		}
+		slices.Sort(g.inFlight)
 		close(g.deadCh)
 	}
 	g.mu.Unlock()
@@ -146,6 +153,23 @@ func (g *gateway) deadReason() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.dead
+}
+
+// died fills out for a request the gateway's death left unanswered: sent
+// says whether the request reached the gateway (it was in flight) or was
+// refused because the gateway was already dead.
+func (g *gateway) died(out *Outcome, sent bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out.GatewayDied = true
+	switch {
+	case !sent:
+		out.Failure = "not sent: the gateway had already died: " + g.dead
+	case len(g.inFlight) > 0:
+		out.Failure = g.dead + " (cases in flight: " + strings.Join(g.inFlight, ", ") + ")"
+	default:
+		out.Failure = g.dead
+	}
 }
 
 // readReplies is the single reader of the gateway's stdout.
@@ -195,6 +219,7 @@ func (g *gateway) route(line []byte) error {
 		return fmt.Errorf("reply to unknown id %q (not pending, or answered twice)", r.ID)
 	}
 	delete(g.pending, r.ID)
+	delete(g.caseOf, r.ID)
 	_, hasOK := fields["ok"]
 	ch <- routed{Reply: r, missingOK: !hasOK}
 	return nil
@@ -207,13 +232,14 @@ func (g *gateway) do(ctx context.Context, c Case) (Outcome, error) {
 	g.mu.Lock()
 	if g.dead != "" {
 		g.mu.Unlock()
-		out.Failure = g.dead
+		g.died(&out, false)
 		return out, nil
 	}
 	g.nextID++
 	id, session := fmt.Sprintf("r%d", g.nextID), fmt.Sprintf("s%d", g.nextID)
 	ch := make(chan routed, 1)
 	g.pending[id] = ch
+	g.caseOf[id] = c.ID
 	g.mu.Unlock()
 
 	c.Events, c.Home = "", ""
@@ -244,13 +270,13 @@ func (g *gateway) do(ctx context.Context, c Case) (Outcome, error) {
 		case r = <-ch:
 		default:
 			g.forget(id, false)
-			out.Failure = g.deadReason()
+			g.died(&out, true)
 			return out, nil
 		}
 	case <-timer.C:
 		g.fail(fmt.Sprintf("gateway stopped answering: no reply to %s within %v; process group killed", id, timeout))
 		g.forget(id, false)
-		out.Failure = g.deadReason()
+		g.died(&out, true)
 		return out, nil
 	case <-ctx.Done():
 		g.forget(id, true)
@@ -285,6 +311,7 @@ func (g *gateway) forget(id string, cancelled bool) {
 	defer g.mu.Unlock()
 	if _, ok := g.pending[id]; ok {
 		delete(g.pending, id)
+		delete(g.caseOf, id)
 		if cancelled {
 			g.abandoned[id] = true
 		}

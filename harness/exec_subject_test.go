@@ -2,9 +2,11 @@ package harness
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -60,6 +62,11 @@ func runTestSubject(mode string) int {
 		c, _ := readTestCase()
 		_ = appendLine(c.Events, []byte("this is not json"))
 		return 0
+	case "reference-gateway-dies":
+		// The reference gateway with the mutation that dies on a failed
+		// start-up: a real culprit among well-behaved cases.
+		return RunReference(context.Background(), Gateway, os.Getenv, os.Stdin, os.Stdout, os.Stderr,
+			&http.Client{Timeout: 10 * time.Second}, Options{GatewayDiesOnFailure: true})
 	case "gateway", "gateway-die", "gateway-silent", "gateway-garbage", "gateway-unknown-id", "gateway-ignore-eof":
 		return runTestGateway(mode)
 	}

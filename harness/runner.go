@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -227,6 +228,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	rep.Results = make([]Result, len(jobs))
+	died := make([]bool, len(jobs)) // Outcome.GatewayDied of each case
 	// Cases run in an order drawn from the seed, so that an order
 	// dependence in a subject shows up, and shows up again with that seed.
 	order := rand.New(rand.NewPCG(uint64(cfg.Seed), 1)).Perm(len(jobs))
@@ -240,14 +242,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for range min(parallel, max(len(jobs), 1)) {
 		wg.Go(func() {
 			for j := range next {
-				res, err := runCase(ctx, cfg, j.sc, j.surf, CaseSeed(cfg.Seed, j.sc.ID, j.surf))
+				res, dead, err := runCase(ctx, cfg, j.sc, j.surf, CaseSeed(cfg.Seed, j.sc.ID, j.surf))
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("%s/%s: %w", j.sc.ID, j.surf, err)
 				}
-				rep.Results[j.i] = res
-				if cfg.OnResult != nil && err == nil {
-					cfg.OnResult(res)
+				rep.Results[j.i], died[j.i] = res, dead
+				if cfg.OnResult != nil && err == nil && !dead {
+					cfg.OnResult(res) // a gateway death is reported once isolated
 				}
 				mu.Unlock()
 			}
@@ -267,8 +269,113 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
+	if err := isolateGatewayDeaths(ctx, cfg, rep.Results, died, parallel); err != nil {
+		return rep, err
+	}
 	rep.Parity = parity(rep.Results)
 	return rep, nil
+}
+
+// freshSurface is a surface that can make a new instance of itself, with
+// no process shared with it: the exec gateway.
+type freshSurface interface {
+	fresh() Surface
+}
+
+// isolateGatewayDeaths attributes a gateway's death to the case that
+// causes it. Every case a dying gateway leaves unanswered fails with the
+// death, whichever case caused it, and its reproduce command, run alone,
+// may pass. So each such case is run again alone, with its own seed, on a
+// fresh gateway process (parallel at a time):
+//   - a case that kills the fresh gateway too is a culprit: its result is
+//     the run alone, which its reproduce command repeats;
+//   - when some case is a culprit, every other case takes the result of
+//     its run alone: it passes or fails on its own behaviour;
+//   - when no case kills a gateway alone, the death needs the cases
+//     together: they keep the failure, and their reproduce command runs
+//     them together.
+//
+// The death still fails the run: the culprits carry it as R17, and the
+// first gateway's Close reports it.
+func isolateGatewayDeaths(ctx context.Context, cfg Config, results []Result, died []bool, parallel int) error {
+	surf, ok := cfg.Subject.Surfaces[Gateway].(freshSurface)
+	var victims []int
+	for i, r := range results {
+		if died[i] && r.Surface == Gateway {
+			victims = append(victims, i)
+		}
+	}
+	if len(victims) == 0 {
+		return nil
+	}
+	if !ok {
+		if cfg.OnResult != nil {
+			for _, i := range victims {
+				cfg.OnResult(results[i])
+			}
+		}
+		return nil
+	}
+	scenarios := map[string]Scenario{}
+	for _, sc := range cfg.Scenarios {
+		scenarios[sc.ID] = sc
+	}
+	alone := make([]Result, len(victims))
+	aloneDied := make([]bool, len(victims))
+	errs := make([]error, len(victims))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for k, i := range victims {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fresh := surf.fresh()
+			sub := *cfg.Subject
+			sub.Surfaces = maps.Clone(sub.Surfaces)
+			sub.Surfaces[Gateway] = fresh
+			alone[k], aloneDied[k], errs[k] = runCase(ctx, Config{Subject: &sub, Seed: cfg.Seed}, scenarios[results[i].Scenario], Gateway, results[i].Seed)
+			if c, ok := fresh.(io.Closer); ok {
+				_ = c.Close() // a death is in the result; the first gateway's Close reports it for the run
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("re-running alone the cases the gateway's death failed: %w", err)
+	}
+	culprits := 0
+	for _, d := range aloneDied {
+		if d {
+			culprits++
+		}
+	}
+	var together []Scenario
+	if culprits == 0 {
+		for _, i := range victims {
+			together = append(together, scenarios[results[i].Scenario])
+		}
+	}
+	for k, i := range victims {
+		if culprits > 0 {
+			a := alone[k]
+			if aloneDied[k] {
+				a.Violations = append(a.Violations, Violation{Rule: "R17",
+					Message: "alone on a fresh gateway this case kills it again; in the run it took the cases in flight down with it"})
+			}
+			results[i] = a
+			continue
+		}
+		r := &results[i]
+		r.Violations = append(r.Violations, Violation{Rule: "R17",
+			Message: "alone on a fresh gateway this case does not kill it: the gateway dies only when these cases run together; the reproduce command runs them together"})
+		r.Repro = reproCommand(cfg.Subject, together, Gateway, cfg.Seed)
+	}
+	if cfg.OnResult != nil {
+		for _, i := range victims {
+			cfg.OnResult(results[i])
+		}
+	}
+	return nil
 }
 
 // RunCase runs one scenario on one surface of sub, with the fakes on
@@ -276,7 +383,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // sub's profile. The error is for failures of the harness itself; contract
 // violations are in the Result.
 func RunCase(ctx context.Context, sub *Subject, sc Scenario, surface string, seed int64) (Result, error) {
-	return runCase(ctx, Config{Subject: sub, Seed: seed}, sc, surface, seed)
+	res, _, err := runCase(ctx, Config{Subject: sub, Seed: seed}, sc, surface, seed)
+	return res, err
 }
 
 // CaseSeed is the seed of one case of a run: derived from the run's seed,
@@ -289,44 +397,45 @@ func CaseSeed(runSeed int64, scenario, surface string) int64 {
 	return int64(h.Sum64() >> 1)
 }
 
-// runCase runs one scenario on one surface.
-func runCase(ctx context.Context, cfg Config, sc Scenario, surface string, seed int64) (Result, error) {
+// runCase runs one scenario on one surface. died is Outcome.GatewayDied:
+// a gateway's death failed the case.
+func runCase(ctx context.Context, cfg Config, sc Scenario, surface string, seed int64) (res Result, died bool, err error) {
 	sub := cfg.Subject
-	res := newResult(sub, sc, surface, seed, cfg.Seed)
+	res = newResult(sub, sc, surface, seed, cfg.Seed)
 	surf, ok := sub.Surfaces[surface]
 	if !ok {
 		res.Verdict = VerdictNotImplemented
-		return res, nil
+		return res, false, nil
 	}
 	want, sc, err := predictCase(ctx, sub, sc, seed, PredictOptions{}, &res)
 	if err != nil {
-		return res, err
+		return res, false, err
 	}
 	if want.BadUsage && surface == Gateway {
 		// CONTRACT.md: bad usage (--provider without a model) is "n/a"
 		// for the gateway, which has no command line; what a session
 		// override naming only a provider means is the subject's choice.
 		res.Verdict = VerdictNotImplemented
-		return res, nil
+		return res, false, nil
 	}
 	fleet, err := sc.Fleet(seed, nil)
 	if err != nil {
-		return res, err
+		return res, false, err
 	}
 	defer fleet.Close()
 	srv, err := fleet.ServeLoopback("")
 	if err != nil {
-		return res, fmt.Errorf("fake providers could not start: %w", err)
+		return res, false, fmt.Errorf("fake providers could not start: %w", err)
 	}
 	c := sc.Case(surface, srv.BaseURLs())
 	start := time.Now()
 	out, err := surf.Start(ctx, c)
 	res.Duration = time.Since(start)
 	if err != nil {
-		return res, err
+		return res, false, err
 	}
 	judge(&res, want, out, fleet)
-	return res, nil
+	return res, out.GatewayDied, nil
 }
 
 // newResult starts the result of one case.
@@ -478,14 +587,26 @@ func parity(results []Result) []Violation {
 }
 
 func repro(sub *Subject, sc Scenario, surface string, seed int64) string {
+	return reproCommand(sub, []Scenario{sc}, surface, seed)
+}
+
+// reproCommand is the command that runs scenarios on one surface of sub
+// with the run's seed: built-in scenarios by ID, others by their file.
+func reproCommand(sub *Subject, scs []Scenario, surface string, seed int64) string {
 	parts := []string{"fallbackgate run"}
 	if sub.Repro != "" {
 		parts = append(parts, sub.Repro)
 	}
-	if strings.HasPrefix(sc.Source, "scenarios/files/") || sc.Source == "" {
-		parts = append(parts, "--scenario "+sc.ID)
-	} else {
-		parts = append(parts, "--scenario-file "+sc.Source)
+	var ids []string
+	for _, sc := range scs {
+		if strings.HasPrefix(sc.Source, "scenarios/files/") || sc.Source == "" {
+			ids = append(ids, sc.ID)
+		} else {
+			parts = append(parts, "--scenario-file "+sc.Source)
+		}
+	}
+	if len(ids) > 0 {
+		parts = append(parts, "--scenario "+strings.Join(ids, ","))
 	}
 	parts = append(parts, "--surface "+surface, fmt.Sprintf("--seed %d", seed))
 	return strings.Join(parts, " ")
