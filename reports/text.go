@@ -21,7 +21,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // "N passed, M failed".
 func WriteText(w io.Writer, r *Results, notes ...string) error {
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "\nsubject %s, profile %s, seed %d\n\n", r.Subject, r.Profile, r.Seed)
+	buf.WriteString("\n") // the run has named the subject, profile and seed on its first line
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "SCENARIO\t")
 	for _, s := range r.Surfaces {
