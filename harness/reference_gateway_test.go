@@ -260,14 +260,7 @@ func TestRunReference(t *testing.T) {
 	if !strings.Contains(string(data), `"id":"r1"`) {
 		t.Errorf("gateway events %q carry no id", data)
 	}
-
-	if code := harness.RunReference(ctx, "repl", getenv, nil, &stdout, &stderr, client, harness.Options{}); code != 2 {
-		t.Errorf("unknown surface exit %d; want 2", code)
-	}
-	env[harness.EnvCase] = filepath.Join(dir, "missing.json")
-	if code := harness.RunReference(ctx, harness.CLI, getenv, nil, &stdout, &stderr, client, harness.Options{}); code != 1 {
-		t.Errorf("missing case exit %d; want 1", code)
-	}
+	// Bad invocations: TestRunReferenceBadInvocation.
 }
 
 // TestProvidersResolve checks the mapping of every answer of PROTOCOL.md's

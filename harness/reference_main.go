@@ -21,14 +21,20 @@ const (
 // `fallbackgate subject oneshot|gateway|cli`: it reads the case named by
 // FALLBACKGATE_CASE (oneshot, cli), appends events to the case's events file
 // (the gateway: to FALLBACKGATE_EVENTS), runs the surface and returns the
-// process's exit code. getenv is os.Getenv in a real process. A case that
-// cannot be read exits 1 with the reason on stderr; an unknown surface
-// exits 2.
+// process's exit code. getenv is os.Getenv in a real process. Being run
+// without a readable case (FALLBACKGATE_CASE unset, the file missing or not
+// JSON) or for an unknown surface is bad usage: exit 2 with the reason on
+// stderr, as the Python example does. An events file that cannot be opened
+// exits 1.
 func RunReference(ctx context.Context, surface string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, client *http.Client, opts Options) int {
 	env := Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Client: client, Options: opts}
 	fail := func(err error) int {
 		fmt.Fprintf(orDiscard(stderr), "fallbackgate subject %s: %v\n", surface, err)
 		return ExitFailure
+	}
+	usage := func(err error) int {
+		fmt.Fprintf(orDiscard(stderr), "fallbackgate subject %s: %v\n", surface, err)
+		return ExitUsage
 	}
 	switch surface {
 	case Gateway:
@@ -51,15 +57,15 @@ func RunReference(ctx context.Context, surface string, getenv func(string) strin
 	}
 	path := getenv(EnvCase)
 	if path == "" {
-		return fail(fmt.Errorf("%s is not set", EnvCase))
+		return usage(fmt.Errorf("%s is not set", EnvCase))
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	var c Case
 	if err := json.Unmarshal(data, &c); err != nil {
-		return fail(fmt.Errorf("%s: %v", path, err))
+		return usage(fmt.Errorf("%s: %v", path, err))
 	}
 	if c.Events != "" {
 		f, err := openEvents(c.Events)

@@ -93,27 +93,30 @@ const (
 
 // Result is the judgement of one case: one scenario on one surface.
 type Result struct {
-	Scenario     string        `json:"scenario"`
-	ScenarioName string        `json:"scenario_name"`
-	Surface      string        `json:"surface"`
-	Subject      string        `json:"subject"`
-	Profile      string        `json:"profile"`
-	Seed         int64         `json:"seed"`
-	Verdict      string        `json:"verdict"`
-	Violations   Violations    `json:"violations,omitempty"`
-	Handoff      bool          `json:"handoff,omitempty"`
-	Expected     Summary       `json:"expected"`
-	Observed     Summary       `json:"observed"`
-	Trace        []string      `json:"trace"`
-	Events       []Event       `json:"events"`
-	Ledger       []Call        `json:"ledger"`
-	ExitCode     int           `json:"exit_code"`
-	Reply        *Reply        `json:"reply,omitempty"`
-	Stdout       string        `json:"stdout,omitempty"`
-	Stderr       string        `json:"stderr,omitempty"`
-	Failure      string        `json:"failure,omitempty"`
-	Repro        string        `json:"repro"`
-	Duration     time.Duration `json:"duration_ns"`
+	Scenario     string     `json:"scenario"`
+	ScenarioName string     `json:"scenario_name"`
+	Surface      string     `json:"surface"`
+	Subject      string     `json:"subject"`
+	Profile      string     `json:"profile"`
+	Seed         int64      `json:"seed"`
+	Verdict      string     `json:"verdict"`
+	Violations   Violations `json:"violations,omitempty"`
+	Handoff      bool       `json:"handoff,omitempty"`
+	Expected     Summary    `json:"expected"`
+	Observed     Summary    `json:"observed"`
+	Trace        []string   `json:"trace"`
+	Events       []Event    `json:"events"`
+	Ledger       []Call     `json:"ledger"`
+	ExitCode     int        `json:"exit_code"`
+	Reply        *Reply     `json:"reply,omitempty"`
+	Stdout       string     `json:"stdout,omitempty"`
+	Stderr       string     `json:"stderr,omitempty"`
+	Failure      string     `json:"failure,omitempty"`
+	Repro        string     `json:"repro"`
+	// Dir is the case's scratch folder, kept for reproduction by hand
+	// (run --keep); empty when it was removed.
+	Dir      string        `json:"dir,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
 }
 
 // Summary is a decision in a few words: where a start-up landed, or the
@@ -476,6 +479,7 @@ func judge(res *Result, want Expected, out Outcome, fleet *fakes.Fleet) {
 	obs := Observation{Outcome: out, Calls: fleet.Ledger().Calls(), Secrets: fleet.Secrets()}
 	res.Events, res.Ledger, res.ExitCode, res.Reply = out.Events, obs.Calls, out.ExitCode, out.Reply
 	res.Stdout, res.Stderr, res.Failure = clipOutput(out.Stdout), clipOutput(out.Stderr), out.Failure
+	res.Dir = out.Dir
 	res.Observed = observedSummary(out)
 	vs := AsViolations(Check(want, obs))
 	if stray := fleet.Err(); stray != nil {

@@ -39,11 +39,15 @@ func WriteDir(dir string, r *Results) error {
 }
 
 // WriteFile renders r in format f and writes it to path, replacing the
-// file. Nothing is written when rendering fails.
+// file and creating its folder when missing, as WriteDir does. Nothing is
+// written when rendering fails.
 func (f Format) WriteFile(path string, r *Results) error {
 	var buf bytes.Buffer
 	if err := f.Write(&buf, r); err != nil {
 		return fmt.Errorf("%s: %s report: %w", path, f.Name, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }

@@ -70,7 +70,8 @@ func junitSeconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds
 
 // WriteJUnit writes the results as JUnit XML: one testsuite per surface,
 // one testcase per scenario, and a "run" suite holding one parity testcase
-// per scenario (and the subject's shutdown, when it failed). An unexpected
+// per scenario (and the subject's shutdown, when it failed; a stale parity
+// expectation fails its parity testcase). An unexpected
 // failure is a <failure> whose type is the first rule broken, whose
 // message lists every rule, and whose text holds expected and observed,
 // the violations, the ledger, the events and the reproduce command. A
@@ -111,6 +112,13 @@ func WriteJUnit(w io.Writer, r *Results) error {
 				tc.Skipped = &junitSkipped{Type: junitKnown, Text: xmlSafe("known failure: " + reasons(p.Known) + "\n" + p.Message)}
 			} else {
 				tc.Failure = &junitFailure{Type: RuleParity, Message: "parity: " + p.Message, Text: xmlSafe(p.Message)}
+			}
+		}
+		for _, e := range r.Expectations {
+			if e.Rule == RuleParity && e.Scenario == id && e.Status == ExpectationStale && tc.Failure == nil {
+				msg := fmt.Sprintf("expected the surfaces to disagree on %s (%s), but they agree: remove the expectation", id, e.Reason)
+				tc.Skipped = nil
+				tc.Failure = &junitFailure{Type: junitStale, Message: msg, Text: xmlSafe(msg)}
 			}
 		}
 		run.add(tc)

@@ -247,6 +247,7 @@ func TestJUnitMeetsCIParsers(t *testing.T) {
 	exp, err := reports.ParseExpectations("expect.yaml", []byte(`known_failures:
   - {scenario: SF-8, surface: gateway, rule: R7, reason: "issue 42"}
   - {scenario: SF-1, surface: oneshot, rule: R9, reason: "was broken"}
+  - {scenario: SF-1, rule: parity, reason: "surfaces used to disagree"}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -264,16 +265,24 @@ func TestJUnitMeetsCIParsers(t *testing.T) {
 		"oneshot/SF-8 rate-limited-primary": "success",
 		"gateway/SF-8 rate-limited-primary": "skipped", // known failure
 		"cli/SF-8 rate-limited-primary":     "skipped", // not implemented
-		"run/parity SF-1":                   "success",
+		"run/parity SF-1":                   "failed",  // stale parity expectation
 		"run/parity SF-8":                   "failed",
 	}
 	if diff := cmp.Diff(want, gitlabStatuses(root)); diff != "" {
 		t.Errorf("statuses as GitLab reads them (-want +got):\n%s", diff)
 	}
 	for _, tc := range root.children("testsuite")[3].children("testcase") {
-		if n, _ := tc.attr("name"); n == "parity SF-8" {
-			if f := tc.children("failure"); len(f) != 1 || !strings.Contains(f[0].Text, "decided differently") {
+		f := tc.children("failure")
+		switch n, _ := tc.attr("name"); n {
+		case "parity SF-8":
+			if len(f) != 1 || !strings.Contains(f[0].Text, "decided differently") {
 				t.Errorf("parity SF-8 does not carry the divergence: %+v", tc)
+			}
+		case "parity SF-1":
+			if len(f) != 1 {
+				t.Errorf("parity SF-1: %d failures; want the stale expectation", len(f))
+			} else if typ, _ := f[0].attr("type"); typ != "stale-expectation" || !strings.Contains(f[0].Text, "surfaces used to disagree") {
+				t.Errorf("parity SF-1 does not report the stale expectation: %+v", tc)
 			}
 		}
 	}

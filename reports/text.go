@@ -55,6 +55,9 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 			}
 		}
 		fmt.Fprintf(&buf, "  reproduce: %s\n", c.Repro)
+		if c.Dir != "" {
+			fmt.Fprintf(&buf, "  case folder (kept): %s\n", c.Dir)
+		}
 	}
 	if known := r.failing(StatusKnown); len(known) > 0 {
 		fmt.Fprintf(&buf, "\nKnown failures (%s):\n", r.ExpectFile)

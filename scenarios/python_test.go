@@ -62,6 +62,12 @@ var _ = Describe("The gate on the Python example", Label(labelPython, labelOnesh
 			Expect([]int{passed, failed, skipped}).To(Equal([]int{27, 0, 0}), explainReport(rep))
 			Expect(rep.Parity).To(BeEmpty(), explainReport(rep))
 		}, SpecTimeout(gateTimeout))
+
+		It("passes every saved counterexample in scenarios/regressions", func(ctx SpecContext) {
+			rep := runGate(ctx, subject, Regressions(), parallel)
+			_, failed, _ := rep.Counts()
+			Expect(failed).To(BeZero(), explainReport(rep))
+		}, SpecTimeout(gateTimeout))
 	})
 
 	Context("broken to fall back on a 429", func() {

@@ -221,7 +221,11 @@ def emitter(path, request_id=None):
 
 
 def start_up(case, args, emit):
-    """Runs one start-up and emits its events. Returns (runtime, model, remaining, notice)."""
+    """Runs one start-up and emits its events.
+
+    Returns (runtime, model, remaining, notice, primary_model); the runtime loop needs the
+    primary model for a remaining entry without one (R10).
+    """
     providers = case.get("providers") or {}
     try:
         primary, chain, pinned = load_config(case.get("config"), args)
@@ -244,10 +248,10 @@ def start_up(case, args, emit):
               "to": {"provider": landing["provider"], "model": model}})
     emit({"event": "started", "provider": landing["provider"], "model": model, "landed_at": landed,
           "remaining": [{k: v for k, v in e.items() if v} for e in remaining]})
-    return runtime, model, remaining, notice
+    return runtime, model, remaining, notice, primary["model"]
 
 
-def run_turn(providers, runtime, model, remaining, prompt):
+def run_turn(providers, runtime, model, remaining, prompt, primary_model):
     """Answers the prompt; the agent's runtime fallback loop (capability runtime-fallback).
 
     When a completion fails, moves on through the remaining chain only: never back to the
@@ -260,7 +264,7 @@ def run_turn(providers, runtime, model, remaining, prompt):
     for entry in remaining:
         log(f"runtime fallback: {last_error}; trying {entry['provider']}")
         try:
-            next_model = entry["model"] or model
+            next_model = entry["model"] or primary_model  # R10, as at start-up
             return complete(resolve_entry(providers, entry), next_model, prompt)
         except (AuthError, OtherError) as err:
             last_error = err
@@ -316,7 +320,7 @@ def oneshot():
     """One job: stdout is exactly the answer; notices and errors go to stderr."""
     case, args, emit = read_case()
     try:
-        runtime, model, remaining, notice = start_up(case, args, emit)
+        runtime, model, remaining, notice, primary_model = start_up(case, args, emit)
     except (AuthError, OtherError) as err:
         for line in failure_lines(err):
             log(line)
@@ -324,7 +328,7 @@ def oneshot():
     if notice:
         log(notice)
     try:
-        answer = run_turn(case.get("providers") or {}, runtime, model, remaining, case.get("prompt", ""))
+        answer = run_turn(case.get("providers") or {}, runtime, model, remaining, case.get("prompt", ""), primary_model)
     except OtherError as err:
         log(f"error: {err.message}")
         return 1
@@ -337,14 +341,14 @@ def cli():
     case, args, emit = read_case()
     prompt = sys.stdin.read().strip() or case.get("prompt", "")
     try:
-        runtime, model, remaining, notice = start_up(case, args, emit)
+        runtime, model, remaining, notice, primary_model = start_up(case, args, emit)
     except (AuthError, OtherError) as err:
         print("\n".join(failure_lines(err)), flush=True)
         return exit_code(err)
     if notice:
         print(notice, flush=True)
     try:
-        print(run_turn(case.get("providers") or {}, runtime, model, remaining, prompt))
+        print(run_turn(case.get("providers") or {}, runtime, model, remaining, prompt, primary_model))
     except OtherError as err:
         print(f"error: {err.message}")
         return 1
@@ -356,8 +360,8 @@ def answer_request(request, events_path):
     case = request.get("case") or {}
     emit = emitter(events_path, request.get("id"))
     try:
-        runtime, model, remaining, notice = start_up(case, request.get("override") or {}, emit)
-        answer = run_turn(case.get("providers") or {}, runtime, model, remaining, case.get("prompt", ""))
+        runtime, model, remaining, notice, primary_model = start_up(case, request.get("override") or {}, emit)
+        answer = run_turn(case.get("providers") or {}, runtime, model, remaining, case.get("prompt", ""), primary_model)
     except (AuthError, OtherError) as err:
         kind = "other"
         if isinstance(err, AuthError):

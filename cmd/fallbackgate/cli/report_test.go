@@ -42,9 +42,10 @@ func TestRunWritesReports(t *testing.T) {
 		t.Error(err)
 	}
 
-	// Each format alone, to a path of its own.
+	// Each format alone, to a path of its own, in a folder that does not
+	// exist yet.
 	for _, f := range reports.Formats {
-		out := filepath.Join(t.TempDir(), "one."+f.Name)
+		out := filepath.Join(t.TempDir(), "new", "one."+f.Name)
 		stdout, _, code := run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "oneshot", "--seed", "1", "--"+f.Name, out)
 		if code != ExitConforms || !strings.Contains(stdout, f.Name+" report written to "+out) {
 			t.Errorf("--%s: exit %d, stdout lacks where it went:\n%s", f.Name, code, stdout)
@@ -139,5 +140,29 @@ func TestReportDiff(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// TestRunKeepNamesFolder: with --keep, a failure names the case folder it
+// kept, and the folder holds the case file to run the adapter by hand.
+func TestRunKeepNamesFolder(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv("TMPDIR", root) // the scratch root: kept folders land here
+	stdout, stderr, code := run(t, "run", "--subject", brokenSubject, "--scenario", "SF-8", "--surface", "oneshot", "--seed", "2", "--keep")
+	if code != ExitViolation {
+		t.Fatalf("exit %d; want 1\n%s%s", code, stdout, stderr)
+	}
+	const label = "  case folder (kept): "
+	var dir string
+	for _, line := range strings.Split(stdout, "\n") {
+		if d, ok := strings.CutPrefix(line, label); ok {
+			dir = d
+		}
+	}
+	if dir == "" || !strings.HasPrefix(dir, root) {
+		t.Fatalf("no %q line under %s:\n%s", label, root, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "case.json")); err != nil {
+		t.Errorf("the kept folder lacks the case file: %v", err)
 	}
 }
