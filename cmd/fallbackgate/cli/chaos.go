@@ -120,30 +120,94 @@ when the harness itself failed.`, s)
 			return &HarnessError{Err: err}
 		}
 		fmt.Fprintf(s.Stdout, "\nfirst failing start-up (%s), saved as %s:\n\n%s\n", rep.First.ID, path, indent(string(data), "    "))
-		fmt.Fprintf(s.Stdout, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", subjectFlag(*subject), path, *surface, seed)
+		flags := subjectFlag(*subject)
+		if *profile != "" {
+			flags += " --profile " + *profile
+		}
+		fmt.Fprintf(s.Stdout, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", flags, path, *surface, seed)
+		alone, err := replayAlone(ctx, *subject, *profile, sc, *surface, seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(s.Stdout, alone)
 	}
 	return reportProblems(s.Stdout, rep.Problems, rep.Startups, rep.Failed, fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlag(*subject), *surface, *sessions, *turns, seed))
 }
 
-// reportProblems prints the problems of a chaos run or history, at most 20,
-// and returns the error that sets the exit code.
+// replayAlone runs a chaos counterexample as its replay command does, on a
+// fresh subject (a dead gateway would fail anything), and says whether it
+// fails alone: a failure that needs the concurrent start-ups does not
+// replay from the file, only from the chaos command.
+func replayAlone(ctx context.Context, subject, profile string, sc harness.Scenario, surface string, seed int64) (string, error) {
+	sub, err := openSubject(subject, profile, false)
+	if err != nil {
+		return "", err
+	}
+	res, err := harness.RunCase(ctx, sub, sc, surface, harness.CaseSeed(seed, sc.ID, surface))
+	_ = sub.Close() // a death is in the result
+	if err != nil {
+		return "", &HarnessError{Err: fmt.Errorf("replaying %s alone: %w", sc.ID, err)}
+	}
+	if res.Verdict == harness.VerdictFail {
+		return fmt.Sprintf("replayed alone: fails (%s), so the file reproduces it", strings.Join(res.Violations.Rules(), ",")), nil
+	}
+	return "replayed alone: " + res.Verdict + "; this failure needs the concurrent start-ups: reproduce it with the chaos command below", nil
+}
+
+// reportProblems prints the problems of a chaos run or history and returns
+// the error that sets the exit code. Problems ("t5/s1: R17: message") are
+// grouped by their rule and message, in order of first appearance, each
+// with the start-ups it hit: a gateway's death or a systematic bug shows
+// once, not once per session. At most 20 groups are printed.
 func reportProblems(w io.Writer, problems []string, startups, failed int, repro string) error {
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "%d passed, 0 failed\n", startups)
 		return nil
 	}
-	fmt.Fprintf(w, "\nFAIL:\n")
-	for i, p := range problems {
+	type group struct {
+		what string
+		ids  []string
+	}
+	var groups []*group
+	byWhat := map[string]*group{}
+	for _, p := range problems {
+		id, what, ok := strings.Cut(p, ": ")
+		if !ok {
+			id, what = "", p
+		}
+		g := byWhat[what]
+		if g == nil {
+			g = &group{what: what}
+			byWhat[what] = g
+			groups = append(groups, g)
+		}
+		if id != "" && !slices.Contains(g.ids, id) {
+			g.ids = append(g.ids, id)
+		}
+	}
+	fmt.Fprintf(w, "\nFAIL: %d problem(s), %d distinct:\n", len(problems), len(groups))
+	for i, g := range groups {
 		if i == 20 {
-			fmt.Fprintf(w, "    … %d more\n", len(problems)-20)
+			fmt.Fprintf(w, "    … %d more distinct problem(s)\n", len(groups)-20)
 			break
 		}
-		fmt.Fprintf(w, "    %s\n", p)
+		fmt.Fprintf(w, "    %s\n", g.what)
+		if len(g.ids) > 0 {
+			fmt.Fprintf(w, "        %d start-up(s): %s\n", len(g.ids), idList(g.ids, 6))
+		}
 	}
 	if repro != "" {
 		fmt.Fprintf(w, "reproduce: %s\n", repro)
 	}
 	return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed", startups-failed, max(failed, 1))}
+}
+
+// idList joins ids, keeping the first n and the last when there are more.
+func idList(ids []string, n int) string {
+	if len(ids) <= n+1 {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:n], ", ") + fmt.Sprintf(", … (%d more) …, ", len(ids)-n-1) + ids[len(ids)-1]
 }
 
 func total(m map[string]int) int {

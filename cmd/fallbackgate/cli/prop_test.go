@@ -35,3 +35,60 @@ func TestPropChaosCheckExitCodes(t *testing.T) {
 		t.Errorf("chaos --surface cli exited %d; want 2", code)
 	}
 }
+
+// TestChaosFindsDyingGateway: chaos against the Python example whose
+// gateway dies on a failed start-up fails, saves a start-up that fails
+// when replayed alone, says so, and prints the gateway's death once with
+// the start-ups it took down rather than once per start-up.
+func TestChaosFindsDyingGateway(t *testing.T) {
+	dir := t.TempDir()
+	subject := "../../../examples/python-subject/broken/gateway-dies/subject.yaml"
+	out, errs, code := run(t, "chaos", "--subject", subject, "--seed", "4", "--history", filepath.Join(dir, "h.jsonl"), "--save", dir)
+	if code != 1 {
+		t.Fatalf("chaos exited %d; want 1\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"replayed alone: fails (R17), so the file reproduces it",
+		"\nFAIL: ",
+		"R17: not sent: the gateway had already died: gateway crashed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "R17: not sent: the gateway had already died"); n != 1 {
+		t.Errorf("the death of the gateway is printed %d times; want once, with the start-ups it hit:\n%s", n, out)
+	}
+}
+
+func TestReportProblemsGroups(t *testing.T) {
+	problems := []string{
+		"t1/s0: R7: quota amplification",
+		"t1/s1: R7: quota amplification",
+		"t1/s1: R15: 1 fallback event(s) for a start-up that failed",
+		"t2/s0: R7: quota amplification",
+	}
+	var b strings.Builder
+	err := reportProblems(&b, problems, 10, 3, "fallbackgate chaos --seed 1")
+	want := `
+FAIL: 4 problem(s), 2 distinct:
+    R7: quota amplification
+        3 start-up(s): t1/s0, t1/s1, t2/s0
+    R15: 1 fallback event(s) for a start-up that failed
+        1 start-up(s): t1/s1
+reproduce: fallbackgate chaos --seed 1
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	if err == nil || err.Error() != "7 passed, 3 failed" {
+		t.Errorf("error %v; want the counts", err)
+	}
+	ids := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}
+	if got, want := idList(ids, 6), "a, b, c, d, e, f, … (2 more) …, i"; got != want {
+		t.Errorf("idList = %q; want %q", got, want)
+	}
+	if got, want := idList(ids[:7], 6), "a, b, c, d, e, f, g"; got != want {
+		t.Errorf("idList = %q; want %q", got, want)
+	}
+}
