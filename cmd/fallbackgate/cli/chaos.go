@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -111,47 +112,114 @@ when the harness itself failed.`, s)
 		rep.Startups, rep.Elapsed.Round(time.Millisecond), rate, rep.FellBack, rep.Pinned, rep.RateLimited, rep.Changes, faultCounts(rep.Faults))
 	fmt.Fprintf(s.Stdout, "history: %s (re-check: fallbackgate check %s)\n", *history, *history)
 	if rep.First != nil {
-		sc, data, err := harness.ChaosCounterexample(ctx, rep)
-		if err != nil {
-			return &HarnessError{Err: err}
-		}
-		path, err := harness.SaveScenario(*save, sc.ID, data)
-		if err != nil {
-			return &HarnessError{Err: err}
-		}
-		fmt.Fprintf(s.Stdout, "\nfirst failing start-up (%s), saved as %s:\n\n%s\n", rep.First.ID, path, indent(string(data), "    "))
-		flags := subjectFlag(*subject)
-		if *profile != "" {
-			flags += " --profile " + *profile
-		}
-		fmt.Fprintf(s.Stdout, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", flags, path, *surface, seed)
-		alone, err := replayAlone(ctx, *subject, *profile, sc, *surface, seed)
-		if err != nil {
+		if err := saveChaosCounterexample(ctx, s.Stdout, rep, chaosReplay{subject: *subject, profile: *profile, surface: *surface, seed: seed, save: *save}); err != nil {
 			return err
 		}
-		fmt.Fprintln(s.Stdout, alone)
 	}
 	return reportProblems(s.Stdout, rep.Problems, rep.Startups, rep.Failed, fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlag(*subject), *surface, *sessions, *turns, seed))
 }
 
-// replayAlone runs a chaos counterexample as its replay command does, on a
-// fresh subject (a dead gateway would fail anything), and says whether it
-// fails alone: a failure that needs the concurrent start-ups does not
-// replay from the file, only from the chaos command.
-func replayAlone(ctx context.Context, subject, profile string, sc harness.Scenario, surface string, seed int64) (string, error) {
-	sub, err := openSubject(subject, profile, false)
+// chaosReplay is how a chaos counterexample is replayed alone: the
+// subject and profile flags of the chaos run, its surface and seed, and the
+// folder it is saved in.
+type chaosReplay struct {
+	subject, profile, surface string
+	seed                      int64
+	save                      string
+}
+
+// maxMinimizeRuns bounds the runs spent minimizing a chaos counterexample.
+const maxMinimizeRuns = 48
+
+// saveChaosCounterexample saves the first failing start-up of a chaos run
+// as a scenario file and prints it with its replay command. When it fails
+// replayed alone, it is first minimized (harness.Minimize) while it still
+// breaks one of the rules it broke in the run; the saved file is then
+// replayed once more, alone, and the verdict printed.
+func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.ChaosReport, r chaosReplay) error {
+	sc, data, err := harness.ChaosCounterexample(ctx, rep)
 	if err != nil {
-		return "", err
+		return &HarnessError{Err: err}
 	}
-	res, err := harness.RunCase(ctx, sub, sc, surface, harness.CaseSeed(seed, sc.ID, surface))
-	_ = sub.Close() // a death is in the result
+	rules := rep.First.Violations.Rules()
+	first, err := r.alone(ctx, sc)
 	if err != nil {
-		return "", &HarnessError{Err: fmt.Errorf("replaying %s alone: %w", sc.ID, err)}
+		return err
+	}
+	how := ""
+	if breaksAny(first, rules) {
+		min, runs, err := harness.Minimize(ctx, sc, maxMinimizeRuns, func(ctx context.Context, c harness.Scenario) (bool, error) {
+			res, err := r.alone(ctx, c)
+			return breaksAny(res, rules), err
+		})
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(min, sc) {
+			res, err := r.alone(ctx, min)
+			if err != nil {
+				return err
+			}
+			p, err := resolver.ProfileByName(rep.Info.Profile)
+			if err != nil {
+				return &HarnessError{Err: err}
+			}
+			note := fmt.Sprintf("start-up %s of fallbackgate chaos --seed %d against %s, minimized", rep.First.ID, rep.Info.Seed, rep.Info.Subject)
+			o := harness.CaseOutcome{Generated: harness.Generated{Scenario: min, Profile: p}, Results: []harness.Result{res}}
+			if sc, data, err = harness.Counterexample(ctx, o, note); err != nil {
+				return &HarnessError{Err: err}
+			}
+		}
+		how = fmt.Sprintf(", minimized in %d run(s) alone", runs)
+	}
+	path, err := harness.SaveScenario(r.save, sc.ID, data)
+	if err != nil {
+		return &HarnessError{Err: err}
+	}
+	fmt.Fprintf(w, "\nfirst failing start-up (%s)%s, saved as %s:\n\n%s\n", rep.First.ID, how, path, indent(string(data), "    "))
+	flags := subjectFlag(r.subject)
+	if r.profile != "" {
+		flags += " --profile " + r.profile
+	}
+	fmt.Fprintf(w, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", flags, path, r.surface, r.seed)
+	res, err := r.alone(ctx, sc)
+	if err != nil {
+		return err
 	}
 	if res.Verdict == harness.VerdictFail {
-		return fmt.Sprintf("replayed alone: fails (%s), so the file reproduces it", strings.Join(res.Violations.Rules(), ",")), nil
+		fmt.Fprintf(w, "replayed alone: fails (%s), so the file reproduces it\n", strings.Join(res.Violations.Rules(), ","))
+	} else {
+		fmt.Fprintf(w, "replayed alone: %s; this failure needs the concurrent start-ups: reproduce it with the chaos command below\n", res.Verdict)
 	}
-	return "replayed alone: " + res.Verdict + "; this failure needs the concurrent start-ups: reproduce it with the chaos command below", nil
+	return nil
+}
+
+// alone runs sc as its replay command does, on a fresh subject (a dead
+// gateway would fail anything).
+func (r chaosReplay) alone(ctx context.Context, sc harness.Scenario) (harness.Result, error) {
+	sub, err := openSubject(r.subject, r.profile, false)
+	if err != nil {
+		return harness.Result{}, err
+	}
+	res, err := harness.RunCase(ctx, sub, sc, r.surface, harness.CaseSeed(r.seed, sc.ID, r.surface))
+	_ = sub.Close() // a death is in the result
+	if err != nil {
+		return res, &HarnessError{Err: fmt.Errorf("replaying %s alone: %w", sc.ID, err)}
+	}
+	return res, nil
+}
+
+// breaksAny reports whether res failed citing one of rules.
+func breaksAny(res harness.Result, rules []string) bool {
+	if res.Verdict != harness.VerdictFail {
+		return false
+	}
+	for _, rule := range res.Violations.Rules() {
+		if slices.Contains(rules, rule) {
+			return true
+		}
+	}
+	return false
 }
 
 // reportProblems prints the problems of a chaos run or history and returns

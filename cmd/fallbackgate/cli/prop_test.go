@@ -37,8 +37,8 @@ func TestPropChaosCheckExitCodes(t *testing.T) {
 }
 
 // TestChaosFindsDyingGateway: chaos against the Python example whose
-// gateway dies on a failed start-up fails, saves a start-up that fails
-// when replayed alone, says so, and prints the gateway's death once with
+// gateway dies on a failed start-up fails, saves a minimal start-up that
+// fails when replayed alone, says so, and prints the gateway's death once with
 // the start-ups it took down rather than once per start-up.
 func TestChaosFindsDyingGateway(t *testing.T) {
 	dir := t.TempDir()
@@ -49,6 +49,9 @@ func TestChaosFindsDyingGateway(t *testing.T) {
 	}
 	for _, want := range []string{
 		"replayed alone: fails (R17), so the file reproduces it",
+		// Minimized: a rate-limited primary with no chain is all it takes.
+		"), minimized in ",
+		"      fallback_providers: []\n    faults:\n      openai-codex: 429(retry_after=30s)\n    expect:",
 		"\nFAIL: ",
 		"R17: not sent: the gateway had already died: gateway crashed",
 	} {
