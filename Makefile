@@ -28,6 +28,7 @@ lint:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseConfig -fuzztime=30s ./resolver
+	$(GO) test -run='^$$' -fuzz=FuzzEntryUnmarshalJSON -fuzztime=30s ./resolver
 
 clean:
 	rm -rf bin

@@ -446,3 +446,30 @@ func marshalConfig(cfg resolver.Config, format string) ([]byte, error) {
 	}
 	return yaml.Marshal(doc)
 }
+
+// FuzzEntryUnmarshalJSON checks that Entry.UnmarshalJSON's fast path for
+// plain entries agrees with the parser's way: the same entry, or an error
+// both ways.
+func FuzzEntryUnmarshalJSON(f *testing.F) {
+	for _, s := range []string{
+		`"openai-codex/gpt-5.5"`, `"xai-oauth"`, `" anthropic / claude "`, `"/x"`, `""`, `"a\u0000b"`,
+		`{"provider": "openai-codex", "model": "gpt-5.5", "base_url": "https://proxy.example/v1/"}`,
+		`{"provider": "xai-oauth"}`, `{"provider": "xai-oauth", "model": null}`, `{"provider": "a/b"}`,
+		`{"provider": " "}`, `{"provider": "x", "provider": "y"}`, `{"provider": "x", "extra": 1}`,
+		`{"provider": "x", "model": 5}`, `{"Provider": "x"}`, `{}`, `[]`, `null`, `1`, `{"provider": "x"} {}`,
+		`{"provider": "x\ty"}`, `{"provider": "x\/y"}`, `{"provider": "\u00e9t\u00e9"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, slow resolver.Entry
+		errFast := fast.UnmarshalJSON(data)
+		errSlow := resolver.UnmarshalJSONSlow(&slow, data)
+		if (errFast == nil) != (errSlow == nil) {
+			t.Fatalf("%q: fast path error %v, parser error %v", data, errFast, errSlow)
+		}
+		if errFast == nil && fast != slow {
+			t.Fatalf("%q: fast path %+v, parser %+v", data, fast, slow)
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package resolver
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"unicode"
 )
@@ -53,6 +55,16 @@ func ParseEntry(s string) (Entry, error) {
 // UnmarshalJSON accepts an entry as a mapping or a shorthand string, with the
 // same checks as [ParseConfig].
 func (e *Entry) UnmarshalJSON(data []byte) error {
+	if got, ok := plainJSONEntry(data); ok {
+		*e = got
+		return nil
+	}
+	return e.unmarshalJSONSlow(data)
+}
+
+// unmarshalJSONSlow is UnmarshalJSON through ParseConfig's parser, which
+// reports located errors.
+func (e *Entry) unmarshalJSONSlow(data []byte) error {
 	n, err := parseDocument(data)
 	if err != nil {
 		return err
@@ -93,4 +105,63 @@ func (c Chain) Clone() Chain {
 	out := make(Chain, len(c))
 	copy(out, c)
 	return out
+}
+
+// plainJSONEntry reads the JSON of an entry the way ParseConfig's parser
+// does, without the YAML parser, for the common case: a string, or an
+// object with only "provider", "model" and "base_url" (each once, each a
+// string or null), that the parser accepts (see [WrittenEntry]). ok is
+// false for anything else, and UnmarshalJSON takes the parser's way, which
+// reports the problem. FuzzEntryUnmarshalJSON proves the two ways agree.
+func plainJSONEntry(data []byte) (Entry, bool) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	tok, err := d.Token()
+	if err != nil {
+		return Entry{}, false
+	}
+	var we WrittenEntry
+	switch t := tok.(type) {
+	case string:
+		we = WrittenEntry{Shorthand: true, Text: t}
+	case json.Delim:
+		if t != '{' {
+			return Entry{}, false
+		}
+		seen := map[string]bool{}
+		for d.More() {
+			k, err := d.Token()
+			key, _ := k.(string)
+			if err != nil || seen[key] {
+				return Entry{}, false
+			}
+			seen[key] = true
+			v, err := d.Token()
+			if err != nil {
+				return Entry{}, false
+			}
+			val, isString := v.(string)
+			if !isString && v != nil {
+				return Entry{}, false
+			}
+			switch key {
+			case "provider":
+				we.Entry.Provider = val
+			case "model":
+				we.Entry.Model = val
+			case "base_url":
+				we.Entry.BaseURL = val
+			default:
+				return Entry{}, false
+			}
+		}
+		if end, err := d.Token(); err != nil || end != json.Delim('}') {
+			return Entry{}, false
+		}
+	default:
+		return Entry{}, false
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return Entry{}, false // more than one value
+	}
+	return we.entry()
 }
