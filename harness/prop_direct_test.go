@@ -70,14 +70,14 @@ func directScript(t *testing.T, fault fakes.Fault, reach func(*fakes.Fleet) Prov
 	complete("complete: the fault", rt, "grok-4.3")
 	complete("complete: ok", rt, "grok-4.3")
 	bad := rt
-	bad.APIKey = "not-a-key"
+	bad.APIKey = resolver.NewSecret("not-a-key")
 	complete("complete with a key never issued", bad, "grok-4.3")
 	other := resolve("resolve another provider", p, resolver.Entry{Provider: "anthropic", Model: "claude-opus-4-7"})
 	cross := rt
 	cross.APIKey = other.APIKey
 	complete("complete with another provider's key", cross, "grok-4.3")
 	noKey := rt
-	noKey.APIKey = ""
+	noKey.APIKey = resolver.Secret{}
 	complete("complete without a bearer", noKey, "grok-4.3")
 	clock.Advance(2 * time.Hour)
 	complete("complete with an expired key", rt, "grok-4.3")

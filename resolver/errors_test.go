@@ -107,15 +107,15 @@ func TestAuthErrorMessage(t *testing.T) {
 // Decision holding one, never shows the value however it is printed.
 func TestSecretNeverPrints(t *testing.T) {
 	const value = "sk-live-0123456789abcdef"
-	rt := resolver.Runtime{Provider: "openai-codex", Model: "gpt-5.5", BaseURL: "https://api.test", APIKey: resolver.Secret(value)}
+	rt := resolver.Runtime{Provider: "openai-codex", Model: "gpt-5.5", BaseURL: "https://api.test", APIKey: resolver.NewSecret(value)}
 	d := resolver.Decision{Runtime: rt, Landed: 0}
 	hexValue := fmt.Sprintf("%x", value)
 
-	// %p is left out: fmt reports it for a non-pointer before consulting any
-	// method, printing the raw fields, and no method of a string type can
-	// stop that (go vet's printf check flags such a call).
+	// %p on a non-pointer is reported by fmt before any method is
+	// consulted, with the raw fields: the value sits behind a pointer, so
+	// that shows an address.
 	var outputs []string
-	for _, verb := range []string{"%v", "%s", "%+v", "%#v", "%q", "%x", "%X", "%d", "%t", "%c", "%U", "%e", "%10.3s", "%-30v", "%T"} {
+	for _, verb := range []string{"%v", "%s", "%+v", "%#v", "%q", "%x", "%X", "%d", "%t", "%c", "%U", "%e", "%10.3s", "%-30v", "%T", "%p", "%#p"} {
 		for _, arg := range []any{rt.APIKey, rt, &rt, d, &d, []resolver.Runtime{rt}, map[string]resolver.Secret{"k": rt.APIKey}} {
 			outputs = append(outputs, verb+" "+fmt.Sprintf(verb, arg))
 		}

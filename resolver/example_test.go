@@ -23,7 +23,7 @@ fallback_providers: [openai-codex/gpt-5.5, xai-oauth/grok-4.3]
 			return resolver.Runtime{}, &resolver.AuthError{Provider: "xai-oauth", Code: "xai_token_missing",
 				ReloginRequired: true, Message: "access token not found"}
 		}
-		return resolver.Runtime{Provider: e.Provider, Model: e.Model, APIKey: "sk-live-not-for-printing"}, nil
+		return resolver.Runtime{Provider: e.Provider, Model: e.Model, APIKey: resolver.NewSecret("sk-live-not-for-printing")}, nil
 	}
 	d, err := resolver.Resolve(resolver.Request{Primary: cfg.Primary, Chain: cfg.Chain}, resolve)
 	if err != nil {

@@ -288,9 +288,9 @@ func TestClassifyProperties(t *testing.T) {
 func TestSecretProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		value := rapid.StringMatching(`sk-[A-Za-z0-9_\-]{12,40}`).Draw(t, "secret")
-		rt := resolver.Runtime{Provider: "openai-codex", Model: "gpt-5.5", APIKey: resolver.Secret(value)}
+		rt := resolver.Runtime{Provider: "openai-codex", Model: "gpt-5.5", APIKey: resolver.NewSecret(value)}
 		var outs []string
-		for _, verb := range []string{"%v", "%s", "%+v", "%#v", "%q", "%x", "%d"} {
+		for _, verb := range []string{"%v", "%s", "%+v", "%#v", "%q", "%x", "%d", "%p"} {
 			outs = append(outs, fmt.Sprintf(verb, rt), fmt.Sprintf(verb, rt.APIKey))
 		}
 		b, err := json.Marshal(rt)

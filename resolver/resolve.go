@@ -6,7 +6,30 @@ import "fmt"
 // "[redacted]" so that it cannot reach output, events or reports by accident
 // (R16); call Reveal where the value itself is needed, as in an
 // Authorization header.
-type Secret string
+//
+// The value is held masked: when fmt reports a verb that does not apply
+// (%p on a Runtime), it prints fields without consulting their methods, and
+// then shows bytes that all have the high bit set, never the value or any
+// ASCII part of it. The mask keeps secrets comparable (a Runtime still
+// works with ==); it hides from accidents, not from an attacker. The zero
+// Secret is empty; NewSecret makes one, and JSON or text decodes into one.
+type Secret struct{ masked string }
+
+// NewSecret returns a Secret holding v.
+func NewSecret(v string) Secret { return Secret{mask(v)} }
+
+// secretMask is XORed over a secret's bytes; every byte has the high bit
+// set, so no masked byte is ASCII where the value's was.
+var secretMask = [...]byte{0xa5, 0xc3, 0x96, 0xe1, 0xb7, 0x8d, 0xf2, 0x9b, 0xd4, 0x86, 0xeb, 0xbe, 0x91, 0xcf, 0xa8, 0xfd}
+
+// mask XORs s with secretMask; it is its own inverse.
+func mask(s string) string {
+	b := []byte(s)
+	for i := range b {
+		b[i] ^= secretMask[i%len(secretMask)]
+	}
+	return string(b)
+}
 
 // Redacted is what a Secret prints as.
 const Redacted = "[redacted]"
@@ -35,7 +58,17 @@ func (s Secret) Format(f fmt.State, verb rune) {
 func (Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 
 // Reveal returns the secret value. The caller must not print it.
-func (s Secret) Reveal() string { return string(s) }
+func (s Secret) Reveal() string { return mask(s.masked) }
+
+// Equal reports whether two secrets hold the same value (go-cmp uses it).
+func (s Secret) Equal(o Secret) bool { return s == o }
+
+// UnmarshalText holds text as the secret, so that a runtime decodes from a
+// provider's JSON answer.
+func (s *Secret) UnmarshalText(text []byte) error {
+	*s = NewSecret(string(text))
+	return nil
+}
 
 // Runtime is a resolved entry: where inference goes and with what.
 type Runtime struct {

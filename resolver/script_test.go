@@ -29,7 +29,7 @@ func (s *script) resolve(e resolver.Entry) (resolver.Runtime, error) {
 
 // runtimeFor is the runtime a healthy fake answers for e.
 func runtimeFor(e resolver.Entry) resolver.Runtime {
-	return resolver.Runtime{Provider: e.Provider, Model: e.Model, BaseURL: e.BaseURL, APIKey: resolver.Secret("sk-live-" + e.Provider)}
+	return resolver.Runtime{Provider: e.Provider, Model: e.Model, BaseURL: e.BaseURL, APIKey: resolver.NewSecret("sk-live-" + e.Provider)}
 }
 
 func authErr(provider, code, msg string) *resolver.AuthError {
