@@ -67,6 +67,11 @@ type Results struct {
 	// --mutate), set by SetMutation; nil, and absent from results.json,
 	// when none ran. Optional within fallbackgate/results/1 (see Mutation).
 	Mutation *Mutation `json:"mutation,omitempty"`
+	// Properties and Chaos are the property and chaos stages that ran
+	// after the scenarios (run --prop N, run --chaos); nil, and absent from
+	// results.json, when they did not run.
+	Properties *Properties `json:"properties,omitempty"`
+	Chaos      *Chaos      `json:"chaos,omitempty"`
 }
 
 // Gate is the verdict of a run and its counts.
@@ -77,8 +82,9 @@ type Gate struct {
 	OK bool `json:"ok"`
 	// Passed counts the cases that conform (including stale ones).
 	Passed int `json:"passed"`
-	// Failed counts unexpected failures: cases, parity divergences and a
-	// subject that did not shut down.
+	// Failed counts unexpected failures: cases, parity divergences, a
+	// subject that did not shut down, and a failing property or chaos
+	// stage (one each).
 	Failed int `json:"failed"`
 	// Known counts failures every rule of which is a known failure.
 	Known int `json:"known"`
@@ -175,6 +181,7 @@ func (r *Results) count() {
 	if r.Shutdown != "" {
 		g.Failed++
 	}
+	g.Failed += r.stagesFailed()
 	for _, e := range r.Expectations {
 		if e.Status == ExpectationStale {
 			g.Stale++

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -232,50 +233,22 @@ func reportProblems(w io.Writer, problems []string, startups, failed int, repro 
 		fmt.Fprintf(w, "%d passed, 0 failed\n", startups)
 		return nil
 	}
-	type group struct {
-		what string
-		ids  []string
-	}
-	var groups []*group
-	byWhat := map[string]*group{}
-	for _, p := range problems {
-		id, what, ok := strings.Cut(p, ": ")
-		if !ok {
-			id, what = "", p
-		}
-		g := byWhat[what]
-		if g == nil {
-			g = &group{what: what}
-			byWhat[what] = g
-			groups = append(groups, g)
-		}
-		if id != "" && !slices.Contains(g.ids, id) {
-			g.ids = append(g.ids, id)
-		}
-	}
+	groups := reports.GroupProblems(problems)
 	fmt.Fprintf(w, "\nFAIL: %d problem(s), %d distinct:\n", len(problems), len(groups))
 	for i, g := range groups {
 		if i == 20 {
 			fmt.Fprintf(w, "    … %d more distinct problem(s)\n", len(groups)-20)
 			break
 		}
-		fmt.Fprintf(w, "    %s\n", g.what)
-		if len(g.ids) > 0 {
-			fmt.Fprintf(w, "        %d start-up(s): %s\n", len(g.ids), idList(g.ids, 6))
+		fmt.Fprintf(w, "    %s\n", g.Problem)
+		if len(g.Startups) > 0 {
+			fmt.Fprintf(w, "        %d start-up(s): %s\n", len(g.Startups), reports.ShortList(g.Startups, 6))
 		}
 	}
 	if repro != "" {
 		fmt.Fprintf(w, "reproduce: %s\n", repro)
 	}
 	return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed", startups-failed, max(failed, 1))}
-}
-
-// idList joins ids, keeping the first n and the last when there are more.
-func idList(ids []string, n int) string {
-	if len(ids) <= n+1 {
-		return strings.Join(ids, ", ")
-	}
-	return strings.Join(ids[:n], ", ") + fmt.Sprintf(", … (%d more) …, ", len(ids)-n-1) + ids[len(ids)-1]
 }
 
 func total(m map[string]int) int {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fallbackgate/fallbackgate/reports"
 )
 
 // TestPropChaosCheckExitCodes runs the three commands in-process: a clean
@@ -88,10 +90,10 @@ reproduce: fallbackgate chaos --seed 1
 		t.Errorf("error %v; want the counts", err)
 	}
 	ids := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}
-	if got, want := idList(ids, 6), "a, b, c, d, e, f, … (2 more) …, i"; got != want {
-		t.Errorf("idList = %q; want %q", got, want)
+	if got, want := reports.ShortList(ids, 6), "a, b, c, d, e, f, … (2 more) …, i"; got != want {
+		t.Errorf("ShortList = %q; want %q", got, want)
 	}
-	if got, want := idList(ids[:7], 6), "a, b, c, d, e, f, g"; got != want {
-		t.Errorf("idList = %q; want %q", got, want)
+	if got, want := reports.ShortList(ids[:7], 6), "a, b, c, d, e, f, g"; got != want {
+		t.Errorf("ShortList = %q; want %q", got, want)
 	}
 }

@@ -1,0 +1,188 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+)
+
+// Properties is the property stage of a run (`fallbackgate run --prop N`):
+// generated cases run on the subject's surfaces and judged against the
+// model, as `fallbackgate prop` does. Like Mutation it was added to
+// fallbackgate/results/1 without a new version: it is optional, and a file
+// without it reads back with a nil Properties.
+type Properties struct {
+	Surfaces []string `json:"surfaces"`
+	// Checks is how many cases were asked for; Cases how many ran.
+	Checks int `json:"checks"`
+	Cases  int `json:"cases"`
+	// Classes counts the cases by class: fell back, pinned, rate-limited,
+	// exhausted.
+	Classes map[string]int `json:"classes"`
+	// Vacuous says which classes no case belonged to, when every case
+	// passed: the run proves nothing about them, and fails.
+	Vacuous string `json:"vacuous,omitempty"`
+	// Failure is the shrunk counterexample; nil when every case passed.
+	Failure *PropertyFailure `json:"failure,omitempty"`
+	// Repro is the command that repeats the search.
+	Repro    string        `json:"repro"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// PropertyFailure is the shrunk counterexample of a property stage.
+type PropertyFailure struct {
+	// Rules are the rules it broke, on any surface.
+	Rules []string `json:"rules"`
+	// Scenario is the case as a scenario file, and Saved where it was
+	// written ("" when it was not).
+	Scenario string `json:"scenario"`
+	Saved    string `json:"saved,omitempty"`
+	// Results are the failing surfaces' results: violations, ledger,
+	// events, and a reproduce command that replays the saved file.
+	Results []harness.Result `json:"results"`
+}
+
+// OK reports whether every case passed and the run was not vacuous.
+func (p *Properties) OK() bool { return p.Failure == nil && p.Vacuous == "" }
+
+// NewProperties returns the property stage of a run from a property run's
+// report: surfaces and checks as asked, repro the command that repeats the
+// search, and replay(surface) the command that replays the saved
+// counterexample on a surface (it becomes each failing result's Repro).
+func NewProperties(rep *harness.PropReport, surfaces []string, checks int, repro string, replay func(surface string) string) *Properties {
+	p := &Properties{Surfaces: surfaces, Checks: checks, Cases: rep.Cases, Classes: map[string]int{},
+		Repro: repro, Duration: rep.Duration}
+	for k, n := range rep.Classes {
+		p.Classes[string(k)] = n
+	}
+	if rep.Vacuous != nil {
+		p.Vacuous = rep.Vacuous.Error()
+	}
+	if f := rep.Failure; f != nil {
+		pf := &PropertyFailure{Scenario: string(f.YAML), Saved: f.Saved}
+		for _, r := range f.Outcome.Failed() {
+			for _, rule := range r.Violations.Rules() {
+				if !slices.Contains(pf.Rules, rule) {
+					pf.Rules = append(pf.Rules, rule)
+				}
+			}
+			if f.Saved != "" && replay != nil {
+				r.Repro = replay(r.Surface)
+			}
+			pf.Results = append(pf.Results, r)
+		}
+		p.Failure = pf
+	}
+	return p
+}
+
+// Chaos is the chaos stage of a run (`fallbackgate run --chaos`): many
+// concurrent start-ups while a seeded schedule breaks the fleet, as
+// `fallbackgate chaos` does. Optional within fallbackgate/results/1, as
+// Properties is.
+type Chaos struct {
+	Surface  string `json:"surface"`
+	Sessions int    `json:"sessions"`
+	Turns    int    `json:"turns"`
+	Startups int    `json:"startups"`
+	Failed   int    `json:"failed"`
+	// Faults counts the provider calls that met a fault, by outcome; a run
+	// that met none is Vacuous and fails.
+	Faults  map[string]int `json:"faults"`
+	Vacuous bool           `json:"vacuous,omitempty"`
+	// Problems are the violations, each once with the start-ups it hit.
+	Problems []ChaosProblem `json:"problems,omitempty"`
+	// History is the history file `fallbackgate check` re-checks;
+	// Counterexample the scenario file of the first failing start-up.
+	History        string `json:"history"`
+	Counterexample string `json:"counterexample,omitempty"`
+	// Repro is the command that repeats the run.
+	Repro    string        `json:"repro"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// ChaosProblem is one distinct violation of a chaos run ("R7: quota
+// amplification: …") and the start-ups it hit ("t5/s1"), in order.
+type ChaosProblem struct {
+	Problem  string   `json:"problem"`
+	Startups []string `json:"startups"`
+}
+
+// OK reports whether every start-up conformed and some fault was injected.
+func (c *Chaos) OK() bool { return len(c.Problems) == 0 && !c.Vacuous }
+
+// GroupProblems groups a chaos report's problems ("t5/s1: R17: message")
+// by their rule and message, in order of first appearance, each with the
+// start-ups it hit, so that a dead gateway or a systematic bug reads once.
+func GroupProblems(problems []string) []ChaosProblem {
+	var out []ChaosProblem
+	at := map[string]int{}
+	for _, p := range problems {
+		id, what, ok := strings.Cut(p, ": ")
+		if !ok {
+			id, what = "", p
+		}
+		i, seen := at[what]
+		if !seen {
+			i = len(out)
+			at[what] = i
+			out = append(out, ChaosProblem{Problem: what})
+		}
+		if id != "" && !slices.Contains(out[i].Startups, id) {
+			out[i].Startups = append(out[i].Startups, id)
+		}
+	}
+	return out
+}
+
+// NewChaos returns the chaos stage of a run from a chaos report, with the
+// history file, the saved counterexample ("" for none) and the command that
+// repeats the run.
+func NewChaos(rep *harness.ChaosReport, history, counterexample, repro string) *Chaos {
+	c := &Chaos{Surface: rep.Info.Surface, Sessions: rep.Info.Sessions, Turns: rep.Info.Turns,
+		Startups: rep.Startups, Failed: rep.Failed, Faults: map[string]int{}, Vacuous: rep.Vacuous(),
+		Problems: GroupProblems(rep.Problems), History: history, Counterexample: counterexample,
+		Repro: repro, Duration: rep.Elapsed}
+	for k, n := range rep.Faults {
+		c.Faults[k] = n
+	}
+	return c
+}
+
+// SetProperties attaches a property stage to the results; a failing or
+// vacuous one counts as one failure of the gate. nil removes it.
+func (r *Results) SetProperties(p *Properties) {
+	r.Properties = p
+	r.count()
+}
+
+// SetChaos attaches a chaos stage to the results; a failing or vacuous one
+// counts as one failure of the gate. nil removes it.
+func (r *Results) SetChaos(c *Chaos) {
+	r.Chaos = c
+	r.count()
+}
+
+// stagesFailed counts the property and chaos stages that failed.
+func (r *Results) stagesFailed() int {
+	n := 0
+	if r.Properties != nil && !r.Properties.OK() {
+		n++
+	}
+	if r.Chaos != nil && !r.Chaos.OK() {
+		n++
+	}
+	return n
+}
+
+// ShortList joins ids with commas, keeping the first n and the last when
+// there are more: "t5/s0, t5/s1, … (105 more) …, t19/s7".
+func ShortList(ids []string, n int) string {
+	if len(ids) <= n+1 {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:n], ", ") + fmt.Sprintf(", … (%d more) …, ", len(ids)-n-1) + ids[len(ids)-1]
+}
