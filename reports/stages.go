@@ -122,7 +122,7 @@ func GroupProblems(problems []string) []ChaosProblem {
 	at := map[string]int{}
 	for _, p := range problems {
 		id, what, ok := strings.Cut(p, ": ")
-		if !ok {
+		if !ok || !isStartupID(id) {
 			id, what = "", p
 		}
 		i, seen := at[what]
@@ -185,4 +185,11 @@ func ShortList(ids []string, n int) string {
 		return strings.Join(ids, ", ")
 	}
 	return strings.Join(ids[:n], ", ") + fmt.Sprintf(", … (%d more) …, ", len(ids)-n-1) + ids[len(ids)-1]
+}
+
+// isStartupID reports whether id names a chaos start-up: "t5/s1".
+func isStartupID(id string) bool {
+	turn, session, ok := strings.Cut(id, "/")
+	return ok && len(turn) > 1 && turn[0] == 't' && len(session) > 1 && session[0] == 's' &&
+		strings.Trim(turn[1:], "0123456789") == "" && strings.Trim(session[1:], "0123456789") == ""
 }

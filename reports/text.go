@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -95,6 +98,12 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	if r.Shutdown != "" {
 		fmt.Fprintln(&buf, r.Shutdown)
 	}
+	if p := r.Properties; p != nil {
+		writePropertiesText(&buf, p)
+	}
+	if c := r.Chaos; c != nil {
+		writeChaosText(&buf, c)
+	}
 	if m := r.Mutation; m != nil {
 		writeMutationText(&buf, m)
 	}
@@ -137,4 +146,98 @@ func writeMutationText(buf *bytes.Buffer, m *Mutation) {
 		fmt.Fprintf(buf, "survivor %s: %s; rule %s has no teeth\n", x.Name, x.Description, x.Rule)
 	}
 	fmt.Fprintln(buf, m.Score)
+}
+
+// classesLine reads "fell back 9, pinned 28, rate-limited 12, exhausted 5".
+func classesLine(classes map[string]int) string {
+	var parts []string
+	for _, k := range harness.Classes {
+		parts = append(parts, fmt.Sprintf("%s %d", k, classes[string(k)]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// countsOf reads "auth 61, rate_limit 20", keys sorted.
+func countsOf(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writePropertiesText writes the property stage: one line when it passed;
+// else the shrunk counterexample, each failing surface's violations and
+// ledger with the command that replays it, and the command that repeats
+// the search.
+func writePropertiesText(buf *bytes.Buffer, p *Properties) {
+	head := fmt.Sprintf("properties (%d checks on %s)", p.Checks, strings.Join(p.Surfaces, ","))
+	switch {
+	case p.Failure != nil:
+		f := p.Failure
+		fmt.Fprintf(buf, "\n%s: FAIL %s after %d case(s); shrunk counterexample", head, strings.Join(f.Rules, ","), p.Cases)
+		if f.Saved != "" {
+			fmt.Fprintf(buf, ", saved as %s", f.Saved)
+		}
+		fmt.Fprintf(buf, ":\n\n%s\n", indentLines(f.Scenario, "    "))
+		for _, r := range f.Results {
+			fmt.Fprintf(buf, "  %s:\n", r.Surface)
+			for _, v := range r.Violations {
+				fmt.Fprintf(buf, "    %s\n", v)
+			}
+			if len(r.Ledger) > 0 {
+				fmt.Fprintf(buf, "    ledger:\n")
+			}
+			for _, call := range r.Ledger {
+				fmt.Fprintf(buf, "      %s\n", call)
+			}
+			fmt.Fprintf(buf, "    replay: %s\n", r.Repro)
+		}
+		fmt.Fprintf(buf, "  reproduce the search: %s\n", p.Repro)
+	case p.Vacuous != "":
+		fmt.Fprintf(buf, "\n%s: FAIL: %d cases passed, but %s (%s)\n  reproduce: %s\n", head, p.Cases, p.Vacuous, classesLine(p.Classes), p.Repro)
+	default:
+		fmt.Fprintf(buf, "\n%s: %d passed; %s\n", head, p.Cases, classesLine(p.Classes))
+	}
+}
+
+// writeChaosText writes the chaos stage: one line when it passed; else
+// each distinct problem (at most 10) with the start-ups it hit, the saved
+// counterexample, the history and the command that repeats the run.
+func writeChaosText(buf *bytes.Buffer, c *Chaos) {
+	head := fmt.Sprintf("chaos (%s, %d sessions × %d turns)", c.Surface, c.Sessions, c.Turns)
+	if c.OK() {
+		fmt.Fprintf(buf, "\n%s: %d start-ups passed; faults met: %s; history %s\n", head, c.Startups, countsOf(c.Faults), c.History)
+		return
+	}
+	if c.Vacuous {
+		fmt.Fprintf(buf, "\n%s: FAIL: no fault was injected, so the run proves nothing\n", head)
+	} else {
+		fmt.Fprintf(buf, "\n%s: FAIL: %d of %d start-ups, %d distinct problem(s):\n", head, c.Failed, c.Startups, len(c.Problems))
+	}
+	for i, p := range c.Problems {
+		if i == 10 {
+			fmt.Fprintf(buf, "    … %d more distinct problem(s)\n", len(c.Problems)-10)
+			break
+		}
+		fmt.Fprintf(buf, "    %s\n        %d start-up(s): %s\n", p.Problem, len(p.Startups), ShortList(p.Startups, 6))
+	}
+	if c.Counterexample != "" {
+		fmt.Fprintf(buf, "  first failing start-up saved as %s\n", c.Counterexample)
+	}
+	fmt.Fprintf(buf, "  history: %s (re-check: fallbackgate check %s)\n  reproduce: %s\n", c.History, c.History, c.Repro)
+}
+
+// indentLines prefixes every non-empty line of s.
+func indentLines(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }

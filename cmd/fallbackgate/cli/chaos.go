@@ -113,7 +113,7 @@ when the harness itself failed.`, s)
 		rep.Startups, rep.Elapsed.Round(time.Millisecond), rate, rep.FellBack, rep.Pinned, rep.RateLimited, rep.Changes, faultCounts(rep.Faults))
 	fmt.Fprintf(s.Stdout, "history: %s (re-check: fallbackgate check %s)\n", *history, *history)
 	if rep.First != nil {
-		if err := saveChaosCounterexample(ctx, s.Stdout, rep, chaosReplay{subject: *subject, profile: *profile, surface: *surface, seed: seed, save: *save}); err != nil {
+		if _, err := saveChaosCounterexample(ctx, s.Stdout, rep, chaosReplay{subject: *subject, profile: *profile, surface: *surface, seed: seed, save: *save}); err != nil {
 			return err
 		}
 	}
@@ -136,16 +136,17 @@ const maxMinimizeRuns = 48
 // as a scenario file and prints it with its replay command. When it fails
 // replayed alone, it is first minimized (harness.Minimize) while it still
 // breaks one of the rules it broke in the run; the saved file is then
-// replayed once more, alone, and the verdict printed.
-func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.ChaosReport, r chaosReplay) error {
+// replayed once more, alone, and the verdict printed. It returns the file's
+// path.
+func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.ChaosReport, r chaosReplay) (string, error) {
 	sc, data, err := harness.ChaosCounterexample(ctx, rep)
 	if err != nil {
-		return &HarnessError{Err: err}
+		return "", &HarnessError{Err: err}
 	}
 	rules := rep.First.Violations.Rules()
 	first, err := r.alone(ctx, sc)
 	if err != nil {
-		return err
+		return "", err
 	}
 	how := ""
 	if breaksAny(first, rules) {
@@ -154,28 +155,28 @@ func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.Chao
 			return breaksAny(res, rules), err
 		})
 		if err != nil {
-			return err
+			return "", err
 		}
 		if !reflect.DeepEqual(min, sc) {
 			res, err := r.alone(ctx, min)
 			if err != nil {
-				return err
+				return "", err
 			}
 			p, err := resolver.ProfileByName(rep.Info.Profile)
 			if err != nil {
-				return &HarnessError{Err: err}
+				return "", &HarnessError{Err: err}
 			}
 			note := fmt.Sprintf("start-up %s of fallbackgate chaos --seed %d against %s, minimized", rep.First.ID, rep.Info.Seed, rep.Info.Subject)
 			o := harness.CaseOutcome{Generated: harness.Generated{Scenario: min, Profile: p}, Results: []harness.Result{res}}
 			if sc, data, err = harness.Counterexample(ctx, o, note); err != nil {
-				return &HarnessError{Err: err}
+				return "", &HarnessError{Err: err}
 			}
 		}
 		how = fmt.Sprintf(", minimized in %d run(s) alone", runs)
 	}
 	path, err := harness.SaveScenario(r.save, sc.ID, data)
 	if err != nil {
-		return &HarnessError{Err: err}
+		return "", &HarnessError{Err: err}
 	}
 	fmt.Fprintf(w, "\nfirst failing start-up (%s)%s, saved as %s:\n\n%s\n", rep.First.ID, how, path, indent(string(data), "    "))
 	flags := subjectFlag(r.subject)
@@ -185,14 +186,14 @@ func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.Chao
 	fmt.Fprintf(w, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", flags, path, r.surface, r.seed)
 	res, err := r.alone(ctx, sc)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if res.Verdict == harness.VerdictFail {
 		fmt.Fprintf(w, "replayed alone: fails (%s), so the file reproduces it\n", strings.Join(res.Violations.Rules(), ","))
 	} else {
 		fmt.Fprintf(w, "replayed alone: %s; this failure needs the concurrent start-ups: reproduce it with the chaos command below\n", res.Verdict)
 	}
-	return nil
+	return path, nil
 }
 
 // alone runs sc as its replay command does, on a fresh subject (a dead

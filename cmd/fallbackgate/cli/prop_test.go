@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/fallbackgate/fallbackgate/reports"
 )
 
 // TestPropChaosCheckExitCodes runs the three commands in-process: a clean
@@ -88,12 +86,5 @@ reproduce: fallbackgate chaos --seed 1
 	}
 	if err == nil || err.Error() != "7 passed, 3 failed" {
 		t.Errorf("error %v; want the counts", err)
-	}
-	ids := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}
-	if got, want := reports.ShortList(ids, 6), "a, b, c, d, e, f, … (2 more) …, i"; got != want {
-		t.Errorf("ShortList = %q; want %q", got, want)
-	}
-	if got, want := reports.ShortList(ids[:7], 6), "a, b, c, d, e, f, g"; got != want {
-		t.Errorf("ShortList = %q; want %q", got, want)
 	}
 }

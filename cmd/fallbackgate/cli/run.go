@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/reports"
@@ -32,7 +33,7 @@ func (l *listFlag) Set(v string) error {
 }
 
 func runCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--mutate]", `
+	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--prop N] [--chaos] [--mutate]", `
 Runs the conformance gate: every scenario on every surface of a subject,
 each judged against the reference model, then checks that the surfaces
 reached the same decisions. Without --subject it checks the built-in
@@ -49,6 +50,13 @@ the fakes' ledger and the command that reproduces it; the seed; and last
 --expect, the failures an expectations file lists are known: the run
 fails only on unexpected failures and on expectations that no longer fail
 (stale).
+
+--prop N and --chaos add the other two checks of a subject, each judged
+like the scenarios and counted as one failure when it fails: N generated
+cases on the selected surfaces, shrunk to a minimal scenario file on a
+failure (as fallbackgate prop), and a chaos pass of 8 sessions × 20 turns
+(as fallbackgate chaos). With --report-dir their files go there
+(counterexamples/, chaos.jsonl).
 
 --mutate then proves that the gate has teeth: it runs the mutation
 self-test of `+"`fallbackgate mutate --subject-path in-process`"+` with the
@@ -70,6 +78,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 	for _, f := range reports.Formats {
 		formatPaths[f.Name] = fs.String(f.Name, "", "write the "+f.Name+" report ("+f.File+") to `FILE`")
 	}
+	propChecks := fs.Int("prop", 0, "after the scenarios, property-test the subject with `N` generated cases on the selected surfaces (as fallbackgate prop does); 0: none")
+	shrink := fs.Duration("shrink-time", 30*time.Second, "with --prop: time limit for shrinking a failure")
+	chaos := fs.Bool("chaos", false, "after the scenarios, run a chaos pass (8 sessions × 20 turns, on the gateway when the subject has one, else oneshot; as fallbackgate chaos does)")
 	mutate := fs.Bool("mutate", false, "after the gate, run the mutation self-test (in-process) and report its score; a surviving mutant fails the run")
 	expectFile := fs.String("expect", "", "known failures `FILE` (YAML: known_failures: [{scenario, surface, rule, reason}]); fail only on unexpected and stale results")
 	if err := parse(fs, args, s); err != nil {
@@ -82,6 +93,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 		if !slices.Contains(harness.Surfaces, surf) {
 			return usagef("run: --surface %q: unknown surface (known: %s)", surf, strings.Join(harness.Surfaces, ", "))
 		}
+	}
+	if *propChecks < 0 {
+		return usagef("run: --prop %d: want a number of cases, or 0 for none", *propChecks)
 	}
 	if *parallel < 1 {
 		return usagef("run: --parallel %d: want at least 1", *parallel)
@@ -136,6 +150,21 @@ rule with no teeth) fails the run with exit 1.`, s)
 	}
 	res := reports.New(rep, known)
 	res.SetShutdown(closeErr)
+	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr}
+	if *propChecks > 0 {
+		p, err := stages.properties(ctx, rep.Surfaces, sub, *propChecks)
+		if err != nil {
+			return err
+		}
+		res.SetProperties(p)
+	}
+	if *chaos {
+		c, err := stages.chaos(ctx, sub)
+		if err != nil {
+			return err
+		}
+		res.SetChaos(c)
+	}
 	if *mutate {
 		mrep, err := runMutants(ctx, pathInProcess, harness.Mutants(), seed)
 		if err != nil {
@@ -173,6 +202,20 @@ func verdict(res *reports.Results) error {
 		why = append(why, fmt.Sprintf("%d passed, %d failed unexpectedly, %d known, %d stale: the subject violates the contract", g.Passed, g.Failed, g.Known, g.Stale))
 	case g.Failed > 0:
 		why = append(why, fmt.Sprintf("%d passed, %d failed: the subject violates the contract", g.Passed, g.Failed))
+	}
+	if p := res.Properties; p != nil && !p.OK() {
+		if f := p.Failure; f != nil {
+			why = append(why, fmt.Sprintf("properties: a generated case breaks %s (saved as %s)", strings.Join(f.Rules, ","), f.Saved))
+		} else {
+			why = append(why, "properties: the run was vacuous: "+p.Vacuous)
+		}
+	}
+	if c := res.Chaos; c != nil && !c.OK() {
+		if c.Vacuous {
+			why = append(why, "chaos: no fault was injected")
+		} else {
+			why = append(why, fmt.Sprintf("chaos: %d of %d start-ups failed", c.Failed, c.Startups))
+		}
 	}
 	if m := res.Mutation; m != nil {
 		if survivors := m.Survivors(); len(survivors) > 0 {

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/reports"
+)
+
+// The chaos stage of run: a bounded pass, as fallbackgate chaos runs by
+// default.
+const (
+	runChaosSessions = 8
+	runChaosTurns    = 20
+)
+
+// runStages runs the optional stages of run after the scenarios, each on
+// subjects of its own (a gateway the scenarios left dead must not fail
+// them): --prop and --chaos. Their files go into the report folder when
+// there is one (counterexamples/, chaos.jsonl), else where fallbackgate
+// prop and chaos put them.
+type runStages struct {
+	subject, profile string
+	seed             int64
+	reportDir        string
+	shrink           time.Duration // bounds shrinking a property failure
+	stderr           io.Writer
+}
+
+// flags returns the subject and profile flags of a command line.
+func (r runStages) flags() string {
+	f := subjectFlag(r.subject)
+	if r.profile != "" {
+		f += " --profile " + r.profile
+	}
+	return f
+}
+
+func (r runStages) saveDir() string {
+	if r.reportDir != "" {
+		return filepath.Join(r.reportDir, "counterexamples")
+	}
+	return harness.DefaultCounterexampleDir
+}
+
+func (r runStages) open() (*harness.Subject, error) { return openSubject(r.subject, r.profile, false) }
+
+// properties runs checks generated cases on the surfaces of the run that
+// sub implements.
+func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *harness.Subject, checks int) (*reports.Properties, error) {
+	var surfaces []string
+	for _, surf := range runSurfaces {
+		if _, ok := sub.Surfaces[surf]; ok {
+			surfaces = append(surfaces, surf)
+		}
+	}
+	if len(surfaces) == 0 {
+		return nil, usagef("run: --prop: the subject implements none of the surfaces %s", strings.Join(runSurfaces, ","))
+	}
+	st, err := harness.NewSubjectTarget(r.open)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	seed := r.seed
+	if seed == 0 {
+		seed = 1 // as fallbackgate prop: rapid takes 0 as "draw one"
+	}
+	cfg := harness.PropConfig{Target: st, Surfaces: surfaces, Checks: checks, Seed: seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink}
+	if isTerminal(r.stderr) {
+		cfg.OnCase = func(n int, c harness.ClassCounts) {
+			fmt.Fprintf(r.stderr, "\r\033[K[properties %d/%d] %s", n, checks, c)
+		}
+		defer fmt.Fprint(r.stderr, "\r\033[K")
+	}
+	rep, err := harness.Prop(ctx, cfg)
+	if err != nil {
+		return nil, &HarnessError{Err: fmt.Errorf("properties: %w", err)}
+	}
+	repro := fmt.Sprintf("fallbackgate prop%s --surface %s --checks %d --seed %d", r.flags(), strings.Join(surfaces, ","), checks, seed)
+	var replay func(string) string
+	if f := rep.Failure; f != nil && f.Saved != "" {
+		replay = func(surface string) string {
+			return fmt.Sprintf("fallbackgate run%s --scenario-file %s --surface %s --seed %d", r.flags(), f.Saved, surface, r.seed)
+		}
+	}
+	return reports.NewProperties(rep, surfaces, checks, repro, replay), nil
+}
+
+// chaos runs a chaos pass on the gateway when sub has one, else on the
+// oneshot surface, and saves its first failing start-up (minimized) as a
+// scenario file.
+func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Chaos, error) {
+	surface := ""
+	for _, s := range []string{harness.Gateway, harness.Oneshot} {
+		if _, ok := sub.Surfaces[s]; ok && surface == "" {
+			surface = s
+		}
+	}
+	if surface == "" {
+		return nil, usagef("run: --chaos: the subject implements neither the gateway nor the oneshot surface")
+	}
+	csub, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	defer csub.Close()
+	history := "fallbackgate-chaos.jsonl"
+	if r.reportDir != "" {
+		if err := os.MkdirAll(r.reportDir, 0o755); err != nil {
+			return nil, &HarnessError{Err: err}
+		}
+		history = filepath.Join(r.reportDir, "chaos.jsonl")
+	}
+	f, err := os.Create(history)
+	if err != nil {
+		return nil, &HarnessError{Err: fmt.Errorf("chaos: history: %w", err)}
+	}
+	defer f.Close()
+	cfg := harness.ChaosConfig{Surface: surface, Sessions: runChaosSessions, Turns: runChaosTurns, Seed: r.seed, Subject: csub, History: f}
+	if isTerminal(r.stderr) {
+		cfg.OnTurn = func(turn int, rep *harness.ChaosReport) {
+			fmt.Fprintf(r.stderr, "\r\033[K[chaos turn %d/%d] %d start-ups, %d failed", turn, runChaosTurns, rep.Startups, rep.Failed)
+		}
+		defer fmt.Fprint(r.stderr, "\r\033[K")
+	}
+	rep, err := harness.Chaos(ctx, cfg)
+	if err != nil {
+		return nil, &HarnessError{Err: fmt.Errorf("chaos: %w", err)}
+	}
+	if err := f.Close(); err != nil {
+		return nil, &HarnessError{Err: err}
+	}
+	saved := ""
+	if rep.First != nil {
+		replay := chaosReplay{subject: r.subject, profile: r.profile, surface: surface, seed: r.seed, save: r.saveDir()}
+		if saved, err = saveChaosCounterexample(ctx, io.Discard, rep, replay); err != nil {
+			return nil, err
+		}
+	}
+	repro := fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", r.flags(), surface, runChaosSessions, runChaosTurns, r.seed)
+	return reports.NewChaos(rep, history, saved, repro), nil
+}

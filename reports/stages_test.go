@@ -1,0 +1,109 @@
+package reports_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/reports"
+)
+
+func TestGroupProblems(t *testing.T) {
+	got := reports.GroupProblems([]string{
+		"t1/s0: R7: quota amplification",
+		"t1/s1: R7: quota amplification",
+		"t1/s1: R15: 1 fallback event(s) for a start-up that failed",
+		"t1/s1: R15: 1 fallback event(s) for a start-up that failed",
+		"t12/s3: R7: quota amplification",
+		"vacuous: no provider call met a fault; the run injected nothing",
+	})
+	want := []reports.ChaosProblem{
+		{Problem: "R7: quota amplification", Startups: []string{"t1/s0", "t1/s1", "t12/s3"}},
+		{Problem: "R15: 1 fallback event(s) for a start-up that failed", Startups: []string{"t1/s1"}},
+		{Problem: "vacuous: no provider call met a fault; the run injected nothing"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GroupProblems (-want +got):\n%s", diff)
+	}
+}
+
+func TestShortList(t *testing.T) {
+	ids := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}
+	for _, tt := range []struct {
+		ids  []string
+		want string
+	}{
+		{ids, "a, b, c, d, e, f, … (2 more) …, i"},
+		{ids[:7], "a, b, c, d, e, f, g"},
+		{nil, ""},
+	} {
+		if got := reports.ShortList(tt.ids, 6); got != tt.want {
+			t.Errorf("ShortList(%q) = %q; want %q", tt.ids, got, tt.want)
+		}
+	}
+}
+
+// stagesText renders the text report of a passing hand-made run with the
+// given stages.
+func stagesText(t *testing.T, p *reports.Properties, c *reports.Chaos) string {
+	t.Helper()
+	r := reports.New(handReport(), nil)
+	r.SetProperties(p)
+	r.SetChaos(c)
+	var b strings.Builder
+	if err := reports.WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestStagesText(t *testing.T) {
+	classes := map[string]int{"fell back": 9, "pinned": 28, "rate-limited": 12, "exhausted": 5}
+	passing := stagesText(t,
+		&reports.Properties{Surfaces: []string{"oneshot", "gateway"}, Checks: 100, Cases: 100, Classes: classes, Repro: "fallbackgate prop --seed 1"},
+		&reports.Chaos{Surface: "gateway", Sessions: 8, Turns: 20, Startups: 160, Faults: map[string]int{"rate_limit": 3, "auth": 55}, History: "out/chaos.jsonl"})
+	for _, want := range []string{
+		"\nproperties (100 checks on oneshot,gateway): 100 passed; fell back 9, pinned 28, rate-limited 12, exhausted 5\n",
+		"\nchaos (gateway, 8 sessions × 20 turns): 160 start-ups passed; faults met: auth 55, rate_limit 3; history out/chaos.jsonl\n",
+	} {
+		if !strings.Contains(passing, want) {
+			t.Errorf("passing stages: output lacks %q:\n%s", want, passing)
+		}
+	}
+
+	res := harness.Result{Surface: "oneshot", Verdict: harness.VerdictFail,
+		Violations: harness.Violations{{Rule: "R7", Message: "quota amplification: 1 request(s) to openai-codex after the primary's 429; want none"}},
+		Ledger:     []harness.Call{{Seq: 1, Provider: "openrouter", Endpoint: "resolve", Status: 429, Outcome: "rate_limit", Code: "codex_rate_limited"}},
+		Repro:      "fallbackgate run --scenario-file ce/prop-1.yaml --surface oneshot --seed 4"}
+	failing := stagesText(t,
+		&reports.Properties{Surfaces: []string{"oneshot"}, Checks: 100, Cases: 20, Classes: classes, Repro: "fallbackgate prop --surface oneshot --checks 100 --seed 4",
+			Failure: &reports.PropertyFailure{Rules: []string{"R7"}, Scenario: "id: prop-1\nrules: [R7]\n", Saved: "ce/prop-1.yaml", Results: []harness.Result{res}}},
+		&reports.Chaos{Surface: "gateway", Sessions: 8, Turns: 20, Startups: 160, Failed: 4, Faults: map[string]int{"auth": 6},
+			Problems: []reports.ChaosProblem{{Problem: "R7: quota amplification", Startups: []string{"t5/s1", "t5/s2"}}},
+			History:  "out/chaos.jsonl", Counterexample: "ce/prop-2.yaml", Repro: "fallbackgate chaos --seed 4"})
+	for _, want := range []string{
+		"\nproperties (100 checks on oneshot): FAIL R7 after 20 case(s); shrunk counterexample, saved as ce/prop-1.yaml:\n\n    id: prop-1\n    rules: [R7]\n",
+		"  oneshot:\n    R7: quota amplification: 1 request(s) to openai-codex after the primary's 429; want none\n    ledger:\n      #1 +0s openrouter resolve model=- 429 rate_limit codex_rate_limited\n    replay: fallbackgate run --scenario-file ce/prop-1.yaml --surface oneshot --seed 4\n",
+		"  reproduce the search: fallbackgate prop --surface oneshot --checks 100 --seed 4\n",
+		"\nchaos (gateway, 8 sessions × 20 turns): FAIL: 4 of 160 start-ups, 1 distinct problem(s):\n    R7: quota amplification\n        2 start-up(s): t5/s1, t5/s2\n",
+		"  first failing start-up saved as ce/prop-2.yaml\n  history: out/chaos.jsonl (re-check: fallbackgate check out/chaos.jsonl)\n  reproduce: fallbackgate chaos --seed 4\n",
+	} {
+		if !strings.Contains(failing, want) {
+			t.Errorf("failing stages: output lacks %q:\n%s", want, failing)
+		}
+	}
+	// Each failing stage is one failure of the gate.
+	base := reports.New(handReport(), nil).Gate.Failed
+	if want := fmt.Sprintf(", %d failed", base+2); !strings.Contains(failing, want) {
+		t.Errorf("the counts do not include the two failing stages (want %q):\n%s", want, failing)
+	}
+
+	vacuous := stagesText(t, &reports.Properties{Surfaces: []string{"gateway"}, Checks: 1, Cases: 1, Classes: map[string]int{"pinned": 1},
+		Vacuous: "vacuous run: no generated case fell back", Repro: "fallbackgate prop --checks 1"}, nil)
+	if want := "properties (1 checks on gateway): FAIL: 1 cases passed, but vacuous run: no generated case fell back"; !strings.Contains(vacuous, want) {
+		t.Errorf("vacuous stage: output lacks %q:\n%s", want, vacuous)
+	}
+}
