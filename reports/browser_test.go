@@ -121,3 +121,42 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLStagesInBrowser renders a run whose property and chaos stages
+// failed in headless Chromium and checks that the script still runs and
+// that both failures are open in the rendered DOM, with the rule, the
+// counterexample and the commands that reproduce them.
+func TestHTMLStagesInBrowser(t *testing.T) {
+	browser := chromium(t)
+	r := withStages(handProperties("fail"), handChaos("fail"))
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := reports.Formats[3].WriteFile(path, r); err != nil {
+		t.Fatal(err)
+	}
+	dom := dumpDOM(t, browser, "file://"+path)
+	if !regexp.MustCompile(`<html[^>]*data-ready="true"`).MatchString(dom) {
+		t.Fatalf("the page's script did not run (no data-ready on <html>):\n%s", dom[:min(len(dom), 2000)])
+	}
+	for _, stage := range []struct{ class, open string }{
+		{"properties", `data-surface="gateway"`},
+		{"chaos", `data-stage="problems"`},
+	} {
+		sec := regexp.MustCompile(`(?s)<section class="` + stage.class + `"[^>]*>.*?</section>`).FindString(dom)
+		if sec == "" {
+			t.Errorf("no %s section in the DOM", stage.class)
+			continue
+		}
+		if !regexp.MustCompile(`<details class="stage fail"[^>]*\bopen\b[^>]*` + stage.open).MatchString(sec) {
+			t.Errorf("the %s failure is not open in the DOM:\n%s", stage.class, sec)
+		}
+	}
+	for _, part := range []string{
+		`<span class="rule">R9</span>`, "<pre class=\"scenario\">id: PROP-1\n",
+		`<pre class="repro"><code>` + propReplay("gateway") + `</code></pre>`, `<pre class="repro"><code>` + propSearch + `</code></pre>`,
+		`<span class="rule">R13</span>`, `<code>` + chaosCounter + `</code>`, `<pre class="repro"><code>` + chaosRepro + `</code></pre>`,
+	} {
+		if !strings.Contains(dom, part) {
+			t.Errorf("the stages' DOM lacks %q", part)
+		}
+	}
+}

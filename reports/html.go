@@ -23,7 +23,9 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 // WriteHTML writes a self-contained HTML report of one or more runs (one
 // per subject): no external asset, no network, one inline style sheet and
 // one small inline script. It shows the scenario × surface × subject
-// matrix, and the mutation self-test of each run that had one; each cell
+// matrix, the property and chaos stages and the mutation self-test of each
+// run that had them (a failing stage open, with its counterexample or
+// problems and the commands that reproduce them); each cell
 // links to its case, which opens with expected against observed, the
 // ledger as a timeline, the events, the decision trace, the violations and
 // the reproduce command. Without JavaScript every case is a
@@ -43,20 +45,43 @@ func WriteHTML(w io.Writer, runs ...*Results) error {
 // The view the template renders.
 type (
 	page struct {
-		Title    string
-		OK       bool
-		Verdict  string
-		Counts   string
-		Version  string
-		Runs     []pageRun
-		Rows     []pageRow
-		Cases    []pageCase
-		Parity   []pageNote
-		Stale    []pageNote
-		NotRun   []pageNote
-		Shutdown []string
-		Mutation []pageMutation
+		Title      string
+		OK         bool
+		Verdict    string
+		Counts     string
+		Version    string
+		Runs       []pageRun
+		Rows       []pageRow
+		Cases      []pageCase
+		Parity     []pageNote
+		Stale      []pageNote
+		NotRun     []pageNote
+		Shutdown   []string
+		Properties []pageProperties
+		Chaos      []pageChaos
+		Mutation   []pageMutation
 	}
+	// pageProperties is the property stage of a run; Scenario and Results
+	// are its shrunk counterexample, when it failed.
+	pageProperties struct {
+		Subject, Title, Summary, Classes, Rules, Scenario, Saved, Repro, Duration string
+		OK                                                                        bool
+		Results                                                                   []pageStageResult
+	}
+	// pageStageResult is one failing surface of a property counterexample.
+	pageStageResult struct {
+		Surface, Rules, Failure, Stdout, Stderr, Repro string
+		Violations                                     harness.Violations
+		Timeline                                       []pageCall
+		Events                                         []string
+	}
+	// pageChaos is the chaos stage of a run.
+	pageChaos struct {
+		Subject, Title, Summary, Faults, Type, History, Counterexample, Repro, Duration string
+		OK                                                                              bool
+		Problems                                                                        []pageProblem
+	}
+	pageProblem  struct{ Rule, Message, Startups string }
 	pageMutation struct {
 		Subject, Path, Stages, Score string
 		OK                           bool
@@ -163,6 +188,12 @@ func htmlPage(runs []*Results) page {
 		if r.Shutdown != "" {
 			p.Shutdown = append(p.Shutdown, r.Subject+": "+r.Shutdown)
 		}
+		if pr := r.Properties; pr != nil {
+			p.Properties = append(p.Properties, htmlProperties(r.Subject, pr))
+		}
+		if c := r.Chaos; c != nil {
+			p.Chaos = append(p.Chaos, htmlChaos(r.Subject, c))
+		}
 		if m := r.Mutation; m != nil {
 			p.Mutation = append(p.Mutation, pageMutation{Subject: r.Subject, Path: m.Path, Stages: strings.Join(m.Stages, ", "),
 				Score: m.Score, OK: len(m.Survivors()) == 0, Mutants: m.Mutants})
@@ -216,27 +247,68 @@ func htmlCase(c *Case) pageCase {
 	if len(c.Known) > 0 {
 		pc.KnownReasons = reasons(c.Known)
 	}
+	pc.Timeline, pc.Events = htmlTimeline(c.Ledger), htmlEvents(c.Events)
+	if c.Reply != nil {
+		line, _ := json.MarshalIndent(c.Reply, "", "  ")
+		pc.Reply = string(line)
+	}
+	return pc
+}
+
+// htmlTimeline places each call of a ledger on a timeline from the first
+// call to the last.
+func htmlTimeline(ledger []harness.Call) []pageCall {
 	var last time.Duration
-	for _, call := range c.Ledger {
+	for _, call := range ledger {
 		last = max(last, call.At)
 	}
-	for _, call := range c.Ledger {
+	var out []pageCall
+	for _, call := range ledger {
 		left := 0.0
 		if last > 0 {
 			left = float64(call.At) / float64(last) * 100
 		}
-		pc.Timeline = append(pc.Timeline, pageCall{Seq: call.Seq, At: "+" + call.At.Round(time.Microsecond).String(),
+		out = append(out, pageCall{Seq: call.Seq, At: "+" + call.At.Round(time.Microsecond).String(),
 			Provider: call.Provider, Endpoint: string(call.Endpoint), Model: call.ModelString(), Status: call.Status,
 			Outcome: string(call.Outcome), Code: call.Code, Fault: call.Fault, Left: float64(int(left*10)) / 10,
 			Bad: call.Outcome != "ok"})
 	}
-	for _, ev := range c.Events {
+	return out
+}
+
+// htmlEvents is each event as a line of JSON.
+func htmlEvents(events []harness.Event) []string {
+	var out []string
+	for _, ev := range events {
 		line, _ := json.Marshal(ev)
-		pc.Events = append(pc.Events, string(line))
+		out = append(out, string(line))
 	}
-	if c.Reply != nil {
-		line, _ := json.MarshalIndent(c.Reply, "", "  ")
-		pc.Reply = string(line)
+	return out
+}
+
+func htmlProperties(subject string, p *Properties) pageProperties {
+	pp := pageProperties{Subject: subject, Title: p.title(), Summary: p.summary(), Classes: p.classesText(),
+		Repro: p.Repro, Duration: p.Duration.Round(time.Millisecond).String(), OK: p.OK()}
+	if f := p.Failure; f != nil {
+		pp.Rules, pp.Scenario, pp.Saved = strings.Join(f.Rules, ","), f.Scenario, f.Saved
+		for _, r := range f.Results {
+			pp.Results = append(pp.Results, pageStageResult{Surface: r.Surface, Rules: strings.Join(r.Violations.Rules(), ","),
+				Failure: r.Failure, Stdout: r.Stdout, Stderr: r.Stderr, Repro: replayOf(r), Violations: r.Violations,
+				Timeline: htmlTimeline(r.Ledger), Events: htmlEvents(r.Events)})
+		}
+	}
+	return pp
+}
+
+func htmlChaos(subject string, c *Chaos) pageChaos {
+	pc := pageChaos{Subject: subject, Title: c.title(), Summary: c.summary(), Faults: c.faultsText(), History: c.History,
+		Counterexample: c.Counterexample, Repro: c.Repro, Duration: c.Duration.Round(time.Millisecond).String(), OK: c.OK()}
+	if !c.OK() {
+		pc.Type = c.failureType()
+	}
+	for _, p := range c.Problems {
+		rule, msg := problemRule(p.Problem)
+		pc.Problems = append(pc.Problems, pageProblem{Rule: rule, Message: msg, Startups: strings.TrimSpace(p.startupsText())})
 	}
 	return pc
 }

@@ -79,7 +79,11 @@ func junitSeconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds
 // expectation that no longer fails is a <failure> of type
 // "stale-expectation". When a mutation self-test ran, a "mutation" suite
 // holds one testcase per mutant; a survivor is a <failure> of type
-// "surviving-mutant" whose message names the rule with no teeth.
+// "surviving-mutant" whose message names the rule with no teeth. When a
+// property or chaos stage ran, a "properties" or "chaos" suite holds one
+// testcase for it; a failing stage is a <failure> whose type is the first
+// rule broken (or "vacuous" for a run that proves nothing) and whose text
+// holds the counterexample, the problems and the reproduce commands.
 func WriteJUnit(w io.Writer, r *Results) error {
 	stamp := r.Started
 	if stamp.IsZero() {
@@ -128,6 +132,12 @@ func WriteJUnit(w io.Writer, r *Results) error {
 			Failure: &junitFailure{Type: "R17", Message: r.Shutdown, Text: xmlSafe(r.Shutdown)}})
 	}
 	doc.Suites = append(doc.Suites, run)
+	if p := r.Properties; p != nil {
+		doc.Suites = append(doc.Suites, junitProperties(p, pkg, len(doc.Suites), ts))
+	}
+	if c := r.Chaos; c != nil {
+		doc.Suites = append(doc.Suites, junitChaos(c, pkg, len(doc.Suites), ts))
+	}
 	if m := r.Mutation; m != nil {
 		doc.Suites = append(doc.Suites, junitMutation(m, pkg, len(doc.Suites), ts))
 	}
@@ -159,6 +169,73 @@ func junitMutation(m *Mutation, pkg string, id int, ts string) junitSuite {
 		}
 		s.add(tc)
 	}
+	return s
+}
+
+// junitProperties is the suite of a property stage: one testcase, failing
+// with the shrunk counterexample (the scenario, then each failing
+// surface's result as a case's detail, with the command that replays it)
+// and the command that repeats the search.
+func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
+	s := junitSuite{Name: "properties", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: junitSeconds(p.Duration)}
+	tc := junitCase{Name: p.title(), Classname: pkg + ".properties", Time: junitSeconds(p.Duration)}
+	if !p.OK() {
+		var msg string
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %s\nclasses: %s\n", p.title(), p.summary(), p.classesText())
+		if f := p.Failure; f != nil {
+			msg = fmt.Sprintf("the shrunk counterexample of the property run breaks %s on %s (after %d case(s))",
+				strings.Join(f.Rules, ", "), strings.Join(f.failingSurfaces(), ", "), p.Cases)
+			b.WriteString("\nshrunk counterexample")
+			if f.Saved != "" {
+				fmt.Fprintf(&b, ", saved as %s", f.Saved)
+			}
+			fmt.Fprintf(&b, ":\n\n%s\n", strings.TrimRight(f.Scenario, "\n"))
+			for _, r := range f.Results {
+				c := Case{Result: r}
+				c.Repro = replayOf(r)
+				fmt.Fprintf(&b, "\n--- %s ---\n%s", r.Surface, caseText(&c))
+			}
+		} else {
+			msg = "the property run is vacuous: " + p.Vacuous
+		}
+		fmt.Fprintf(&b, "\nreproduce the search: %s\n", p.Repro)
+		tc.Failure = &junitFailure{Type: p.failureType(), Message: msg, Text: xmlSafe(b.String())}
+	}
+	s.add(tc)
+	return s
+}
+
+// junitChaos is the suite of a chaos stage: one testcase, failing with
+// each distinct problem and the start-ups it hit, the counterexample, the
+// history and the command that repeats the run.
+func junitChaos(c *Chaos, pkg string, id int, ts string) junitSuite {
+	s := junitSuite{Name: "chaos", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: junitSeconds(c.Duration)}
+	tc := junitCase{Name: c.title(), Classname: pkg + ".chaos", Time: junitSeconds(c.Duration)}
+	if !c.OK() {
+		msg := "chaos: " + c.summary()
+		if p, ok := c.firstRuled(); ok {
+			msg += "; first: " + p.Problem
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %s\nfaults met: %s\n", c.title(), c.summary(), c.faultsText())
+		if len(c.Problems) > 0 {
+			b.WriteString("\nproblems:\n")
+		}
+		for _, p := range c.Problems {
+			fmt.Fprintf(&b, "  %s\n", p.Problem)
+			if len(p.Startups) > 0 {
+				fmt.Fprintf(&b, "      %d start-up(s): %s\n", len(p.Startups), ShortList(p.Startups, chaosStartups))
+			}
+		}
+		b.WriteString("\n")
+		if c.Counterexample != "" {
+			fmt.Fprintf(&b, "counterexample (first failing start-up): %s\n", c.Counterexample)
+		}
+		fmt.Fprintf(&b, "history: %s (re-check: fallbackgate check %s)\nreproduce: %s\n", c.History, c.History, c.Repro)
+		tc.Failure = &junitFailure{Type: c.failureType(), Message: msg, Text: xmlSafe(b.String())}
+	}
+	s.add(tc)
 	return s
 }
 

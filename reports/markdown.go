@@ -13,7 +13,9 @@ const markdownBudget = 60000
 
 // WriteMarkdown writes the results as GitHub-flavoured Markdown for a
 // pull-request comment or $GITHUB_STEP_SUMMARY: a verdict heading, the
-// scenario × surface matrix and, when a mutation self-test ran, its score
+// scenario × surface matrix; when a property or chaos stage ran, its
+// verdict (on failure the counterexample or the problems, and the
+// commands that reproduce them); when a mutation self-test ran, its score
 // and a table of mutants; then each unexpected failure with its rules,
 // expected and observed, ledger and reproduce command; then known failures
 // and stale expectations.
@@ -58,6 +60,12 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	}
 	if r.Shutdown != "" {
 		fmt.Fprintf(&b, "\n**%s**\n", mdText(r.Shutdown))
+	}
+	if p := r.Properties; p != nil {
+		writePropertiesMarkdown(&b, p)
+	}
+	if c := r.Chaos; c != nil {
+		writeChaosMarkdown(&b, c)
 	}
 	if m := r.Mutation; m != nil {
 		writeMutationMarkdown(&b, m)
@@ -127,6 +135,86 @@ func writeMutationMarkdown(b *bytes.Buffer, m *Mutation) {
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(x.Name), mdCell(x.Description), by, rule)
 	}
+}
+
+// markdownScenario bounds the counterexample scenario a property section
+// shows.
+const markdownScenario = 8000
+
+// writePropertiesMarkdown writes the property section: one line when it
+// passed; else the rules broken, the shrunk counterexample folded, each
+// failing surface's violations, ledger and replay command, and the command
+// that repeats the search.
+func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
+	fmt.Fprintf(b, "\n### Properties\n\n%s **%s**: %s", stageIcon(p.OK()), mdText(p.title()), mdText(p.summary()))
+	if p.OK() {
+		b.WriteString(".\n")
+		return
+	}
+	if f := p.Failure; f != nil {
+		b.WriteString("; shrunk counterexample")
+		if f.Saved != "" {
+			fmt.Fprintf(b, " saved as `%s`", mdCode(f.Saved))
+		}
+		fmt.Fprintf(b, ".\n\n<details><summary>counterexample scenario</summary>\n\n```yaml\n%s\n```\n</details>\n",
+			mdFence(clip(strings.TrimRight(f.Scenario, "\n"), markdownScenario)))
+		for _, r := range f.Results {
+			fmt.Fprintf(b, "\n**`%s`**: %s\n\n", mdCode(r.Surface), mdText(strings.Join(r.Violations.Rules(), ", ")))
+			for _, v := range r.Violations {
+				fmt.Fprintf(b, "- **%s**: %s\n", mdText(v.Rule), mdText(v.Message))
+			}
+			if len(r.Ledger) > 0 {
+				b.WriteString("\n<details><summary>ledger</summary>\n\n```\n")
+				for _, call := range r.Ledger {
+					fmt.Fprintf(b, "%s\n", mdFence(call.String()))
+				}
+				b.WriteString("```\n</details>\n")
+			}
+			fmt.Fprintf(b, "\nReplay:\n\n```sh\n%s\n```\n", mdFence(replayOf(r)))
+		}
+	} else {
+		fmt.Fprintf(b, " (%s).\n", mdText(p.classesText()))
+	}
+	fmt.Fprintf(b, "\nReproduce the search:\n\n```sh\n%s\n```\n", mdFence(p.Repro))
+}
+
+// writeChaosMarkdown writes the chaos section: one line when it passed;
+// else each distinct problem (at most markdownProblems) with the start-ups
+// it hit, the counterexample, the history and the command that repeats
+// the run.
+func writeChaosMarkdown(b *bytes.Buffer, c *Chaos) {
+	fmt.Fprintf(b, "\n### Chaos\n\n%s **%s**: %s", stageIcon(c.OK()), mdText(c.title()), mdText(c.summary()))
+	if c.OK() {
+		fmt.Fprintf(b, "; history `%s`.\n", mdCode(c.History))
+		return
+	}
+	b.WriteString(".\n\n")
+	for i, p := range c.Problems {
+		if i == markdownProblems {
+			fmt.Fprintf(b, "- …and %d more distinct problem(s); see the HTML report or results.json.\n", len(c.Problems)-i)
+			break
+		}
+		rule, msg := problemRule(p.Problem)
+		if rule != "" {
+			fmt.Fprintf(b, "- **%s**: %s", mdText(rule), mdText(msg))
+		} else {
+			fmt.Fprintf(b, "- %s", mdText(msg))
+		}
+		fmt.Fprintf(b, "%s\n", mdText(p.startupsText()))
+	}
+	if c.Counterexample != "" {
+		fmt.Fprintf(b, "\nCounterexample (the first failing start-up): `%s`\n", mdCode(c.Counterexample))
+	}
+	fmt.Fprintf(b, "\nHistory: `%s` (re-check: `fallbackgate check %s`)\n", mdCode(c.History), mdCode(c.History))
+	fmt.Fprintf(b, "\nReproduce:\n\n```sh\n%s\n```\n", mdFence(c.Repro))
+}
+
+// stageIcon is the icon of a stage's verdict.
+func stageIcon(ok bool) string {
+	if ok {
+		return "✅"
+	}
+	return "❌"
 }
 
 func mdIcon(c *Case) string {

@@ -66,7 +66,7 @@ func TestStagesText(t *testing.T) {
 		&reports.Properties{Surfaces: []string{"oneshot", "gateway"}, Checks: 100, Cases: 100, Classes: classes, Repro: "fallbackgate prop --seed 1"},
 		&reports.Chaos{Surface: "gateway", Sessions: 8, Turns: 20, Startups: 160, Faults: map[string]int{"rate_limit": 3, "auth": 55}, History: "out/chaos.jsonl"})
 	for _, want := range []string{
-		"\nproperties (100 checks on oneshot,gateway): 100 passed; fell back 9, pinned 28, rate-limited 12, exhausted 5\n",
+		"\nproperties (100 checks on oneshot,gateway): 100 cases passed; fell back 9, pinned 28, rate-limited 12, exhausted 5\n",
 		"\nchaos (gateway, 8 sessions × 20 turns): 160 start-ups passed; faults met: auth 55, rate_limit 3; history out/chaos.jsonl\n",
 	} {
 		if !strings.Contains(passing, want) {

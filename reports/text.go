@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -148,37 +145,16 @@ func writeMutationText(buf *bytes.Buffer, m *Mutation) {
 	fmt.Fprintln(buf, m.Score)
 }
 
-// classesLine reads "fell back 9, pinned 28, rate-limited 12, exhausted 5".
-func classesLine(classes map[string]int) string {
-	var parts []string
-	for _, k := range harness.Classes {
-		parts = append(parts, fmt.Sprintf("%s %d", k, classes[string(k)]))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// countsOf reads "auth 61, rate_limit 20", keys sorted.
-func countsOf(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
-}
-
 // writePropertiesText writes the property stage: one line when it passed;
 // else the shrunk counterexample, each failing surface's violations and
 // ledger with the command that replays it, and the command that repeats
 // the search.
 func writePropertiesText(buf *bytes.Buffer, p *Properties) {
-	head := fmt.Sprintf("properties (%d checks on %s)", p.Checks, strings.Join(p.Surfaces, ","))
+	head := p.title()
 	switch {
 	case p.Failure != nil:
 		f := p.Failure
-		fmt.Fprintf(buf, "\n%s: FAIL %s after %d case(s); shrunk counterexample", head, strings.Join(f.Rules, ","), p.Cases)
+		fmt.Fprintf(buf, "\n%s: %s; shrunk counterexample", head, p.summary())
 		if f.Saved != "" {
 			fmt.Fprintf(buf, ", saved as %s", f.Saved)
 		}
@@ -198,9 +174,9 @@ func writePropertiesText(buf *bytes.Buffer, p *Properties) {
 		}
 		fmt.Fprintf(buf, "  reproduce the search: %s\n", p.Repro)
 	case p.Vacuous != "":
-		fmt.Fprintf(buf, "\n%s: FAIL: %d cases passed, but %s (%s)\n  reproduce: %s\n", head, p.Cases, p.Vacuous, classesLine(p.Classes), p.Repro)
+		fmt.Fprintf(buf, "\n%s: %s (%s)\n  reproduce: %s\n", head, p.summary(), p.classesText(), p.Repro)
 	default:
-		fmt.Fprintf(buf, "\n%s: %d passed; %s\n", head, p.Cases, classesLine(p.Classes))
+		fmt.Fprintf(buf, "\n%s: %s\n", head, p.summary())
 	}
 }
 
@@ -208,22 +184,20 @@ func writePropertiesText(buf *bytes.Buffer, p *Properties) {
 // each distinct problem (at most 10) with the start-ups it hit, the saved
 // counterexample, the history and the command that repeats the run.
 func writeChaosText(buf *bytes.Buffer, c *Chaos) {
-	head := fmt.Sprintf("chaos (%s, %d sessions × %d turns)", c.Surface, c.Sessions, c.Turns)
 	if c.OK() {
-		fmt.Fprintf(buf, "\n%s: %d start-ups passed; faults met: %s; history %s\n", head, c.Startups, countsOf(c.Faults), c.History)
+		fmt.Fprintf(buf, "\n%s: %s; history %s\n", c.title(), c.summary(), c.History)
 		return
 	}
-	if c.Vacuous {
-		fmt.Fprintf(buf, "\n%s: FAIL: no fault was injected, so the run proves nothing\n", head)
-	} else {
-		fmt.Fprintf(buf, "\n%s: FAIL: %d of %d start-ups, %d distinct problem(s):\n", head, c.Failed, c.Startups, len(c.Problems))
-	}
+	fmt.Fprintf(buf, "\n%s: %s:\n", c.title(), c.summary())
 	for i, p := range c.Problems {
 		if i == 10 {
 			fmt.Fprintf(buf, "    … %d more distinct problem(s)\n", len(c.Problems)-10)
 			break
 		}
-		fmt.Fprintf(buf, "    %s\n        %d start-up(s): %s\n", p.Problem, len(p.Startups), ShortList(p.Startups, 6))
+		fmt.Fprintf(buf, "    %s\n", p.Problem)
+		if len(p.Startups) > 0 {
+			fmt.Fprintf(buf, "        %d start-up(s): %s\n", len(p.Startups), ShortList(p.Startups, 6))
+		}
 	}
 	if c.Counterexample != "" {
 		fmt.Fprintf(buf, "  first failing start-up saved as %s\n", c.Counterexample)

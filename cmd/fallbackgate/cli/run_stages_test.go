@@ -19,7 +19,7 @@ func TestRunStagesPass(t *testing.T) {
 		t.Fatalf("exit %d; want 0\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{
-		"properties (200 checks on gateway): 200 passed; fell back ",
+		"properties (200 checks on gateway): 200 cases passed; fell back ",
 		"chaos (gateway, 8 sessions × 20 turns): 160 start-ups passed; faults met: ",
 		"history " + filepath.Join(dir, "chaos.jsonl"),
 	} {

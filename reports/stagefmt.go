@@ -1,0 +1,170 @@
+package reports
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+)
+
+// The wording the JUnit, Markdown and HTML reports share for the property
+// and chaos stages of a run, so that each format reads the same.
+
+// junitVacuous is the type of a JUnit <failure> of a vacuous stage.
+const junitVacuous = "vacuous"
+
+// title names the property stage: "properties (100 checks on
+// oneshot,gateway,cli)".
+func (p *Properties) title() string {
+	return fmt.Sprintf("properties (%d checks on %s)", p.Checks, strings.Join(p.Surfaces, ","))
+}
+
+// classesText reads "fell back 9, pinned 28, rate-limited 12, exhausted 5".
+func (p *Properties) classesText() string {
+	counts := harness.ClassCounts{}
+	for k, n := range p.Classes {
+		counts[harness.Class(k)] = n
+	}
+	return counts.String()
+}
+
+// summary is the property stage's verdict in a line: "100 cases passed;
+// fell back …", "FAIL R7,R9 after 37 case(s)" or "FAIL: 100 cases passed,
+// but vacuous run: …".
+func (p *Properties) summary() string {
+	switch {
+	case p.Failure != nil:
+		return fmt.Sprintf("FAIL %s after %d case(s)", strings.Join(p.Failure.Rules, ","), p.Cases)
+	case p.Vacuous != "":
+		return fmt.Sprintf("FAIL: %d cases passed, but %s", p.Cases, p.Vacuous)
+	}
+	return fmt.Sprintf("%d cases passed; %s", p.Cases, p.classesText())
+}
+
+// failureType is the JUnit type of a failing property stage: the first
+// rule the counterexample broke, or "vacuous".
+func (p *Properties) failureType() string {
+	if f := p.Failure; f != nil {
+		if len(f.Rules) > 0 {
+			return f.Rules[0]
+		}
+		return "property"
+	}
+	return junitVacuous
+}
+
+// failingSurfaces lists the surfaces the counterexample failed on.
+func (f *PropertyFailure) failingSurfaces() []string {
+	var out []string
+	for _, r := range f.Results {
+		out = append(out, r.Surface)
+	}
+	return out
+}
+
+// replayOf is the command that replays a failing result of the
+// counterexample, or what to do when it was not saved.
+func replayOf(r harness.Result) string {
+	if r.Repro == "" {
+		return "(the counterexample was not saved: repeat the search)"
+	}
+	return r.Repro
+}
+
+// title names the chaos stage: "chaos (gateway, 8 sessions × 20 turns)".
+func (c *Chaos) title() string {
+	return fmt.Sprintf("chaos (%s, %d sessions × %d turns)", c.Surface, c.Sessions, c.Turns)
+}
+
+// faultsText reads "auth 61, rate_limit 20", outcomes sorted, or "none".
+func (c *Chaos) faultsText() string {
+	if len(c.Faults) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(c.Faults)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, c.Faults[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// summary is the chaos stage's verdict in a line: "160 start-ups passed;
+// faults met: …", "FAIL: 3 of 160 start-ups, 2 distinct problem(s)" or
+// "FAIL: no fault was injected, so the run proves nothing".
+func (c *Chaos) summary() string {
+	switch {
+	case c.OK():
+		return fmt.Sprintf("%d start-ups passed; faults met: %s", c.Startups, c.faultsText())
+	case c.Vacuous && c.Failed == 0:
+		return "FAIL: no fault was injected, so the run proves nothing"
+	}
+	s := fmt.Sprintf("FAIL: %d of %d start-ups, %d distinct problem(s)", c.Failed, c.Startups, len(c.Problems))
+	if c.Vacuous {
+		s += "; no fault was injected"
+	}
+	return s
+}
+
+// failureType is the JUnit type of a failing chaos stage: the rule of its
+// first problem that names one, else "vacuous" for a run that injected
+// no fault (its problem names no rule).
+func (c *Chaos) failureType() string {
+	if p, ok := c.firstRuled(); ok {
+		return ruleOf(p.Problem)
+	}
+	if c.Vacuous {
+		return junitVacuous
+	}
+	return "chaos"
+}
+
+// firstRuled returns the first problem that names a rule.
+func (c *Chaos) firstRuled() (ChaosProblem, bool) {
+	for _, p := range c.Problems {
+		if ruleOf(p.Problem) != "" {
+			return p, true
+		}
+	}
+	return ChaosProblem{}, false
+}
+
+// problemRule splits a chaos problem, "R7: quota amplification: …", into
+// its rule and its message; the rule is "" when the problem does not start
+// with one ("gateway: R17: …", "vacuous: …").
+func problemRule(problem string) (rule, message string) {
+	rule, message, ok := strings.Cut(problem, ": ")
+	if !ok || !ruleID.MatchString(rule) {
+		return "", problem
+	}
+	return rule, message
+}
+
+// ruleOf returns the rule a chaos problem names, at its start or after
+// what it is about ("gateway: R17: …"); "" when it names none.
+func ruleOf(problem string) string {
+	parts := strings.SplitN(problem, ": ", 3)
+	for _, part := range parts[:len(parts)-1] {
+		if ruleID.MatchString(part) {
+			return part
+		}
+	}
+	return ""
+}
+
+// startupsText reads " (9 start-up(s): t5/s0, …, t6/s0)" for a problem
+// that hit start-ups, and "" for one of the whole run.
+func (p ChaosProblem) startupsText() string {
+	if len(p.Startups) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d start-up(s): %s)", len(p.Startups), ShortList(p.Startups, chaosStartups))
+}
+
+// chaosStartups is the size of the start-up lists of a chaos problem:
+// ShortList keeps this many ids and the last.
+const chaosStartups = 6
+
+// markdownProblems is how many distinct chaos problems the Markdown lists.
+const markdownProblems = 10
