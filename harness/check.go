@@ -328,8 +328,8 @@ func (c *checker) failed() {
 		c.add(rule, "%d failed events; want exactly 1 carrying %s", len(failed), describeErr(w.Err))
 	} else if e := failed[0].Error; ae != nil {
 		if e.Provider != ae.Provider || e.Code != ae.Code || e.Message != ae.Message {
-			c.add(rule, "surfaced error is %s %q (%s); want %s verbatim: %q (%s)%s",
-				e.Provider, e.Message, e.Code, ae.Provider, ae.Message, ae.Code, ruleHint(w))
+			c.add(rule, "surfaced %s; want %s verbatim: %q (%s)%s",
+				describeEventError(*e), ae.Provider, ae.Message, ae.Code, ruleHint(w))
 		}
 		if e.ReloginRequired != nil && *e.ReloginRequired != ae.ReloginRequired {
 			c.add(rule, "surfaced relogin_required=%t; the provider said %t", *e.ReloginRequired, ae.ReloginRequired)
@@ -546,4 +546,14 @@ func target(c Call) string {
 		return c.Provider
 	}
 	return c.Provider + "/" + *c.Model
+}
+
+// describeEventError reads a failed event's error: `xai-oauth's error
+// "…" (xai_auth_token_expired)` for an AuthError, `an other error "…"`
+// for the rest.
+func describeEventError(e EventError) string {
+	if e.Type == "auth" {
+		return fmt.Sprintf("%s's error %q (%s)", e.Provider, e.Message, e.Code)
+	}
+	return fmt.Sprintf("a non-auth (%s) error %q", e.Type, e.Message)
 }

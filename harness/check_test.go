@@ -520,3 +520,29 @@ func entryFault(provider, plan string) func(*harness.Scenario) {
 func providerWithoutModel(s *harness.Scenario) {
 	s.Pin = harness.Args{Provider: s.Pin.Provider}
 }
+
+// TestCheckDescribesSurfacedError: a wrong surfaced error is quoted as
+// what it is: another provider's AuthError with its code, or a non-auth
+// error with its type, never an AuthError with blank fields.
+func TestCheckDescribesSurfacedError(t *testing.T) {
+	want := mustPredict(t, checkScenario(t, "SF-7", nil), resolver.Strict)
+	for _, tt := range []struct {
+		name   string
+		mutate func(*harness.EventError)
+		quote  string
+	}{
+		{"another provider's", func(e *harness.EventError) {
+			e.Provider, e.Code, e.Message = "openai-codex", "codex_auth_refresh_revoked", "openai-codex: refresh revoked"
+		}, `surfaced openai-codex's error "openai-codex: refresh revoked" (codex_auth_refresh_revoked); want xai-oauth verbatim`},
+		{"a non-auth error", func(e *harness.EventError) {
+			e.Type, e.Provider, e.Code, e.Message = "other", "", "", "openai-codex: 502 bad gateway"
+		}, `surfaced a non-auth (other) error "openai-codex: 502 bad gateway"; want xai-oauth verbatim`},
+	} {
+		obs := honestObservation(want, harness.Oneshot)
+		tt.mutate(failedOf(&obs))
+		err := harness.Check(want, obs)
+		if err == nil || !strings.Contains(err.Error(), tt.quote) {
+			t.Errorf("%s: Check = %v; want it to say %q", tt.name, err, tt.quote)
+		}
+	}
+}
