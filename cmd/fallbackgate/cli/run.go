@@ -136,14 +136,21 @@ rule with no teeth) fails the run with exit 1.`, s)
 		sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
 	total := len(sel) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
 	var done atomic.Int64
+	progress := isTerminal(s.Stderr) // a line that rewrites itself, only for a person
 	cfg := harness.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel,
 		OnResult: func(r harness.Result) {
 			n := done.Add(1)
-			if *verbose {
+			switch {
+			case *verbose:
 				fmt.Fprintf(s.Stderr, "[%2d/%d] %s/%s %s (%s)\n", n, total, r.Scenario, r.Surface, r.Verdict, r.Duration.Round(1e6))
+			case progress:
+				fmt.Fprintf(s.Stderr, "\r\033[K[%d/%d] %s/%s %s", n, total, r.Scenario, r.Surface, r.Verdict)
 			}
 		}}
 	rep, runErr := harness.Run(ctx, cfg)
+	if progress && !*verbose {
+		fmt.Fprint(s.Stderr, "\r\033[K")
+	}
 	closeErr := sub.Close()
 	if runErr != nil {
 		return &HarnessError{Err: runErr}
