@@ -49,6 +49,15 @@ type HarnessError struct{ Err error }
 func (e *HarnessError) Error() string { return "harness failure: " + e.Err.Error() }
 func (e *HarnessError) Unwrap() error { return e.Err }
 
+// InterruptedError is a command stopped by a signal before it finished.
+// Its subject processes were killed and its scratch folders removed on the
+// way out; nothing was judged, so it exits 3 like a harness failure.
+type InterruptedError struct{}
+
+func (*InterruptedError) Error() string {
+	return "interrupted: stopped before it finished; its subject processes were killed, nothing was judged"
+}
+
 // ExitError carries an exit code chosen by a command (the reference subject
 // exits 75 on a rate limit) without a message of its own.
 type ExitError struct{ Code int }
@@ -104,6 +113,11 @@ func commands() []command {
 // already said what it had to.
 func Run(ctx context.Context, args []string, s Streams) error {
 	err := dispatch(ctx, args, s)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// Ctrl-C or SIGTERM: say so, not "context canceled". The exit code
+		// stays 3: nothing was judged.
+		err = &InterruptedError{}
+	}
 	var ee *ExitError
 	switch {
 	case err == nil, errors.As(err, &ee), errors.Is(err, flag.ErrHelp):

@@ -113,3 +113,18 @@ func TestBadManifestNamesKey(t *testing.T) {
 		t.Errorf("error %q does not name the file and the key", stderr)
 	}
 }
+
+// TestInterrupted: a command whose context is cancelled (Ctrl-C, SIGTERM)
+// says it was interrupted, not "context canceled", and exits 3.
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	err := Run(ctx, []string{"prop", "--in-process", "--checks", "1000", "--seed", "1"}, Streams{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
+	if code := ExitCode(err); code != ExitHarness {
+		t.Errorf("exit %d; want %d", code, ExitHarness)
+	}
+	if !strings.Contains(errb.String(), "fallbackgate: interrupted: ") || strings.Contains(errb.String(), "context canceled") {
+		t.Errorf("stderr %q; want it to say the command was interrupted", errb.String())
+	}
+}
