@@ -158,16 +158,22 @@ func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.Chao
 			return "", err
 		}
 		if !reflect.DeepEqual(min, sc) {
-			res, err := r.alone(ctx, min)
-			if err != nil {
-				return "", err
-			}
 			p, err := resolver.ProfileByName(rep.Info.Profile)
 			if err != nil {
 				return "", &HarnessError{Err: err}
 			}
 			note := fmt.Sprintf("start-up %s of fallbackgate chaos --seed %d against %s, minimized", rep.First.ID, rep.Info.Seed, rep.Info.Subject)
-			o := harness.CaseOutcome{Generated: harness.Generated{Scenario: min, Profile: p}, Results: []harness.Result{res}}
+			// Named first, so that the run whose violations the summary
+			// quotes ran under the file's own ID.
+			named, _, err := harness.Counterexample(ctx, harness.CaseOutcome{Generated: harness.Generated{Scenario: min, Profile: p}}, note)
+			if err != nil {
+				return "", &HarnessError{Err: err}
+			}
+			res, err := r.alone(ctx, named)
+			if err != nil {
+				return "", err
+			}
+			o := harness.CaseOutcome{Generated: harness.Generated{Scenario: named, Profile: p}, Results: []harness.Result{res}}
 			if sc, data, err = harness.Counterexample(ctx, o, note); err != nil {
 				return "", &HarnessError{Err: err}
 			}
