@@ -68,9 +68,8 @@ type ChaosReport struct {
 	Faults map[string]int
 	// Changes counts the schedule's fleet changes.
 	Changes int
-	// Problems lists every violation, "id: rule: message", in history
-	// order.
-	Problems []string
+	// Problems lists every violation in history order.
+	Problems []Problem
 	// First is the first failing start-up whose expected outcome is a
 	// failure (the likeliest cause of a crash), else the first failing
 	// one; nil when none failed.
@@ -84,6 +83,29 @@ func (r *ChaosReport) OK() bool { return len(r.Problems) == 0 && len(r.Faults) >
 
 // Vacuous reports whether the run injected no fault at all.
 func (r *ChaosReport) Vacuous() bool { return len(r.Faults) == 0 }
+
+// Problem is one violation a chaos run or a history check found: the
+// start-up it concerns ("t5/s1"; "" for the run as a whole, such as the
+// gateway's shutdown) and the violation, citing its rule.
+type Problem struct {
+	Startup string `json:"startup,omitempty"`
+	Violation
+}
+
+// String reads "t5/s1: R7: quota amplification: …", or without the
+// start-up for a problem of the whole run.
+func (p Problem) String() string {
+	if p.Startup == "" {
+		return p.Violation.String()
+	}
+	return p.Startup + ": " + p.Violation.String()
+}
+
+// RuleVacuous is the rule of the problem of a chaos run or history that
+// injected no fault: it proves nothing.
+const RuleVacuous = "vacuous"
+
+var vacuousProblem = Problem{Violation: Violation{Rule: RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}
 
 // chaosEvent is one kind of change the schedule makes to a provider.
 type chaosEvent struct {
@@ -207,11 +229,11 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (*ChaosReport, error) {
 	}
 	if r.gateway != nil {
 		if err := r.gateway.Close(); err != nil {
-			rep.Problems = append(rep.Problems, "gateway: R17: "+err.Error())
+			rep.Problems = append(rep.Problems, Problem{Violation: Violation{Rule: "R17", Message: err.Error()}})
 		}
 	}
 	if rep.Vacuous() {
-		rep.Problems = append(rep.Problems, "vacuous: no provider call met a fault; the run injected nothing")
+		rep.Problems = append(rep.Problems, vacuousProblem)
 	}
 	rep.Elapsed = time.Since(r.start)
 	return rep, nil
@@ -394,7 +416,7 @@ func (r *chaosRun) tally(rep *ChaosReport, rec *StartupRecord, want Expected) {
 		}
 		rep.Failed++
 		for _, v := range rec.Violations {
-			rep.Problems = append(rep.Problems, rec.ID+": "+v.String())
+			rep.Problems = append(rep.Problems, Problem{Startup: rec.ID, Violation: v})
 		}
 	}
 }

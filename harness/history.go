@@ -172,8 +172,8 @@ type HistoryReport struct {
 	Failed   int
 	// Faults counts the provider calls that met a fault, by outcome.
 	Faults map[string]int
-	// Problems lists every violation, "id: rule: message".
-	Problems []string
+	// Problems lists every violation in history order.
+	Problems []Problem
 }
 
 // OK reports whether the history shows no violation and at least one
@@ -237,7 +237,7 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 			if len(vs) > 0 {
 				rep.Failed++
 				for _, v := range vs {
-					rep.Problems = append(rep.Problems, rec.Startup.ID+": "+v.String())
+					rep.Problems = append(rep.Problems, Problem{Startup: rec.Startup.ID, Violation: v})
 				}
 			}
 		default:
@@ -251,7 +251,7 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 		return rep, errors.New("history has no run line")
 	}
 	if len(rep.Faults) == 0 {
-		rep.Problems = append(rep.Problems, "vacuous: no provider call met a fault; the run injected nothing")
+		rep.Problems = append(rep.Problems, vacuousProblem)
 	}
 	return rep, nil
 }

@@ -307,8 +307,7 @@ func htmlChaos(subject string, c *Chaos) pageChaos {
 		pc.Type = c.failureType()
 	}
 	for _, p := range c.Problems {
-		rule, msg := problemRule(p.Problem)
-		pc.Problems = append(pc.Problems, pageProblem{Rule: rule, Message: msg, Startups: strings.TrimSpace(p.startupsText())})
+		pc.Problems = append(pc.Problems, pageProblem{Rule: p.Rule, Message: p.Message, Startups: strings.TrimSpace(p.startupsText())})
 	}
 	return pc
 }

@@ -214,20 +214,15 @@ func junitChaos(c *Chaos, pkg string, id int, ts string) junitSuite {
 	tc := junitCase{Name: c.title(), Classname: pkg + ".chaos", Time: junitSeconds(c.Duration)}
 	if !c.OK() {
 		msg := "chaos: " + c.summary()
-		if p, ok := c.firstRuled(); ok {
-			msg += "; first: " + p.Problem
+		if len(c.Problems) > 0 && c.Problems[0].Rule != junitVacuous { // the summary says that one
+			msg += "; first: " + c.Problems[0].String()
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s: %s\nfaults met: %s\n", c.title(), c.summary(), c.faultsText())
 		if len(c.Problems) > 0 {
 			b.WriteString("\nproblems:\n")
 		}
-		for _, p := range c.Problems {
-			fmt.Fprintf(&b, "  %s\n", p.Problem)
-			if len(p.Startups) > 0 {
-				fmt.Fprintf(&b, "      %d start-up(s): %s\n", len(p.Startups), ShortList(p.Startups, chaosStartups))
-			}
-		}
+		WriteProblems(&b, c.Problems, "  ", len(c.Problems))
 		b.WriteString("\n")
 		if c.Counterexample != "" {
 			fmt.Fprintf(&b, "counterexample (first failing start-up): %s\n", c.Counterexample)

@@ -194,13 +194,7 @@ func writeChaosMarkdown(b *bytes.Buffer, c *Chaos) {
 			fmt.Fprintf(b, "- …and %d more distinct problem(s); see the HTML report or results.json.\n", len(c.Problems)-i)
 			break
 		}
-		rule, msg := problemRule(p.Problem)
-		if rule != "" {
-			fmt.Fprintf(b, "- **%s**: %s", mdText(rule), mdText(msg))
-		} else {
-			fmt.Fprintf(b, "- %s", mdText(msg))
-		}
-		fmt.Fprintf(b, "%s\n", mdText(p.startupsText()))
+		fmt.Fprintf(b, "- **%s**: %s%s\n", mdText(p.Rule), mdText(p.Message), mdText(p.startupsText()))
 	}
 	if c.Counterexample != "" {
 		fmt.Fprintf(b, "\nCounterexample (the first failing start-up): `%s`\n", mdCode(c.Counterexample))

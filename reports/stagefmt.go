@@ -13,7 +13,7 @@ import (
 // and chaos stages of a run, so that each format reads the same.
 
 // junitVacuous is the type of a JUnit <failure> of a vacuous stage.
-const junitVacuous = "vacuous"
+const junitVacuous = harness.RuleVacuous
 
 // title names the property stage: "properties (100 checks on
 // oneshot,gateway,cli)".
@@ -108,49 +108,12 @@ func (c *Chaos) summary() string {
 }
 
 // failureType is the JUnit type of a failing chaos stage: the rule of its
-// first problem that names one, else "vacuous" for a run that injected
-// no fault (its problem names no rule).
+// first problem ("vacuous" for a run that injected no fault).
 func (c *Chaos) failureType() string {
-	if p, ok := c.firstRuled(); ok {
-		return ruleOf(p.Problem)
+	if len(c.Problems) > 0 {
+		return c.Problems[0].Rule
 	}
-	if c.Vacuous {
-		return junitVacuous
-	}
-	return "chaos"
-}
-
-// firstRuled returns the first problem that names a rule.
-func (c *Chaos) firstRuled() (ChaosProblem, bool) {
-	for _, p := range c.Problems {
-		if ruleOf(p.Problem) != "" {
-			return p, true
-		}
-	}
-	return ChaosProblem{}, false
-}
-
-// problemRule splits a chaos problem, "R7: quota amplification: …", into
-// its rule and its message; the rule is "" when the problem does not start
-// with one ("gateway: R17: …", "vacuous: …").
-func problemRule(problem string) (rule, message string) {
-	rule, message, ok := strings.Cut(problem, ": ")
-	if !ok || !ruleID.MatchString(rule) {
-		return "", problem
-	}
-	return rule, message
-}
-
-// ruleOf returns the rule a chaos problem names, at its start or after
-// what it is about ("gateway: R17: …"); "" when it names none.
-func ruleOf(problem string) string {
-	parts := strings.SplitN(problem, ": ", 3)
-	for _, part := range parts[:len(parts)-1] {
-		if ruleID.MatchString(part) {
-			return part
-		}
-	}
-	return ""
+	return junitVacuous
 }
 
 // startupsText reads " (9 start-up(s): t5/s0, …, t6/s0)" for a problem
@@ -166,5 +129,9 @@ func (p ChaosProblem) startupsText() string {
 // ShortList keeps this many ids and the last.
 const chaosStartups = 6
 
-// markdownProblems is how many distinct chaos problems the Markdown lists.
-const markdownProblems = 10
+// markdownProblems and textProblems are how many distinct chaos problems
+// the Markdown summary and the terminal report list.
+const (
+	markdownProblems = 10
+	textProblems     = 10
+)

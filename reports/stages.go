@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -104,38 +105,51 @@ type Chaos struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// ChaosProblem is one distinct violation of a chaos run ("R7: quota
-// amplification: …") and the start-ups it hit ("t5/s1"), in order.
+// ChaosProblem is one distinct violation of a chaos run and the start-ups
+// it hit ("t5/s1"), in order; none for a problem of the whole run (the
+// gateway's shutdown, a run that injected no fault).
 type ChaosProblem struct {
-	Problem  string   `json:"problem"`
-	Startups []string `json:"startups"`
+	harness.Violation
+	Startups []string `json:"startups,omitempty"`
 }
 
 // OK reports whether every start-up conformed and some fault was injected.
 func (c *Chaos) OK() bool { return len(c.Problems) == 0 && !c.Vacuous }
 
-// GroupProblems groups a chaos report's problems ("t5/s1: R17: message")
-// by their rule and message, in order of first appearance, each with the
-// start-ups it hit, so that a dead gateway or a systematic bug reads once.
-func GroupProblems(problems []string) []ChaosProblem {
+// GroupProblems groups a chaos report's problems by their violation, in
+// order of first appearance, each with the start-ups it hit, so that a dead
+// gateway or a systematic bug reads once.
+func GroupProblems(problems []harness.Problem) []ChaosProblem {
 	var out []ChaosProblem
-	at := map[string]int{}
+	at := map[harness.Violation]int{}
 	for _, p := range problems {
-		id, what, ok := strings.Cut(p, ": ")
-		if !ok || !isStartupID(id) {
-			id, what = "", p
-		}
-		i, seen := at[what]
+		i, seen := at[p.Violation]
 		if !seen {
 			i = len(out)
-			at[what] = i
-			out = append(out, ChaosProblem{Problem: what})
+			at[p.Violation] = i
+			out = append(out, ChaosProblem{Violation: p.Violation})
 		}
-		if id != "" && !slices.Contains(out[i].Startups, id) {
-			out[i].Startups = append(out[i].Startups, id)
+		if p.Startup != "" && !slices.Contains(out[i].Startups, p.Startup) {
+			out[i].Startups = append(out[i].Startups, p.Startup)
 		}
 	}
 	return out
+}
+
+// WriteProblems writes chaos problems as plain text: each on a line after
+// indent, and under it the start-ups it hit; at most limit of them, then a
+// line saying how many more.
+func WriteProblems(w io.Writer, problems []ChaosProblem, indent string, limit int) {
+	for i, p := range problems {
+		if i == limit {
+			fmt.Fprintf(w, "%s… %d more distinct problem(s)\n", indent, len(problems)-limit)
+			return
+		}
+		fmt.Fprintf(w, "%s%s\n", indent, p.Violation)
+		if len(p.Startups) > 0 {
+			fmt.Fprintf(w, "%s    %d start-up(s): %s\n", indent, len(p.Startups), ShortList(p.Startups, chaosStartups))
+		}
+	}
 }
 
 // NewChaos returns the chaos stage of a run from a chaos report, with the
@@ -185,11 +199,4 @@ func ShortList(ids []string, n int) string {
 		return strings.Join(ids, ", ")
 	}
 	return strings.Join(ids[:n], ", ") + fmt.Sprintf(", … (%d more) …, ", len(ids)-n-1) + ids[len(ids)-1]
-}
-
-// isStartupID reports whether id names a chaos start-up: "t5/s1".
-func isStartupID(id string) bool {
-	turn, session, ok := strings.Cut(id, "/")
-	return ok && len(turn) > 1 && turn[0] == 't' && len(session) > 1 && session[0] == 's' &&
-		strings.Trim(turn[1:], "0123456789") == "" && strings.Trim(session[1:], "0123456789") == ""
 }

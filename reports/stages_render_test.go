@@ -90,14 +90,14 @@ func handChaos(kind string) *reports.Chaos {
 	switch kind {
 	case "fail":
 		for _, id := range chaosIDs(9) {
-			rep.Problems = append(rep.Problems, id+": R7: "+chaosR7)
+			rep.Problems = append(rep.Problems, harness.Problem{Startup: id, Violation: harness.Violation{Rule: "R7", Message: chaosR7}})
 		}
-		rep.Problems = append(rep.Problems, "t7/s2: R13: "+chaosR13)
+		rep.Problems = append(rep.Problems, harness.Problem{Startup: "t7/s2", Violation: harness.Violation{Rule: "R13", Message: chaosR13}})
 		rep.Failed = 10
 		counter = chaosCounter
 	case "vacuous":
 		rep.Faults = nil
-		rep.Problems = []string{"vacuous: no provider call met a fault; the run injected nothing"}
+		rep.Problems = []harness.Problem{{Violation: harness.Violation{Rule: harness.RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}}
 	}
 	return reports.NewChaos(rep, chaosHistory, counter, chaosRepro)
 }
@@ -451,12 +451,13 @@ func TestChaosVacuous(t *testing.T) {
 }
 
 // TestChaosProblemOfTheRun checks a problem of the whole run rather than
-// of start-ups ("gateway: R17: …"): the rule it names is the failure's
-// type, and no format counts start-ups for it.
+// of start-ups (the gateway's shutdown): its rule is the failure's type,
+// and no format counts start-ups for it.
 func TestChaosProblemOfTheRun(t *testing.T) {
-	problem := "gateway: R17: the subject did not shut down cleanly: exit status 2"
+	v := harness.Violation{Rule: "R17", Message: "gateway: the subject did not shut down cleanly: exit status 2"}
+	problem := v.String()
 	c := handChaos("pass")
-	c.Problems = []reports.ChaosProblem{{Problem: problem}}
+	c.Problems = []reports.ChaosProblem{{Violation: v}}
 	r := withStages(nil, c)
 	tc, _, _ := stageJUnit(t, r, "chaos")
 	typ, msg, text := junitFailureOf(t, tc)
@@ -465,9 +466,9 @@ func TestChaosProblemOfTheRun(t *testing.T) {
 	}
 	containsAll(t, "the chaos failure", msg+"\n"+text, "first: "+problem, "\n  "+problem+"\n\nhistory: ")
 	out := render(t, r)
-	containsAll(t, "the markdown chaos section", mdSection(t, out["markdown"], "### Chaos"), "\n- "+problem+"\n")
+	containsAll(t, "the markdown chaos section", mdSection(t, out["markdown"], "### Chaos"), "\n- **R17**: "+v.Message+"\n")
 	containsAll(t, "the HTML chaos section", htmlSection(t, out["html"], "chaos"),
-		`<span class="badge fail">FAIL R17</span>`, "<li>"+problem+"</li>")
+		`<span class="badge fail">FAIL R17</span>`, `<li><span class="rule">R17</span> `+v.Message+"</li>")
 	for _, name := range []string{"junit", "markdown", "html"} {
 		if strings.Contains(out[name], "start-up(s):") {
 			t.Errorf("the %s report counts start-ups for a problem of the whole run", name)
@@ -481,7 +482,8 @@ func TestChaosManyProblems(t *testing.T) {
 	c := handChaos("fail")
 	c.Problems = nil
 	for i := range 12 {
-		c.Problems = append(c.Problems, reports.ChaosProblem{Problem: fmt.Sprintf("R%d: problem number %d", i+1, i+1), Startups: []string{fmt.Sprintf("t%d/s0", i)}})
+		v := harness.Violation{Rule: fmt.Sprintf("R%d", i+1), Message: fmt.Sprintf("problem number %d", i+1)}
+		c.Problems = append(c.Problems, reports.ChaosProblem{Violation: v, Startups: []string{fmt.Sprintf("t%d/s0", i)}})
 	}
 	r := withStages(nil, c)
 	out := render(t, r)
@@ -511,7 +513,7 @@ func TestStagesEscaped(t *testing.T) {
 	p.Failure.Results[0].Violations[0].Message = evil
 	p.Failure.Results[0].Stdout = evil
 	c := handChaos("fail")
-	c.Problems[0].Problem = "R7: " + evil
+	c.Problems[0].Message = evil
 	r := withStages(p, c)
 	out := render(t, r)
 	if page := out["html"]; strings.Contains(page, "<img src=x") || strings.Count(page, "<script>") != 1 {
@@ -545,7 +547,7 @@ func TestStagesRedacted(t *testing.T) {
 	res.Violations = append(res.Violations, harness.Violation{Rule: "R16", Message: "the key " + key + " leaked"})
 	res.Ledger[0].Code = key
 	c := handChaos("fail")
-	c.Problems = append(c.Problems, reports.ChaosProblem{Problem: "R16: Bearer " + token + " in the log, key " + key, Startups: []string{"t9/s1"}})
+	c.Problems = append(c.Problems, reports.ChaosProblem{Violation: harness.Violation{Rule: "R16", Message: "Bearer " + token + " in the log, key " + key}, Startups: []string{"t9/s1"}})
 	r := withStages(p, c)
 	for name, out := range render(t, r) {
 		for _, s := range []string{key, token} {

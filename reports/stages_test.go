@@ -12,18 +12,21 @@ import (
 )
 
 func TestGroupProblems(t *testing.T) {
-	got := reports.GroupProblems([]string{
-		"t1/s0: R7: quota amplification",
-		"t1/s1: R7: quota amplification",
-		"t1/s1: R15: 1 fallback event(s) for a start-up that failed",
-		"t1/s1: R15: 1 fallback event(s) for a start-up that failed",
-		"t12/s3: R7: quota amplification",
-		"vacuous: no provider call met a fault; the run injected nothing",
+	r7 := harness.Violation{Rule: "R7", Message: "quota amplification"}
+	r15 := harness.Violation{Rule: "R15", Message: "1 fallback event(s) for a start-up that failed"}
+	vacuous := harness.Violation{Rule: harness.RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}
+	got := reports.GroupProblems([]harness.Problem{
+		{Startup: "t1/s0", Violation: r7},
+		{Startup: "t1/s1", Violation: r7},
+		{Startup: "t1/s1", Violation: r15},
+		{Startup: "t1/s1", Violation: r15},
+		{Startup: "t12/s3", Violation: r7},
+		{Violation: vacuous},
 	})
 	want := []reports.ChaosProblem{
-		{Problem: "R7: quota amplification", Startups: []string{"t1/s0", "t1/s1", "t12/s3"}},
-		{Problem: "R15: 1 fallback event(s) for a start-up that failed", Startups: []string{"t1/s1"}},
-		{Problem: "vacuous: no provider call met a fault; the run injected nothing"},
+		{Violation: r7, Startups: []string{"t1/s0", "t1/s1", "t12/s3"}},
+		{Violation: r15, Startups: []string{"t1/s1"}},
+		{Violation: vacuous},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GroupProblems (-want +got):\n%s", diff)
@@ -82,7 +85,7 @@ func TestStagesText(t *testing.T) {
 		&reports.Properties{Surfaces: []string{"oneshot"}, Checks: 100, Cases: 20, Classes: classes, Repro: "fallbackgate prop --surface oneshot --checks 100 --seed 4",
 			Failure: &reports.PropertyFailure{Rules: []string{"R7"}, Scenario: "id: prop-1\nrules: [R7]\n", Saved: "ce/prop-1.yaml", Results: []harness.Result{res}}},
 		&reports.Chaos{Surface: "gateway", Sessions: 8, Turns: 20, Startups: 160, Failed: 4, Faults: map[string]int{"auth": 6},
-			Problems: []reports.ChaosProblem{{Problem: "R7: quota amplification", Startups: []string{"t5/s1", "t5/s2"}}},
+			Problems: []reports.ChaosProblem{{Violation: harness.Violation{Rule: "R7", Message: "quota amplification"}, Startups: []string{"t5/s1", "t5/s2"}}},
 			History:  "out/chaos.jsonl", Counterexample: "ce/prop-2.yaml", Repro: "fallbackgate chaos --seed 4"})
 	for _, want := range []string{
 		"\nproperties (100 checks on oneshot): FAIL R7 after 20 case(s); shrunk counterexample, saved as ce/prop-1.yaml:\n\n    id: prop-1\n    rules: [R7]\n",

@@ -189,16 +189,7 @@ func writeChaosText(buf *bytes.Buffer, c *Chaos) {
 		return
 	}
 	fmt.Fprintf(buf, "\n%s: %s:\n", c.title(), c.summary())
-	for i, p := range c.Problems {
-		if i == 10 {
-			fmt.Fprintf(buf, "    … %d more distinct problem(s)\n", len(c.Problems)-10)
-			break
-		}
-		fmt.Fprintf(buf, "    %s\n", p.Problem)
-		if len(p.Startups) > 0 {
-			fmt.Fprintf(buf, "        %d start-up(s): %s\n", len(p.Startups), ShortList(p.Startups, 6))
-		}
-	}
+	WriteProblems(buf, c.Problems, "    ", textProblems)
 	if c.Counterexample != "" {
 		fmt.Fprintf(buf, "  first failing start-up saved as %s\n", c.Counterexample)
 	}

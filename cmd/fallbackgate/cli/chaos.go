@@ -231,27 +231,18 @@ func breaksAny(res harness.Result, rules []string) bool {
 }
 
 // reportProblems prints the problems of a chaos run or history and returns
-// the error that sets the exit code. Problems ("t5/s1: R17: message") are
-// grouped by their rule and message, in order of first appearance, each
-// with the start-ups it hit: a gateway's death or a systematic bug shows
-// once, not once per session. At most 20 groups are printed.
-func reportProblems(w io.Writer, problems []string, startups, failed int, repro string) error {
+// the error that sets the exit code. Problems are grouped by violation, in
+// order of first appearance, each with the start-ups it hit: a gateway's
+// death or a systematic bug shows once, not once per session. At most 20
+// groups are printed.
+func reportProblems(w io.Writer, problems []harness.Problem, startups, failed int, repro string) error {
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "%d passed, 0 failed\n", startups)
 		return nil
 	}
 	groups := reports.GroupProblems(problems)
 	fmt.Fprintf(w, "\nFAIL: %d problem(s), %d distinct:\n", len(problems), len(groups))
-	for i, g := range groups {
-		if i == 20 {
-			fmt.Fprintf(w, "    … %d more distinct problem(s)\n", len(groups)-20)
-			break
-		}
-		fmt.Fprintf(w, "    %s\n", g.Problem)
-		if len(g.Startups) > 0 {
-			fmt.Fprintf(w, "        %d start-up(s): %s\n", len(g.Startups), reports.ShortList(g.Startups, 6))
-		}
-	}
+	reports.WriteProblems(w, groups, "    ", 20)
 	if repro != "" {
 		fmt.Fprintf(w, "reproduce: %s\n", repro)
 	}

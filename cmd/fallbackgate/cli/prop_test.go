@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 // TestPropChaosCheckExitCodes runs the three commands in-process: a clean
@@ -65,12 +67,9 @@ func TestChaosFindsDyingGateway(t *testing.T) {
 }
 
 func TestReportProblemsGroups(t *testing.T) {
-	problems := []string{
-		"t1/s0: R7: quota amplification",
-		"t1/s1: R7: quota amplification",
-		"t1/s1: R15: 1 fallback event(s) for a start-up that failed",
-		"t2/s0: R7: quota amplification",
-	}
+	r7 := harness.Violation{Rule: "R7", Message: "quota amplification"}
+	r15 := harness.Violation{Rule: "R15", Message: "1 fallback event(s) for a start-up that failed"}
+	problems := []harness.Problem{{Startup: "t1/s0", Violation: r7}, {Startup: "t1/s1", Violation: r7}, {Startup: "t1/s1", Violation: r15}, {Startup: "t2/s0", Violation: r7}}
 	var b strings.Builder
 	err := reportProblems(&b, problems, 10, 3, "fallbackgate chaos --seed 1")
 	want := `
