@@ -89,7 +89,7 @@ func TestStagesText(t *testing.T) {
 			History:  "out/chaos.jsonl", Counterexample: "ce/prop-2.yaml", Repro: "fallbackgate chaos --seed 4"})
 	for _, want := range []string{
 		"\nproperties (100 checks on oneshot): FAIL R7 after 20 case(s); shrunk counterexample, saved as ce/prop-1.yaml:\n\n    id: prop-1\n    rules: [R7]\n",
-		"  oneshot:\n    R7: quota amplification: 1 request(s) to openai-codex after the primary's 429; want none\n    ledger:\n      #1 +0s openrouter resolve model=- 429 rate_limit codex_rate_limited\n    replay: fallbackgate run --scenario-file ce/prop-1.yaml --surface oneshot --seed 4\n",
+		"  oneshot:\n    R7: quota amplification: 1 request(s) to openai-codex after the primary's 429; want none\n    ledger:\n      #1 +0s openrouter resolve model=- 429 rate_limit codex_rate_limited\n    reproduce: fallbackgate run --scenario-file ce/prop-1.yaml --surface oneshot --seed 4\n",
 		"  reproduce the search: fallbackgate prop --surface oneshot --checks 100 --seed 4\n",
 		"\nchaos (gateway, 8 sessions × 20 turns): FAIL: 4 of 160 start-ups, 1 distinct problem(s):\n    R7: quota amplification\n        2 start-up(s): t5/s1, t5/s2\n",
 		"  first failing start-up saved as ce/prop-2.yaml\n  history: out/chaos.jsonl (re-check: fallbackgate check out/chaos.jsonl)\n  reproduce: fallbackgate chaos --seed 4\n",

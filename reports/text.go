@@ -42,22 +42,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 			fmt.Fprint(&buf, "\nFailures:\n")
 		}
 		fmt.Fprintf(&buf, "\n%s (%s): expected %s, observed %s\n", c.ID(), c.ScenarioName, c.Expected, c.Observed)
-		for _, v := range c.Violations {
-			fmt.Fprintf(&buf, "  %s\n", v)
-		}
-		if len(c.Known) > 0 {
-			fmt.Fprintf(&buf, "  not a known failure: %s\n", strings.Join(c.Unexpected, ", "))
-		}
-		if len(c.Ledger) > 0 {
-			fmt.Fprint(&buf, "  ledger:\n")
-			for _, call := range c.Ledger {
-				fmt.Fprintf(&buf, "    %s\n", call)
-			}
-		}
-		fmt.Fprintf(&buf, "  reproduce: %s\n", c.Repro)
-		if c.Dir != "" {
-			fmt.Fprintf(&buf, "  case folder (kept): %s\n", c.Dir)
-		}
+		writeCaseDetail(&buf, c, "  ")
 	}
 	if known := r.failing(StatusKnown); len(known) > 0 {
 		fmt.Fprintf(&buf, "\nKnown failures (%s):\n", r.ExpectFile)
@@ -96,7 +81,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 		fmt.Fprintln(&buf, r.Shutdown)
 	}
 	if p := r.Properties; p != nil {
-		writePropertiesText(&buf, p)
+		writeProperties(&buf, p)
 	}
 	if c := r.Chaos; c != nil {
 		writeChaosText(&buf, c)
@@ -145,11 +130,41 @@ func writeMutationText(buf *bytes.Buffer, m *Mutation) {
 	fmt.Fprintln(buf, m.Score)
 }
 
-// writePropertiesText writes the property stage: one line when it passed;
+// writeCaseDetail writes what the terminal shows of a failing case under
+// its heading, each line after indent: the violations, whether it is a
+// known failure, the ledger, the reproduce command and the kept folder.
+func writeCaseDetail(buf *bytes.Buffer, c *Case, indent string) {
+	for _, v := range c.Violations {
+		fmt.Fprintf(buf, "%s%s\n", indent, v)
+	}
+	if len(c.Known) > 0 {
+		fmt.Fprintf(buf, "%snot a known failure: %s\n", indent, strings.Join(c.Unexpected, ", "))
+	}
+	if len(c.Ledger) > 0 {
+		fmt.Fprintf(buf, "%sledger:\n", indent)
+		for _, call := range c.Ledger {
+			fmt.Fprintf(buf, "%s  %s\n", indent, call)
+		}
+	}
+	fmt.Fprintf(buf, "%sreproduce: %s\n", indent, c.Repro)
+	if c.Dir != "" {
+		fmt.Fprintf(buf, "%scase folder (kept): %s\n", indent, c.Dir)
+	}
+}
+
+// WriteProperties writes a property stage as the terminal report shows it
+// (`fallbackgate prop` prints its outcome so too): one line when it passed;
 // else the shrunk counterexample, each failing surface's violations and
 // ledger with the command that replays it, and the command that repeats
 // the search.
-func writePropertiesText(buf *bytes.Buffer, p *Properties) {
+func WriteProperties(w io.Writer, p *Properties) error {
+	var buf bytes.Buffer
+	writeProperties(&buf, p)
+	_, err := w.Write(redactBytes(buf.Bytes()))
+	return err
+}
+
+func writeProperties(buf *bytes.Buffer, p *Properties) {
 	head := p.title()
 	switch {
 	case p.Failure != nil:
@@ -161,16 +176,7 @@ func writePropertiesText(buf *bytes.Buffer, p *Properties) {
 		fmt.Fprintf(buf, ":\n\n%s\n", indentLines(f.Scenario, "    "))
 		for _, r := range f.Results {
 			fmt.Fprintf(buf, "  %s:\n", r.Surface)
-			for _, v := range r.Violations {
-				fmt.Fprintf(buf, "    %s\n", v)
-			}
-			if len(r.Ledger) > 0 {
-				fmt.Fprintf(buf, "    ledger:\n")
-			}
-			for _, call := range r.Ledger {
-				fmt.Fprintf(buf, "      %s\n", call)
-			}
-			fmt.Fprintf(buf, "    replay: %s\n", r.Repro)
+			writeCaseDetail(buf, &Case{Result: r}, "    ")
 		}
 		fmt.Fprintf(buf, "  reproduce the search: %s\n", p.Repro)
 	case p.Vacuous != "":

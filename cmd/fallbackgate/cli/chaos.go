@@ -117,7 +117,7 @@ when the harness itself failed.`, s)
 			return err
 		}
 	}
-	return reportProblems(s.Stdout, rep.Problems, rep.Startups, rep.Failed, fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlag(*subject), *surface, *sessions, *turns, seed))
+	return reportProblems(s.Stdout, rep.Problems, rep.Startups, rep.Failed, fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed))
 }
 
 // chaosReplay is how a chaos counterexample is replayed alone: the
@@ -135,9 +135,8 @@ const maxMinimizeRuns = 48
 // saveChaosCounterexample saves the first failing start-up of a chaos run
 // as a scenario file and prints it with its replay command. When it fails
 // replayed alone, it is first minimized (harness.Minimize) while it still
-// breaks one of the rules it broke in the run; the saved file is then
-// replayed once more, alone, and the verdict printed. It returns the file's
-// path.
+// breaks one of the rules it broke in the run; the verdict of the saved
+// scenario replayed alone is printed. It returns the file's path.
 func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.ChaosReport, r chaosReplay) (string, error) {
 	sc, data, err := harness.ChaosCounterexample(ctx, rep)
 	if err != nil {
@@ -148,7 +147,7 @@ func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.Chao
 	if err != nil {
 		return "", err
 	}
-	how := ""
+	how, alone := "", first // alone: the saved scenario's run alone
 	if breaksAny(first, rules) {
 		min, runs, err := harness.Minimize(ctx, sc, maxMinimizeRuns, func(ctx context.Context, c harness.Scenario) (bool, error) {
 			res, err := r.alone(ctx, c)
@@ -169,11 +168,10 @@ func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.Chao
 			if err != nil {
 				return "", &HarnessError{Err: err}
 			}
-			res, err := r.alone(ctx, named)
-			if err != nil {
+			if alone, err = r.alone(ctx, named); err != nil {
 				return "", err
 			}
-			o := harness.CaseOutcome{Generated: harness.Generated{Scenario: named, Profile: p}, Results: []harness.Result{res}}
+			o := harness.CaseOutcome{Generated: harness.Generated{Scenario: named, Profile: p}, Results: []harness.Result{alone}}
 			if sc, data, err = harness.Counterexample(ctx, o, note); err != nil {
 				return "", &HarnessError{Err: err}
 			}
@@ -185,19 +183,11 @@ func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.Chao
 		return "", &HarnessError{Err: err}
 	}
 	fmt.Fprintf(w, "\nfirst failing start-up (%s)%s, saved as %s:\n\n%s\n", rep.First.ID, how, path, indent(string(data), "    "))
-	flags := subjectFlag(r.subject)
-	if r.profile != "" {
-		flags += " --profile " + r.profile
-	}
-	fmt.Fprintf(w, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", flags, path, r.surface, r.seed)
-	res, err := r.alone(ctx, sc)
-	if err != nil {
-		return "", err
-	}
-	if res.Verdict == harness.VerdictFail {
-		fmt.Fprintf(w, "replayed alone: fails (%s), so the file reproduces it\n", strings.Join(res.Violations.Rules(), ","))
+	fmt.Fprintf(w, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", subjectFlags(r.subject, r.profile), path, r.surface, r.seed)
+	if alone.Verdict == harness.VerdictFail {
+		fmt.Fprintf(w, "replayed alone: fails (%s), so the file reproduces it\n", strings.Join(alone.Violations.Rules(), ","))
 	} else {
-		fmt.Fprintf(w, "replayed alone: %s; this failure needs the concurrent start-ups: reproduce it with the chaos command below\n", res.Verdict)
+		fmt.Fprintf(w, "replayed alone: %s; this failure needs the concurrent start-ups: reproduce it with the chaos command below\n", alone.Verdict)
 	}
 	return path, nil
 }

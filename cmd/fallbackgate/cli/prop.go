@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -112,54 +113,54 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	if err != nil {
 		return &HarnessError{Err: err}
 	}
-	return reportProp(s.Stdout, rep, surfaces, *subject, seed)
+	return reportProp(s.Stdout, rep, surfaces, *checks, subjectFlags(*subject, *profile))
 }
 
 // reportProp prints a property run's outcome and returns the error that
-// sets the exit code.
-func reportProp(w io.Writer, rep *harness.PropReport, surfaces []string, subject string, seed int64) error {
+// sets the exit code; a failure reads as the property stage of run does.
+func reportProp(w io.Writer, rep *harness.PropReport, surfaces []string, checks int, flags string) error {
 	rate := float64(rep.Cases) / max(rep.Duration.Seconds(), 1e-9)
 	fmt.Fprintf(w, "%d cases in %s (%.0f/s): %s\n", rep.Cases, rep.Duration.Round(time.Millisecond), rate, rep.Classes)
-	if f := rep.Failure; f != nil {
-		fmt.Fprintf(w, "\nFAIL: shrunk counterexample (profile %s):\n\n", f.Outcome.Generated.Profile.Name)
-		fmt.Fprintf(w, "%s\n", indent(string(f.YAML), "    "))
-		for _, r := range f.Outcome.Failed() {
-			fmt.Fprintf(w, "%s violations:\n", r.Surface)
-			for _, v := range r.Violations {
-				fmt.Fprintf(w, "    %s\n", v)
-			}
-			fmt.Fprintf(w, "  ledger:\n")
-			for _, c := range r.Ledger {
-				fmt.Fprintf(w, "    %s\n", c)
-			}
-		}
-		if f.Saved != "" {
-			fmt.Fprintf(w, "\nsaved: %s\n", f.Saved)
-			for _, r := range f.Outcome.Failed() {
-				repro := []string{"fallbackgate run"}
-				if subject != "" {
-					repro = append(repro, "--subject "+subject)
-				}
-				repro = append(repro, "--scenario-file "+f.Saved, "--surface "+r.Surface, fmt.Sprintf("--seed %d", seed))
-				fmt.Fprintf(w, "replay: %s\n", strings.Join(repro, " "))
-			}
-		}
-		fmt.Fprintf(w, "reproduce the search: fallbackgate prop%s --surface %s --seed %d\n", subjectFlag(subject), strings.Join(surfaces, ","), seed)
+	if rep.OK() {
+		fmt.Fprintf(w, "%d passed, 0 failed\n", rep.Cases)
+		return nil
+	}
+	if err := reports.WriteProperties(w, propertiesStage(rep, surfaces, checks, flags, rep.Seed)); err != nil {
+		return &HarnessError{Err: err}
+	}
+	if rep.Failure != nil {
 		return &ViolationError{Summary: fmt.Sprintf("%d cases, 1 failed: the subject violates the contract", rep.Cases)}
 	}
-	if rep.Vacuous != nil {
-		fmt.Fprintf(w, "FAIL: %v\n", rep.Vacuous)
-		return &ViolationError{Summary: fmt.Sprintf("%d cases passed, but the run was vacuous", rep.Cases)}
-	}
-	fmt.Fprintf(w, "%d passed, 0 failed\n", rep.Cases)
-	return nil
+	return &ViolationError{Summary: fmt.Sprintf("%d cases passed, but the run was vacuous", rep.Cases)}
 }
 
-func subjectFlag(subject string) string {
-	if subject == "" {
-		return ""
+// propertiesStage is a property run as the reports show it: the command
+// that repeats the search, and for the saved counterexample the command
+// that replays it on each failing surface with runSeed. flags are the
+// subject and profile flags of both commands.
+func propertiesStage(rep *harness.PropReport, surfaces []string, checks int, flags string, runSeed int64) *reports.Properties {
+	repro := fmt.Sprintf("fallbackgate prop%s --surface %s --checks %d --seed %d", flags, strings.Join(surfaces, ","), checks, rep.Seed)
+	var replay func(string) string
+	if f := rep.Failure; f != nil && f.Saved != "" {
+		replay = func(surface string) string {
+			return fmt.Sprintf("fallbackgate run%s --scenario-file %s --surface %s --seed %d", flags, f.Saved, surface, runSeed)
+		}
 	}
-	return " --subject " + subject
+	return reports.NewProperties(rep, surfaces, checks, repro, replay)
+}
+
+// subjectFlags are the --subject and --profile flags of a command line
+// that repeats or replays a run ("" for the built-in reference and the
+// profile it claims).
+func subjectFlags(subject, profile string) string {
+	f := ""
+	if subject != "" {
+		f += " --subject " + subject
+	}
+	if profile != "" {
+		f += " --profile " + profile
+	}
+	return f
 }
 
 func profileOf(t harness.Target) string {

@@ -33,14 +33,7 @@ type runStages struct {
 	stderr           io.Writer
 }
 
-// flags returns the subject and profile flags of a command line.
-func (r runStages) flags() string {
-	f := subjectFlag(r.subject)
-	if r.profile != "" {
-		f += " --profile " + r.profile
-	}
-	return f
-}
+func (r runStages) flags() string { return subjectFlags(r.subject, r.profile) }
 
 func (r runStages) saveDir() string {
 	if r.reportDir != "" {
@@ -68,11 +61,7 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 		return nil, err
 	}
 	defer st.Close()
-	seed := r.seed
-	if seed == 0 {
-		seed = 1 // as fallbackgate prop: rapid takes 0 as "draw one"
-	}
-	cfg := harness.PropConfig{Target: st, Surfaces: surfaces, Checks: checks, Seed: seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink}
+	cfg := harness.PropConfig{Target: st, Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink}
 	if isTerminal(r.stderr) {
 		cfg.OnCase = func(n int, c harness.ClassCounts) {
 			fmt.Fprintf(r.stderr, "\r\033[K[properties %d/%d] %s", n, checks, c)
@@ -83,27 +72,18 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 	if err != nil {
 		return nil, &HarnessError{Err: fmt.Errorf("properties: %w", err)}
 	}
-	repro := fmt.Sprintf("fallbackgate prop%s --surface %s --checks %d --seed %d", r.flags(), strings.Join(surfaces, ","), checks, seed)
-	var replay func(string) string
-	if f := rep.Failure; f != nil && f.Saved != "" {
-		replay = func(surface string) string {
-			return fmt.Sprintf("fallbackgate run%s --scenario-file %s --surface %s --seed %d", r.flags(), f.Saved, surface, r.seed)
-		}
-	}
-	return reports.NewProperties(rep, surfaces, checks, repro, replay), nil
+	return propertiesStage(rep, surfaces, checks, r.flags(), r.seed), nil
 }
 
 // chaos runs a chaos pass on the gateway when sub has one, else on the
 // oneshot surface, and saves its first failing start-up (minimized) as a
 // scenario file.
 func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Chaos, error) {
-	surface := ""
-	for _, s := range []string{harness.Gateway, harness.Oneshot} {
-		if _, ok := sub.Surfaces[s]; ok && surface == "" {
-			surface = s
-		}
+	surface := harness.Gateway
+	if _, ok := sub.Surfaces[surface]; !ok {
+		surface = harness.Oneshot
 	}
-	if surface == "" {
+	if _, ok := sub.Surfaces[surface]; !ok {
 		return nil, usagef("run: --chaos: the subject implements neither the gateway nor the oneshot surface")
 	}
 	csub, err := r.open()

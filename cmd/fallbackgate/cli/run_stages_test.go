@@ -58,7 +58,7 @@ func TestRunStagesFail(t *testing.T) {
 	for _, want := range []string{
 		"properties (100 checks on oneshot): FAIL R7",
 		"saved as " + filepath.Join(dir, "counterexamples", "prop-"),
-		"replay: fallbackgate run --subject " + brokenSubject + " --scenario-file " + filepath.Join(dir, "counterexamples", "prop-"),
+		"reproduce: fallbackgate run --subject " + brokenSubject + " --scenario-file " + filepath.Join(dir, "counterexamples", "prop-"),
 		"reproduce the search: fallbackgate prop --subject " + brokenSubject + " --surface oneshot --checks 100 --seed 4",
 		"chaos (gateway, 8 sessions × 20 turns): FAIL: ",
 		"R7: quota amplification",
