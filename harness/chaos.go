@@ -309,10 +309,9 @@ func (r *chaosRun) startup(ctx context.Context, turn, session int, sc Scenario, 
 	if r.cfg.Subject == nil {
 		clock = fakes.NewManualClock(propEpoch.Add(at))
 	}
-	popts := PredictOptions{Clock: clock, RequestTimeout: r.timeout}
-	if r.cfg.Subject == nil {
-		popts.Client = HangCutClient
-	}
+	// In-process, the model cuts hangs at once as the surface's client
+	// does; over exec both wait for the request bound.
+	popts := PredictOptions{Clock: clock, RequestTimeout: r.timeout, CutHangs: r.cfg.Subject == nil}
 	want, err := PredictWith(ctx, sc, r.profile, seed, popts)
 	if err != nil {
 		return nil, want, err

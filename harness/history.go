@@ -259,10 +259,7 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 // recheckStartup judges one recorded start-up again: the model's
 // expectation against the recorded observation, then the invariants.
 func recheckStartup(ctx context.Context, r *StartupRecord, run ChaosRunInfo, profile resolver.Profile) (Violations, error) {
-	popts := PredictOptions{RequestTimeout: run.RequestTimeout}
-	if run.InProcess {
-		popts.Client = HangCutClient
-	}
+	popts := PredictOptions{RequestTimeout: run.RequestTimeout, CutHangs: run.InProcess}
 	want, err := PredictWith(ctx, r.Scenario(), profile, run.Seed, popts)
 	if err != nil {
 		return nil, err
