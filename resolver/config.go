@@ -3,6 +3,7 @@ package resolver
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -122,31 +123,18 @@ type WrittenEntry struct {
 // ParseConfig, which gives the located errors. The proof of equality is a
 // property of harness.CaseConfig.Resolved.
 func (w Written) Config() (cfg Config, ok bool) {
-	if !plain(w.Primary.Provider) || !plain(w.Primary.Model) || !plain(w.Primary.BaseURL) {
+	if cfg.Primary, ok = (WrittenEntry{Entry: w.Primary}).entry(); !ok {
 		return Config{}, false
 	}
-	cfg.Primary = w.Primary.Normalize()
-	if !validSlug(cfg.Primary.Provider) {
-		return Config{}, false
-	}
-	n := len(w.Chain)
+	written := w.Chain
 	if w.Legacy != nil {
-		n++
+		written = append(slices.Clip(written), *w.Legacy)
 	}
-	cfg.Chain = make(Chain, 0, n)
-	for _, we := range w.Chain {
-		e, ok := we.entry()
-		if !ok {
+	cfg.Chain = make(Chain, len(written))
+	for i, we := range written {
+		if cfg.Chain[i], ok = we.entry(); !ok {
 			return Config{}, false
 		}
-		cfg.Chain = append(cfg.Chain, e)
-	}
-	if w.Legacy != nil {
-		e, ok := w.Legacy.entry()
-		if !ok {
-			return Config{}, false
-		}
-		cfg.Chain = append(cfg.Chain, e)
 	}
 	return cfg, true
 }
