@@ -466,7 +466,7 @@ func (fr *fleetRouter) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.Host = r.URL.Host
 	u, _ := r2.URL.Parse(strings.Replace(r.URL.String(), "//"+r.URL.Host, "//fakes.invalid", 1))
 	r2.URL = u
-	return hangCut{f}.RoundTrip(r2)
+	return f.HangCutTransport(errHangCut).RoundTrip(r2)
 }
 
 // ChaosCounterexample returns a failing start-up of a chaos run as a

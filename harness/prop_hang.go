@@ -26,12 +26,3 @@ func HangCutClient(f *fakes.Fleet) *http.Client {
 func InProcessPredict(clock fakes.Clock) PredictOptions {
 	return PredictOptions{Clock: clock, RequestTimeout: PropRequestTimeout, CutHangs: true}
 }
-
-// hangCut is HangCutClient's transport as a value, for a router that
-// picks the fleet per request.
-type hangCut struct{ f *fakes.Fleet }
-
-// RoundTrip sends r to the fleet and cuts it short if the fake hangs.
-func (h hangCut) RoundTrip(r *http.Request) (*http.Response, error) {
-	return h.f.HangCutTransport(errHangCut).RoundTrip(r)
-}

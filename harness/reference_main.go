@@ -28,14 +28,12 @@ const (
 // exits 1.
 func RunReference(ctx context.Context, surface string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, client *http.Client, opts Options) int {
 	env := Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Client: client, Options: opts}
-	fail := func(err error) int {
+	exit := func(code int, err error) int {
 		fmt.Fprintf(orDiscard(stderr), "fallbackgate subject %s: %v\n", surface, err)
-		return ExitFailure
+		return code
 	}
-	usage := func(err error) int {
-		fmt.Fprintf(orDiscard(stderr), "fallbackgate subject %s: %v\n", surface, err)
-		return ExitUsage
-	}
+	fail := func(err error) int { return exit(ExitFailure, err) }
+	usage := func(err error) int { return exit(ExitUsage, err) }
 	switch surface {
 	case Gateway:
 		if path := getenv(EnvEvents); path != "" {
