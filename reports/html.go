@@ -293,7 +293,7 @@ func htmlProperties(subject string, p *Properties) pageProperties {
 		pp.Rules, pp.Scenario, pp.Saved = strings.Join(f.Rules, ","), f.Scenario, f.Saved
 		for _, r := range f.Results {
 			pp.Results = append(pp.Results, pageStageResult{Surface: r.Surface, Rules: strings.Join(r.Violations.Rules(), ","),
-				Failure: r.Failure, Stdout: r.Stdout, Stderr: r.Stderr, Repro: replayOf(r), Violations: r.Violations,
+				Failure: r.Failure, Stdout: r.Stdout, Stderr: r.Stderr, Repro: r.Repro, Violations: r.Violations,
 				Timeline: htmlTimeline(r.Ledger), Events: htmlEvents(r.Events)})
 		}
 	}

@@ -192,9 +192,7 @@ func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
 			}
 			fmt.Fprintf(&b, ":\n\n%s\n", strings.TrimRight(f.Scenario, "\n"))
 			for _, r := range f.Results {
-				c := Case{Result: r}
-				c.Repro = replayOf(r)
-				fmt.Fprintf(&b, "\n--- %s ---\n%s", r.Surface, caseText(&c))
+				fmt.Fprintf(&b, "\n--- %s ---\n%s", r.Surface, caseText(&Case{Result: r}))
 			}
 		} else {
 			msg = "the property run is vacuous: " + p.Vacuous

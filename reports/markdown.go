@@ -122,10 +122,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 // writeMutationMarkdown writes the mutation section: the score line, then
 // a row per mutant with what killed it, or the rule it shows has no teeth.
 func writeMutationMarkdown(b *bytes.Buffer, m *Mutation) {
-	icon := "✅"
-	if len(m.Survivors()) > 0 {
-		icon = "❌"
-	}
+	icon := stageIcon(len(m.Survivors()) == 0)
 	fmt.Fprintf(b, "\n### Mutation self-test\n\n%s **%s** (%s; stages %s)\n\n", icon, mdText(m.Score), mdText(m.Path), mdText(strings.Join(m.Stages, ", ")))
 	b.WriteString("| mutant | bug | killed by | rule |\n|---|---|---|---|\n")
 	for _, x := range m.Mutants {
@@ -170,7 +167,7 @@ func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 				}
 				b.WriteString("```\n</details>\n")
 			}
-			fmt.Fprintf(b, "\nReplay:\n\n```sh\n%s\n```\n", mdFence(replayOf(r)))
+			fmt.Fprintf(b, "\nReplay:\n\n```sh\n%s\n```\n", mdFence(r.Repro))
 		}
 	} else {
 		fmt.Fprintf(b, " (%s).\n", mdText(p.classesText()))

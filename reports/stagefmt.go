@@ -64,15 +64,6 @@ func (f *PropertyFailure) failingSurfaces() []string {
 	return out
 }
 
-// replayOf is the command that replays a failing result of the
-// counterexample, or what to do when it was not saved.
-func replayOf(r harness.Result) string {
-	if r.Repro == "" {
-		return "(the counterexample was not saved: repeat the search)"
-	}
-	return r.Repro
-}
-
 // title names the chaos stage: "chaos (gateway, 8 sessions × 20 turns)".
 func (c *Chaos) title() string {
 	return fmt.Sprintf("chaos (%s, %d sessions × %d turns)", c.Surface, c.Sessions, c.Turns)

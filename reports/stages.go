@@ -49,6 +49,9 @@ type PropertyFailure struct {
 // OK reports whether every case passed and the run was not vacuous.
 func (p *Properties) OK() bool { return p.Failure == nil && p.Vacuous == "" }
 
+// notSaved is the reproduce command of a counterexample that was not saved.
+const notSaved = "(the counterexample was not saved: repeat the search)"
+
 // NewProperties returns the property stage of a run from a property run's
 // report: surfaces and checks as asked, repro the command that repeats the
 // search, and replay(surface) the command that replays the saved
@@ -70,6 +73,9 @@ func NewProperties(rep *harness.PropReport, surfaces []string, checks int, repro
 					pf.Rules = append(pf.Rules, rule)
 				}
 			}
+			// A generated case has no command of its own: the saved file
+			// is its reproduction.
+			r.Repro = notSaved
 			if f.Saved != "" && replay != nil {
 				r.Repro = replay(r.Surface)
 			}

@@ -110,3 +110,26 @@ func TestStagesText(t *testing.T) {
 		t.Errorf("vacuous stage: output lacks %q:\n%s", want, vacuous)
 	}
 }
+
+// TestNewPropertiesReplay: each failing result of a counterexample
+// reproduces with the replay of the saved file; one that was not saved
+// says so instead of keeping the generated case's own command, which
+// names no scenario the command line knows.
+func TestNewPropertiesReplay(t *testing.T) {
+	fail := harness.Result{Surface: harness.Gateway, Verdict: harness.VerdictFail, Repro: "fallbackgate run --scenario gen --surface gateway --seed 1",
+		Violations: harness.Violations{{Rule: "R7", Message: "quota amplification"}}}
+	rep := func(saved string) *harness.PropReport {
+		return &harness.PropReport{Seed: 1, Cases: 3, Classes: harness.ClassCounts{},
+			Failure: &harness.PropFailure{Saved: saved, Outcome: harness.CaseOutcome{Results: []harness.Result{fail}}}}
+	}
+	replay := func(surface string) string { return "fallbackgate run --scenario-file ce/p.yaml --surface " + surface + " --seed 1" }
+	for _, tt := range []struct{ saved, want string }{
+		{"ce/p.yaml", "fallbackgate run --scenario-file ce/p.yaml --surface gateway --seed 1"},
+		{"", "(the counterexample was not saved: repeat the search)"},
+	} {
+		p := reports.NewProperties(rep(tt.saved), []string{harness.Gateway}, 3, "fallbackgate prop --seed 1", replay)
+		if got := p.Failure.Results[0].Repro; got != tt.want {
+			t.Errorf("saved %q: repro %q; want %q", tt.saved, got, tt.want)
+		}
+	}
+}
