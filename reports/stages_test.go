@@ -122,7 +122,9 @@ func TestNewPropertiesReplay(t *testing.T) {
 		return &harness.PropReport{Seed: 1, Cases: 3, Classes: harness.ClassCounts{},
 			Failure: &harness.PropFailure{Saved: saved, Outcome: harness.CaseOutcome{Results: []harness.Result{fail}}}}
 	}
-	replay := func(surface string) string { return "fallbackgate run --scenario-file ce/p.yaml --surface " + surface + " --seed 1" }
+	replay := func(surface string) string {
+		return "fallbackgate run --scenario-file ce/p.yaml --surface " + surface + " --seed 1"
+	}
 	for _, tt := range []struct{ saved, want string }{
 		{"ce/p.yaml", "fallbackgate run --scenario-file ce/p.yaml --surface gateway --seed 1"},
 		{"", "(the counterexample was not saved: repeat the search)"},
