@@ -105,6 +105,12 @@ func (p Problem) String() string {
 // injected no fault: it proves nothing.
 const RuleVacuous = "vacuous"
 
+// shutdownProblem is the problem of a gateway that did not shut down
+// cleanly.
+func shutdownProblem(err string) Problem {
+	return Problem{Violation: Violation{Rule: "R17", Message: err}}
+}
+
 var vacuousProblem = Problem{Violation: Violation{Rule: RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}
 
 // chaosEvent is one kind of change the schedule makes to a provider.
@@ -229,7 +235,10 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (*ChaosReport, error) {
 	}
 	if r.gateway != nil {
 		if err := r.gateway.Close(); err != nil {
-			rep.Problems = append(rep.Problems, Problem{Violation: Violation{Rule: "R17", Message: err.Error()}})
+			rep.Problems = append(rep.Problems, shutdownProblem(err.Error()))
+			if err := r.write(HistoryRecord{Kind: HistoryShutdown, At: time.Duration(cfg.Turns) * cfg.Tick, Error: err.Error()}); err != nil {
+				return rep, err
+			}
 		}
 	}
 	if rep.Vacuous() {
@@ -377,14 +386,7 @@ func (r *chaosRun) startup(ctx context.Context, turn, session int, sc Scenario, 
 	if rec.Calls == nil {
 		rec.Calls = []Call{}
 	}
-	for _, v := range startupInvariants(rec, r.cfg.Surface, r.profile) {
-		if v.Rule == "R17" && slices.Contains(rec.Violations.Rules(), "R17") {
-			continue
-		}
-		if !slices.Contains(rec.Violations, v) {
-			rec.Violations = append(rec.Violations, v)
-		}
-	}
+	rec.Violations = withInvariants(rec.Violations, rec, r.cfg.Surface, r.profile)
 	rec.Verdict = VerdictPass
 	if len(rec.Violations) > 0 {
 		rec.Verdict = VerdictFail

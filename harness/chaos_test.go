@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fallbackgate/fallbackgate/harness"
 )
 
@@ -77,6 +79,9 @@ func TestChaosCatchesMutant(t *testing.T) {
 	if hr.OK() || hr.Failed != rep.Failed {
 		t.Errorf("CheckHistory found %d failed start-ups; the run found %d", hr.Failed, rep.Failed)
 	}
+	if diff := cmp.Diff(rep.Problems, hr.Problems); diff != "" {
+		t.Errorf("CheckHistory reports other problems than the run (-run +check):\n%s", diff)
+	}
 	sc, data, err := harness.ChaosCounterexample(context.Background(), rep)
 	if err != nil {
 		t.Fatal(err)
@@ -110,4 +115,33 @@ func problemLines(ps []harness.Problem) string {
 		b.WriteString(p.String() + "\n")
 	}
 	return b.String()
+}
+
+// TestCheckHistoryAgreesOnDeadGateway: a gateway that dies on a failed
+// start-up fails chaos with R17 once per start-up, and the offline check of
+// its history reports exactly the same problems.
+func TestCheckHistoryAgreesOnDeadGateway(t *testing.T) {
+	rep, hist := chaos(t, harness.ChaosConfig{Surface: harness.Gateway, Sessions: 4, Turns: 10, Seed: 4,
+		Options: harness.Options{GatewayDiesOnFailure: true}})
+	if !slices.ContainsFunc(rep.Problems, func(p harness.Problem) bool { return p.Rule == "R17" }) {
+		t.Fatalf("chaos passed a gateway that dies on a failed start-up:\n%s", problemLines(rep.Problems))
+	}
+	hr, err := harness.CheckHistory(context.Background(), bytes.NewReader(hist))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(rep.Problems, hr.Problems); diff != "" {
+		t.Errorf("CheckHistory reports other problems than the run (-run +check):\n%s", diff)
+	}
+	r17 := map[string]int{}
+	for _, p := range rep.Problems {
+		if p.Rule == "R17" {
+			r17[p.Startup]++
+		}
+	}
+	for startup, n := range r17 {
+		if n > 1 {
+			t.Errorf("start-up %q has %d R17 problems; a gateway that did not answer is one", startup, n)
+		}
+	}
 }

@@ -18,14 +18,19 @@ import (
 
 // A chaos history is JSON lines, every time an offset from the run's start:
 // one "run" line, then for each tick the "fleet" changes of the schedule
-// and one "startup" line per start-up with every provider call it made. It
-// holds no secret. CheckHistory re-checks a saved history offline.
+// and one "startup" line per start-up with every provider call it made,
+// and last a "shutdown" line when the in-process gateway did not shut down
+// cleanly. It holds no secret. CheckHistory re-checks a saved history
+// offline and reports the problems the run reported.
 
 // The kinds of history line.
 const (
 	HistoryRun     = "run"
 	HistoryFleet   = "fleet"
 	HistoryStartup = "startup"
+	// HistoryShutdown records that the gateway did not shut down cleanly
+	// (R17), with Error.
+	HistoryShutdown = "shutdown"
 )
 
 // HistoryRecord is one line of a history.
@@ -44,6 +49,9 @@ type HistoryRecord struct {
 
 	// startup
 	Startup *StartupRecord `json:"startup,omitempty"`
+
+	// shutdown
+	Error string `json:"error,omitempty"`
 }
 
 // ChaosRunInfo is the head of a history.
@@ -165,6 +173,21 @@ func startupInvariants(r *StartupRecord, surface string, profile resolver.Profil
 	return vs
 }
 
+// withInvariants adds to vs, the judgement of a start-up against the
+// model, each invariant of the start-up that vs does not already cite: a
+// gateway that did not answer is one R17, whichever found it. A chaos run
+// and the offline check of its history merge through here, so that they
+// report the same problems.
+func withInvariants(vs Violations, r *StartupRecord, surface string, profile resolver.Profile) Violations {
+	for _, v := range startupInvariants(r, surface, profile) {
+		if v.Rule == "R17" && slices.Contains(vs.Rules(), "R17") || slices.Contains(vs, v) {
+			continue
+		}
+		vs = append(vs, v)
+	}
+	return vs
+}
+
 // HistoryReport is what CheckHistory found.
 type HistoryReport struct {
 	Run      ChaosRunInfo
@@ -240,6 +263,8 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 					rep.Problems = append(rep.Problems, Problem{Startup: rec.Startup.ID, Violation: v})
 				}
 			}
+		case HistoryShutdown:
+			rep.Problems = append(rep.Problems, shutdownProblem(rec.Error))
 		default:
 			return rep, fmt.Errorf("history line %d: unknown kind %q", n, rec.Kind)
 		}
@@ -281,10 +306,5 @@ func recheckStartup(ctx context.Context, r *StartupRecord, run ChaosRunInfo, pro
 			vs = append(vs, v)
 		}
 	}
-	for _, v := range startupInvariants(r, run.Surface, profile) {
-		if !slices.Contains(vs, v) {
-			vs = append(vs, v)
-		}
-	}
-	return vs, nil
+	return withInvariants(vs, r, run.Surface, profile), nil
 }
