@@ -301,22 +301,24 @@ type freshSurface interface {
 // The death still fails the run: the culprits carry it as R17, and the
 // first gateway's Close reports it.
 func isolateGatewayDeaths(ctx context.Context, cfg Config, results []Result, died []bool, parallel int) error {
-	surf, ok := cfg.Subject.Surfaces[Gateway].(freshSurface)
 	var victims []int
-	for i, r := range results {
-		if died[i] && r.Surface == Gateway {
+	for i := range results {
+		if died[i] {
 			victims = append(victims, i)
 		}
 	}
 	if len(victims) == 0 {
 		return nil
 	}
-	if !ok {
-		if cfg.OnResult != nil {
+	if cfg.OnResult != nil { // Run held back their progress until now
+		defer func() {
 			for _, i := range victims {
 				cfg.OnResult(results[i])
 			}
-		}
+		}()
+	}
+	surf, ok := cfg.Subject.Surfaces[Gateway].(freshSurface)
+	if !ok {
 		return nil
 	}
 	scenarios := map[string]Scenario{}
@@ -372,11 +374,6 @@ func isolateGatewayDeaths(ctx context.Context, cfg Config, results []Result, die
 		r.Violations = append(r.Violations, Violation{Rule: "R17",
 			Message: "alone on a fresh gateway this case does not kill it: the gateway dies only when these cases run together; the reproduce command runs them together"})
 		r.Repro = reproCommand(cfg.Subject, together, Gateway, cfg.Seed)
-	}
-	if cfg.OnResult != nil {
-		for _, i := range victims {
-			cfg.OnResult(results[i])
-		}
 	}
 	return nil
 }
