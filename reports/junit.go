@@ -177,8 +177,7 @@ func junitMutation(m *Mutation, pkg string, id int, ts string) junitSuite {
 // surface's result as a case's detail, with the command that replays it)
 // and the command that repeats the search.
 func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
-	s := junitSuite{Name: "properties", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: junitSeconds(p.Duration)}
-	tc := junitCase{Name: p.title(), Classname: pkg + ".properties", Time: junitSeconds(p.Duration)}
+	var failure *junitFailure
 	if !p.OK() {
 		var msg string
 		var b strings.Builder
@@ -198,9 +197,16 @@ func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
 			msg = "the property run is vacuous: " + p.Vacuous
 		}
 		fmt.Fprintf(&b, "\nreproduce the search: %s\n", p.Repro)
-		tc.Failure = &junitFailure{Type: p.failureType(), Message: msg, Text: xmlSafe(b.String())}
+		failure = &junitFailure{Type: p.failureType(), Message: msg, Text: xmlSafe(b.String())}
 	}
-	s.add(tc)
+	return junitStage("properties", p.title(), p.Duration, failure, pkg, id, ts)
+}
+
+// junitStage is the suite of a stage of a run: one testcase named title,
+// failing with failure when it is not nil.
+func junitStage(name, title string, d time.Duration, failure *junitFailure, pkg string, id int, ts string) junitSuite {
+	s := junitSuite{Name: name, Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: junitSeconds(d)}
+	s.add(junitCase{Name: title, Classname: pkg + "." + name, Time: junitSeconds(d), Failure: failure})
 	return s
 }
 
@@ -208,8 +214,7 @@ func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
 // each distinct problem and the start-ups it hit, the counterexample, the
 // history and the command that repeats the run.
 func junitChaos(c *Chaos, pkg string, id int, ts string) junitSuite {
-	s := junitSuite{Name: "chaos", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: junitSeconds(c.Duration)}
-	tc := junitCase{Name: c.title(), Classname: pkg + ".chaos", Time: junitSeconds(c.Duration)}
+	var failure *junitFailure
 	if !c.OK() {
 		msg := "chaos: " + c.summary()
 		if len(c.Problems) > 0 && c.Problems[0].Rule != junitVacuous { // the summary says that one
@@ -226,10 +231,9 @@ func junitChaos(c *Chaos, pkg string, id int, ts string) junitSuite {
 			fmt.Fprintf(&b, "counterexample (first failing start-up): %s\n", c.Counterexample)
 		}
 		fmt.Fprintf(&b, "history: %s (re-check: fallbackgate check %s)\nreproduce: %s\n", c.History, c.History, c.Repro)
-		tc.Failure = &junitFailure{Type: c.failureType(), Message: msg, Text: xmlSafe(b.String())}
+		failure = &junitFailure{Type: c.failureType(), Message: msg, Text: xmlSafe(b.String())}
 	}
-	s.add(tc)
-	return s
+	return junitStage("chaos", c.title(), c.Duration, failure, pkg, id, ts)
 }
 
 func (s *junitSuite) add(tc junitCase) {
