@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // MutationStage is one stage of a mutation run: it runs part of the gate
@@ -225,4 +226,38 @@ func firstKill(results []Result) *Kill {
 		}
 	}
 	return nil
+}
+
+// PropertyStage runs checks generated cases (as Prop does, on every surface
+// of the subject, shrunk for at most shrink) and returns the shrunk
+// counterexample's first violation: By names the property run and the
+// surface it failed on. It comes after the scenarios, for a mutant they
+// miss. A vacuous run kills nothing: it proves nothing about the mutant.
+func PropertyStage(name string, checks int, shrink time.Duration) MutationStage {
+	return MutationStage{Name: name, Kill: func(ctx context.Context, sub *Subject, seed int64) (*Kill, error) {
+		// The mutant's own subject first, and after every failing case a
+		// fresh one like it (SubjectTarget closes the one before).
+		opened := false
+		target, err := NewSubjectTarget(func() (*Subject, error) {
+			if !opened {
+				opened = true
+				return sub, nil
+			}
+			return sub.reopen(), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer target.Close() // the last one; closing sub twice is harmless
+		rep, err := Prop(ctx, PropConfig{Target: target, Checks: checks, Seed: seed, ShrinkTime: shrink})
+		if err != nil || rep.Failure == nil {
+			return nil, err
+		}
+		k := firstKill(rep.Failure.Outcome.Results)
+		if k == nil {
+			return nil, fmt.Errorf("property run failed with no failing result")
+		}
+		k.By = fmt.Sprintf("prop --seed %d (%s)", rep.Seed, k.By[strings.LastIndex(k.By, "/")+1:])
+		return k, nil
+	}}
 }

@@ -21,6 +21,7 @@ func gateStages(scratch string) []harness.MutationStage {
 	return []harness.MutationStage{
 		harness.ScenarioStage("scenarios", slices.Concat(scenarios.All(), scenarios.Extra())),
 		harness.DriftStage("drift", scenarios.Drift(), scratch),
+		harness.PropertyStage("properties", 100, 10*time.Second),
 	}
 }
 
@@ -177,5 +178,28 @@ func TestMutantCatalogue(t *testing.T) {
 	}
 	if _, err := harness.MutantByName("nope"); err == nil || !strings.Contains(err.Error(), "ignores-chain") {
 		t.Errorf("MutantByName(nope) = %v; want an error listing the known mutants", err)
+	}
+}
+
+// TestPropertyStage: the property stage of the mutation self-test, which
+// runs after the scenarios for a mutant they miss, has teeth of its own:
+// it kills a mutant that walks past a 429, citing a rule, and lets the
+// reference through.
+func TestPropertyStage(t *testing.T) {
+	stage := harness.PropertyStage("properties", 200, 2*time.Second)
+	ctx := context.Background()
+	m, err := harness.MutantByName("falls-back-on-rate-limit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := stage.Kill(ctx, harness.ReferenceSubject("mutant", m.Options), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k == nil || k.Rule == "" || !strings.HasPrefix(k.By, "prop --seed 1 (") {
+		t.Fatalf("the property stage did not kill %s: %+v", m.Name, k)
+	}
+	if k, err := stage.Kill(ctx, harness.ReferenceSubject("reference", harness.Options{}), 1); err != nil || k != nil {
+		t.Errorf("the property stage killed the reference: %+v, %v", k, err)
 	}
 }

@@ -58,6 +58,9 @@ func NewReference(name string, client *http.Client, opts Options) *Reference {
 // Name returns the surface's name.
 func (r *Reference) Name() string { return r.name }
 
+// fresh returns a new surface like r, with no gateway of its own yet.
+func (r *Reference) fresh() Surface { return NewReference(r.name, r.client, r.opts) }
+
 // Start runs case c on the surface. For oneshot and cli the process's stdin
 // is c.Prompt, as the exec adapter gives it. For the gateway, c.Args becomes
 // the session's override and the Outcome's ExitCode is 0 (the shared process

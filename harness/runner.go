@@ -280,9 +280,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 }
 
 // freshSurface is a surface that can make a new instance of itself, with
-// no process shared with it: the exec gateway.
+// no process shared with it: the exec and the in-process reference
+// surfaces.
 type freshSurface interface {
 	fresh() Surface
+}
+
+// reopen returns a subject like s whose surfaces share no process with
+// s's, for a run that must not meet a gateway s's cases left dead.
+func (s *Subject) reopen() *Subject {
+	c := *s
+	c.Surfaces = maps.Clone(s.Surfaces)
+	for name, surf := range c.Surfaces {
+		if f, ok := surf.(freshSurface); ok {
+			c.Surfaces[name] = f.fresh()
+		}
+	}
+	return &c
 }
 
 // isolateGatewayDeaths attributes a gateway's death to the case that
@@ -337,7 +351,7 @@ func isolateGatewayDeaths(ctx context.Context, cfg Config, results []Result, die
 			fresh := surf.fresh()
 			sub := *cfg.Subject
 			sub.Surfaces = maps.Clone(sub.Surfaces)
-			sub.Surfaces[Gateway] = fresh
+			sub.Surfaces[Gateway] = fresh // only the gateway: the others hold no process
 			alone[k], aloneDied[k], errs[k] = runCase(ctx, Config{Subject: &sub, Seed: cfg.Seed}, scenarios[results[i].Scenario], Gateway, results[i].Seed)
 			if c, ok := fresh.(io.Closer); ok {
 				_ = c.Close() // a death is in the result; the first gateway's Close reports it for the run

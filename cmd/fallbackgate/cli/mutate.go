@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/scenarios"
@@ -148,13 +149,14 @@ func runMutants(ctx context.Context, path string, mutants []harness.Mutant, seed
 	})
 }
 
-// mutationStages are the gate's stages, in the order a mutant meets them.
-// The scenarios are mandatory. Properties (issue 6) plug in here as one
-// more harness.MutationStage, after the scenarios, once they exist.
+// mutationStages are the gate's stages, in the order a mutant meets them:
+// the scenarios, the drift scenarios, then properties for a mutant both
+// miss (a stage runs only while the mutant survives).
 func mutationStages(driftScratch string) []harness.MutationStage {
 	return []harness.MutationStage{
 		harness.ScenarioStage("scenarios", slices.Concat(scenarios.All(), scenarios.Extra())),
 		harness.DriftStage("drift", scenarios.Drift(), driftScratch),
+		harness.PropertyStage("properties", 100, 10*time.Second),
 	}
 }
 
