@@ -1,12 +1,22 @@
 package fakes
 
-import "time"
+import (
+	"regexp"
+	"time"
+)
 
-// The prefixes of the secrets a credential creates.
+// The prefixes of the secrets a credential creates: an API key (access
+// token) and a refresh token, each followed by 32 lower-case hex digits.
 const (
 	accessPrefix  = "fgk-"
 	refreshPrefix = "fgr-"
 )
+
+// SecretPattern matches every secret a fleet mints, and nothing a fake
+// says otherwise: an access prefix ("fgk-") or a refresh prefix ("fgr-")
+// and 32 lower-case hex digits. It is the one description of the fakes'
+// secrets: the harness finds leaks with it (R16) and redacts with it.
+var SecretPattern = regexp.MustCompile(`fg[kr]-[0-9a-f]{32}`)
 
 // credState is where a provider's credential is in its life.
 type credState int

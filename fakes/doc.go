@@ -103,7 +103,7 @@
 //
 // Each [Call] has a sequence number, provider, endpoint, offset from fleet
 // start on the fleet's clock, requested model (nil when none), status,
-// [Outcome], AuthError code and the plan fault that served it. The ledger
+// [Served], AuthError code and the plan fault that served it. The ledger
 // is safe for concurrent use, marshals to JSON and has the queries the
 // checker needs: [Ledger.To], [Ledger.Resolves], [Ledger.Since],
 // [Ledger.After], [Ledger.Count], [Ledger.Counts] and [Ledger.Await].

@@ -41,6 +41,12 @@ type Config struct {
 	// TokenTTL is the lifetime of an issued access token; zero means
 	// DefaultTokenTTL.
 	TokenTTL time.Duration
+	// Start is the fleet's start on Clock: "until" steps and ledger offsets
+	// count from it. The zero value means Clock's now when the fleet is
+	// made. A fleet made late on a shared virtual clock (one start-up of
+	// an incident replay) gives Start to meet the plans as they stand at
+	// that moment.
+	Start time.Time
 }
 
 // Provider is one fake provider of a fleet.
@@ -138,7 +144,7 @@ type Fleet struct {
 }
 
 // NewFleet returns a fleet of the configured providers, whose clock starts
-// now. It rejects a blank, malformed or repeated provider name and an
+// at Config.Start (now, by default). It rejects a blank, malformed or repeated provider name and an
 // invalid plan. The caller must call Close.
 func NewFleet(cfg Config) (*Fleet, error) {
 	if cfg.Clock == nil {
@@ -147,9 +153,12 @@ func NewFleet(cfg Config) (*Fleet, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = DefaultTokenTTL
 	}
+	if cfg.Start.IsZero() {
+		cfg.Start = cfg.Clock.Now()
+	}
 	f := &Fleet{
 		clock:     cfg.Clock,
-		start:     cfg.Clock.Now(),
+		start:     cfg.Start,
 		ttl:       cfg.TokenTTL,
 		ledger:    newLedger(),
 		providers: map[string]*provider{},
@@ -361,7 +370,7 @@ func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, body []byte
 		a = f.complete(fp, fault, now, authz, req.Model)
 	}
 	call.Status = a.status
-	call.Outcome = a.kind.Outcome()
+	call.Served = a.kind.Served()
 	if a.kind.Auth() {
 		var e struct {
 			Error struct{ Code string } `json:"error"`

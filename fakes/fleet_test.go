@@ -22,27 +22,27 @@ func TestEveryFault(t *testing.T) {
 		relogin bool
 		retry   any // error.retry_after
 		header  string
-		outcome Outcome
+		outcome Served
 	}
 	wants := map[Kind]want{
-		OK:           {200, "", "", false, nil, "", OutcomeOK},
-		Expired:      {401, "auth", "xai_auth_token_expired", true, nil, "", OutcomeAuth},
-		Revoked:      {401, "auth", "xai_auth_refresh_revoked", true, nil, "", OutcomeAuth},
-		Missing:      {401, "auth", "xai_auth_missing_access_token", true, nil, "", OutcomeAuth},
-		LoggedOut:    {401, "auth", "xai_not_logged_in", true, nil, "", OutcomeAuth},
-		InvalidKey:   {401, "auth", "xai_invalid_api_key", false, nil, "", OutcomeAuth},
-		Unconfigured: {401, "auth", "xai_auth_missing", false, nil, "", OutcomeAuth},
-		Unauthorized: {401, "auth", "xai_auth_unauthorized", true, nil, "", OutcomeAuth},
-		Forbidden:    {403, "auth", "xai_auth_forbidden", false, nil, "", OutcomeAuth},
-		RateLimited:  {429, "auth", "codex_rate_limited", false, float64(7), "7", OutcomeRateLimit},
-		BadRequest:   {400, "config", "", false, nil, "", OutcomeConfig},
-		NotFound:     {404, "config", "", false, nil, "", OutcomeConfig},
-		ServerError:  {500, "unavailable", "", false, nil, "", OutcomeUnavailable},
-		BadGateway:   {502, "unavailable", "", false, nil, "", OutcomeUnavailable},
-		Unavailable:  {503, "unavailable", "", false, nil, "", OutcomeUnavailable},
-		Malformed:    {200, "", "", false, nil, "", OutcomeMalformed},
-		Reset:        {0, "", "", false, nil, "", OutcomeReset},
-		Hang:         {0, "", "", false, nil, "", OutcomeHang},
+		OK:           {200, "", "", false, nil, "", ServedOK},
+		Expired:      {401, "auth", "xai_auth_token_expired", true, nil, "", ServedAuth},
+		Revoked:      {401, "auth", "xai_auth_refresh_revoked", true, nil, "", ServedAuth},
+		Missing:      {401, "auth", "xai_auth_missing_access_token", true, nil, "", ServedAuth},
+		LoggedOut:    {401, "auth", "xai_not_logged_in", true, nil, "", ServedAuth},
+		InvalidKey:   {401, "auth", "xai_invalid_api_key", false, nil, "", ServedAuth},
+		Unconfigured: {401, "auth", "xai_auth_missing", false, nil, "", ServedAuth},
+		Unauthorized: {401, "auth", "xai_auth_unauthorized", true, nil, "", ServedAuth},
+		Forbidden:    {403, "auth", "xai_auth_forbidden", false, nil, "", ServedAuth},
+		RateLimited:  {429, "auth", "codex_rate_limited", false, float64(7), "7", ServedRateLimit},
+		BadRequest:   {400, "config", "", false, nil, "", ServedConfig},
+		NotFound:     {404, "config", "", false, nil, "", ServedConfig},
+		ServerError:  {500, "unavailable", "", false, nil, "", ServedUnavailable},
+		BadGateway:   {502, "unavailable", "", false, nil, "", ServedUnavailable},
+		Unavailable:  {503, "unavailable", "", false, nil, "", ServedUnavailable},
+		Malformed:    {200, "", "", false, nil, "", ServedMalformed},
+		Reset:        {0, "", "", false, nil, "", ServedReset},
+		Hang:         {0, "", "", false, nil, "", ServedHang},
 	}
 	codes := map[string]Kind{}
 	for _, k := range Kinds() {
@@ -109,7 +109,7 @@ func TestEveryFault(t *testing.T) {
 				}
 				c := calls[i]
 				w := wants[k]
-				if c.Outcome != w.outcome || c.Status != w.status || c.Code != w.code || c.Endpoint != EndpointResolve ||
+				if c.Served != w.outcome || c.Status != w.status || c.Code != w.code || c.Endpoint != EndpointResolve ||
 					c.Provider != "xai-oauth" || c.ModelString() != "grok-4.3-mini" || c.Fault != fault.String() {
 					t.Errorf("%s: ledger %+v; want outcome %s status %d code %q", way.name, c, w.outcome, w.status, w.code)
 				}
@@ -274,7 +274,7 @@ func TestBadRequestBody(t *testing.T) {
 		t.Fatalf("resolve after a bad body: %v %s", err, r.raw)
 	}
 	calls := f.Ledger().Calls()
-	if calls[0].Outcome != OutcomeConfig || calls[0].Fault != "-" || calls[1].Fault != "ok" {
+	if calls[0].Served != ServedConfig || calls[0].Fault != "-" || calls[1].Fault != "ok" {
 		t.Errorf("ledger %v", calls)
 	}
 }

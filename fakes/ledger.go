@@ -19,19 +19,20 @@ const (
 	EndpointCompletions Endpoint = "completions"
 )
 
-// Outcome is what kind of answer a request got.
-type Outcome string
+// Served is what kind of answer a request got; the ledger records it as
+// "outcome".
+type Served string
 
-// The outcomes a ledger records.
+// What a ledger records a request was served.
 const (
-	OutcomeOK          Outcome = "ok"
-	OutcomeAuth        Outcome = "auth"
-	OutcomeRateLimit   Outcome = "rate_limit"
-	OutcomeConfig      Outcome = "config"
-	OutcomeUnavailable Outcome = "unavailable"
-	OutcomeMalformed   Outcome = "malformed"
-	OutcomeReset       Outcome = "reset"
-	OutcomeHang        Outcome = "hang"
+	ServedOK          Served = "ok"
+	ServedAuth        Served = "auth"
+	ServedRateLimit   Served = "rate_limit"
+	ServedConfig      Served = "config"
+	ServedUnavailable Served = "unavailable"
+	ServedMalformed   Served = "malformed"
+	ServedReset       Served = "reset"
+	ServedHang        Served = "hang"
 )
 
 // Call is one request a fake provider received, as the ledger records it.
@@ -46,8 +47,8 @@ type Call struct {
 	// Model is the requested model; nil when the request named none.
 	Model *string `json:"model"`
 	// Status is the HTTP status sent; 0 for a reset or a hang.
-	Status  int     `json:"status"`
-	Outcome Outcome `json:"outcome"`
+	Status int    `json:"status"`
+	Served Served `json:"outcome"`
 	// Code is the AuthError code sent, if any.
 	Code string `json:"code,omitempty"`
 	// Fault is the plan step's fault that served the call, in the plan
@@ -68,7 +69,7 @@ func (c Call) ModelString() string {
 // `#3 +1.5s xai-oauth resolve model=grok-4.3 401 auth xai_auth_missing_access_token`.
 // The offset is rounded to the microsecond for reading; At keeps it exact.
 func (c Call) String() string {
-	s := fmt.Sprintf("#%d +%s %s %s model=%s %d %s", c.Seq, c.At.Round(time.Microsecond), c.Provider, c.Endpoint, c.ModelString(), c.Status, c.Outcome)
+	s := fmt.Sprintf("#%d +%s %s %s model=%s %d %s", c.Seq, c.At.Round(time.Microsecond), c.Provider, c.Endpoint, c.ModelString(), c.Status, c.Served)
 	if c.Code != "" {
 		s += " " + c.Code
 	}
@@ -196,7 +197,7 @@ func (l *Ledger) WriteTable(w io.Writer) error {
 		if code == "" {
 			code = "-"
 		}
-		fmt.Fprintf(tw, "%d\t+%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.Seq, c.At, c.Provider, c.Endpoint, c.ModelString(), c.Fault, c.Status, c.Outcome, code)
+		fmt.Fprintf(tw, "%d\t+%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.Seq, c.At, c.Provider, c.Endpoint, c.ModelString(), c.Fault, c.Status, c.Served, code)
 	}
 	return tw.Flush()
 }

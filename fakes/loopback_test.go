@@ -96,11 +96,11 @@ func TestSameLedgerBothWays(t *testing.T) {
 		t.Errorf("secrets differ (-in-process +loopback):\n%s", d)
 	}
 	// Guard against a vacuous pass: the script met every outcome.
-	seen := map[Outcome]bool{}
+	seen := map[Served]bool{}
 	for _, c := range in.Ledger().Calls() {
-		seen[c.Outcome] = true
+		seen[c.Served] = true
 	}
-	for _, o := range []Outcome{OutcomeOK, OutcomeAuth, OutcomeRateLimit, OutcomeConfig, OutcomeUnavailable, OutcomeMalformed, OutcomeReset} {
+	for _, o := range []Served{ServedOK, ServedAuth, ServedRateLimit, ServedConfig, ServedUnavailable, ServedMalformed, ServedReset} {
 		if !seen[o] {
 			t.Errorf("script never met outcome %s", o)
 		}

@@ -111,25 +111,25 @@ func (k Kind) Auth() bool {
 	return k >= Expired && k <= RateLimited
 }
 
-// Outcome returns the ledger outcome of a request that met this fault.
-func (k Kind) Outcome() Outcome {
+// Served returns what the ledger records of a request that met this fault.
+func (k Kind) Served() Served {
 	switch {
 	case k == OK:
-		return OutcomeOK
+		return ServedOK
 	case k == RateLimited:
-		return OutcomeRateLimit
+		return ServedRateLimit
 	case k.Auth():
-		return OutcomeAuth
+		return ServedAuth
 	case k == BadRequest || k == NotFound:
-		return OutcomeConfig
+		return ServedConfig
 	case k >= ServerError && k <= Unavailable:
-		return OutcomeUnavailable
+		return ServedUnavailable
 	case k == Malformed:
-		return OutcomeMalformed
+		return ServedMalformed
 	case k == Reset:
-		return OutcomeReset
+		return ServedReset
 	case k == Hang:
-		return OutcomeHang
+		return ServedHang
 	}
 	return ""
 }

@@ -128,8 +128,8 @@ func TestRetryAfter(t *testing.T) {
 			t.Errorf("resolved after %v in %d attempts; want 30s in 2", got, attempts)
 		}
 		calls := f.Ledger().Calls()
-		if len(calls) != 3 || calls[0].Outcome != OutcomeRateLimit || calls[0].Code != "codex_rate_limited" ||
-			calls[1].At != 30*time.Second-1 || calls[2].At != 30*time.Second || calls[2].Outcome != OutcomeOK {
+		if len(calls) != 3 || calls[0].Served != ServedRateLimit || calls[0].Code != "codex_rate_limited" ||
+			calls[1].At != 30*time.Second-1 || calls[2].At != 30*time.Second || calls[2].Served != ServedOK {
 			t.Errorf("ledger %v", calls)
 		}
 	})
@@ -177,7 +177,7 @@ func TestHangEnds(t *testing.T) {
 			t.Errorf("request after Close: %v; want ErrClosed", err)
 		}
 		for _, c := range f.Ledger().Calls() {
-			if c.Outcome != OutcomeHang || c.Status != 0 {
+			if c.Served != ServedHang || c.Status != 0 {
 				t.Errorf("ledger %v", c)
 			}
 		}

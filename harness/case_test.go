@@ -175,25 +175,3 @@ func derefEntry(e *ConfigEntry) []ConfigEntry {
 	}
 	return []ConfigEntry{*e}
 }
-
-// TestResolvedFastForGenerated checks that every config the case
-// generator draws takes the fast path and equals ParseConfig's reading:
-// the property runs never pay for the text.
-func TestResolvedFastForGenerated(t *testing.T) {
-	gen := Gen(GenOptions{})
-	for i := range 500 {
-		g := gen.Example(i)
-		c := g.Scenario.Config
-		got, ok := c.written().Config()
-		if !ok {
-			t.Fatalf("case %d: the fast path refused a generated config: %#v", i, c)
-		}
-		want, err := c.parsed()
-		if err != nil {
-			t.Fatalf("case %d: ParseConfig: %v", i, err)
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Fatalf("case %d: fast path differs from ParseConfig (-want +got):\n%s", i, diff)
-		}
-	}
-}

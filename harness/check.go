@@ -56,17 +56,6 @@ func AsViolations(err error) Violations {
 	return nil
 }
 
-// Observation is what the checker judges: the surface's outcome, the fakes'
-// ledger of the case, and every secret the fakes issued.
-type Observation struct {
-	Outcome Outcome
-	Calls   []Call
-	Secrets []string
-}
-
-// reloginWords are what makes a line a re-login hint (PROTOCOL.md, cli).
-var reloginWords = []string{"log in", "login", "re-authenticate"}
-
 // Check judges an observation against the model's expectation and returns
 // nil or a Violations listing every problem, one per line, each citing its
 // rule.
@@ -162,7 +151,7 @@ func (c *checker) badUsage() {
 // ledger checks the resolve requests against the model's walk (R5–R9, R12).
 func (c *checker) ledger() {
 	w := c.want
-	got := resolvesOf(c.got.Calls)
+	got := Resolves(c.got.Calls)
 	want := w.Resolves
 	primary := w.Request.Primary.Provider
 	switch w.Rule {
@@ -239,7 +228,7 @@ func (c *checker) landed() {
 			c.add("R14", "stdout does not show the answer %q", w.Answer)
 		}
 	}
-	started := eventsNamed(o.Events, EventStarted)
+	started := EventsNamed(o.Events, EventStarted)
 	switch {
 	case len(started) != 1:
 		c.add(rule, "%d started events; want exactly 1", len(started))
@@ -251,11 +240,11 @@ func (c *checker) landed() {
 		if ev.Model != w.Decision.Model {
 			c.add("R10", "effective model is %q; want %q (%s)", ev.Model, w.Decision.Model, modelReason(w))
 		}
-		if got, want := chainStrings(ev.Remaining), w.Decision.Remaining.Strings(); !slices.Equal(got, want) {
+		if got, want := ev.RemainingStrings(), w.Decision.Remaining.Strings(); !slices.Equal(got, want) {
 			c.add("R14", "remaining chain handed to the runtime is [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
 		}
 	}
-	if n := len(eventsNamed(o.Events, EventFailed)); n > 0 {
+	if n := len(EventsNamed(o.Events, EventFailed)); n > 0 {
 		c.add(rule, "%d failed event(s) for a start-up that succeeded", n)
 	}
 	c.fallbackEvent()
@@ -264,7 +253,7 @@ func (c *checker) landed() {
 
 func (c *checker) fallbackEvent() {
 	w, o := c.want, c.got.Outcome
-	fb := eventsNamed(o.Events, EventFallback)
+	fb := EventsNamed(o.Events, EventFallback)
 	if !w.Decision.FellBack() {
 		if len(fb) > 0 {
 			c.add("R15", "%d fallback event(s) for a start-up that did not fall back", len(fb))
@@ -317,13 +306,13 @@ func (c *checker) failed() {
 	w, o := c.want, c.got.Outcome
 	ae, _ := w.Err.(*resolver.AuthError)
 	rule := w.Rule
-	if len(eventsNamed(o.Events, EventStarted)) > 0 {
+	if len(EventsNamed(o.Events, EventStarted)) > 0 {
 		c.add(rule, "the start-up succeeded (started event); want it to fail with %s", describeErr(w.Err))
 	}
-	if n := len(eventsNamed(o.Events, EventFallback)); n > 0 {
+	if n := len(EventsNamed(o.Events, EventFallback)); n > 0 {
 		c.add("R15", "%d fallback event(s) for a start-up that failed", n)
 	}
-	failed := eventsNamed(o.Events, EventFailed)
+	failed := EventsNamed(o.Events, EventFailed)
 	if len(failed) != 1 {
 		c.add(rule, "%d failed events; want exactly 1 carrying %s", len(failed), describeErr(w.Err))
 	} else if e := failed[0].Error; ae != nil {
@@ -367,7 +356,7 @@ func (c *checker) gatewayFailure(ae *resolver.AuthError) {
 		c.add("R17", "no gateway reply")
 		return
 	}
-	want := resolver.Classify(c.want.Err).String()
+	want := c.want.Class
 	if r.OK || r.Class != want {
 		c.add(exitRule(c.want), "gateway replied ok=%t class=%q; want ok=false class=%q", r.OK, r.Class, want)
 	}
@@ -403,7 +392,7 @@ func (c *checker) cliHint(ae *resolver.AuthError) {
 func hintLine(text string) string {
 	for line := range strings.SplitSeq(text, "\n") {
 		l := strings.ToLower(line)
-		for _, w := range reloginWords {
+		for _, w := range ReloginWords {
 			if strings.Contains(l, w) {
 				return line
 			}
@@ -425,7 +414,8 @@ func hasLineWith(text string, words ...string) bool {
 	return false
 }
 
-func eventsNamed(events []Event, name string) []Event {
+// EventsNamed returns the events called name, in order.
+func EventsNamed(events []Event, name string) []Event {
 	var out []Event
 	for _, e := range events {
 		if e.Event == name {
@@ -435,7 +425,10 @@ func eventsNamed(events []Event, name string) []Event {
 	return out
 }
 
-func resolvesOf(calls []Call) []string {
+// Resolves lists the resolve requests among calls, in order, as
+// "provider/model" (the bare provider for a request that named no model):
+// the form scenario files use.
+func Resolves(calls []fakes.Call) []string {
 	var out []string
 	for _, c := range calls {
 		if c.Endpoint == fakes.EndpointResolve {
@@ -446,7 +439,7 @@ func resolvesOf(calls []Call) []string {
 }
 
 // callsOtherThan counts calls, on any endpoint, to providers other than p.
-func callsOtherThan(calls []Call, p string) (int, []string) {
+func callsOtherThan(calls []fakes.Call, p string) (int, []string) {
 	n, who := 0, []string{}
 	for _, c := range calls {
 		if c.Provider != p {
@@ -466,13 +459,6 @@ func hasRepeat(r resolver.Request) bool {
 		}
 	}
 	return false
-}
-
-func chainStrings(c *resolver.Chain) []string {
-	if c == nil {
-		return nil
-	}
-	return c.Strings()
 }
 
 func intPtr(p *int) string {
@@ -538,10 +524,8 @@ func clip(s string) string {
 	return s
 }
 
-// target renders a call's provider and requested model as "provider/model",
-// or the bare provider when the request named no model, the form scenario
-// files use.
-func target(c Call) string {
+// target renders a call's provider and requested model as Resolves does.
+func target(c fakes.Call) string {
 	if c.Model == nil || *c.Model == "" {
 		return c.Provider
 	}

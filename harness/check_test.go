@@ -2,8 +2,10 @@ package harness_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -12,12 +14,13 @@ import (
 
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/resolver"
 	"github.com/fallbackgate/fallbackgate/scenarios"
 )
 
 // The tests in this file drive Check with hand-built observations: the
-// model's prediction for a scenario (harness.Predict), an honest outcome
+// model's prediction for a scenario (model.Predict), an honest outcome
 // written from that prediction by honestObservation, and one deliberate
 // break per row. They do not run any surface, so a bug in the checker
 // cannot hide behind a matching bug in the reference surfaces.
@@ -55,7 +58,7 @@ func honestObservation(want harness.Expected, surface string) harness.Observatio
 			resolver.Entry{Provider: landing.Provider, Model: want.Decision.Model}, nil))
 		notice := ""
 		if want.Decision.FellBack() {
-			notice = harness.FallbackNotice(want.Request.Primary, resolver.Entry{Provider: landing.Provider, Model: want.Decision.Model})
+			notice = checkNotice(want.Request.Primary, resolver.Entry{Provider: landing.Provider, Model: want.Decision.Model})
 			o.Events = append(o.Events, harness.Event{Event: harness.EventFallback,
 				From:  &harness.EventEntry{Provider: want.Request.Primary.Provider, Model: want.Request.Primary.Model},
 				To:    &harness.EventEntry{Provider: landing.Provider, Model: want.Decision.Model},
@@ -98,7 +101,7 @@ func honestObservation(want harness.Expected, surface string) harness.Observatio
 	default:
 		text = []string{fmt.Sprintf("authentication failed for %s: %s", ae.Provider, ae.Message)}
 		if ae.ReloginRequired {
-			text = append(text, harness.ReloginHint(ae.Provider))
+			text = append(text, checkReloginHint(ae.Provider))
 		}
 	}
 	switch surface {
@@ -115,8 +118,8 @@ func honestObservation(want harness.Expected, surface string) harness.Observatio
 
 // ledgerCall is one call as the fakes' ledger records it, answered as err
 // says.
-func ledgerCall(seq int, ep fakes.Endpoint, e resolver.Entry, err error) harness.Call {
-	c := harness.Call{Seq: seq, Provider: e.Provider, Endpoint: ep, Status: 200, Outcome: fakes.OutcomeOK}
+func ledgerCall(seq int, ep fakes.Endpoint, e resolver.Entry, err error) fakes.Call {
+	c := fakes.Call{Seq: seq, Provider: e.Provider, Endpoint: ep, Status: 200, Served: fakes.ServedOK}
 	if e.Model != "" {
 		c.Model = ptrTo(e.Model)
 	}
@@ -124,16 +127,30 @@ func ledgerCall(seq int, ep fakes.Endpoint, e resolver.Entry, err error) harness
 	switch {
 	case err == nil:
 	case errors.As(err, &ae) && ae.RateLimited():
-		c.Status, c.Outcome, c.Code = 429, fakes.OutcomeRateLimit, ae.Code
+		c.Status, c.Served, c.Code = 429, fakes.ServedRateLimit, ae.Code
 	case errors.As(err, &ae):
-		c.Status, c.Outcome, c.Code = 401, fakes.OutcomeAuth, ae.Code
+		c.Status, c.Served, c.Code = 401, fakes.ServedAuth, ae.Code
 	default:
-		c.Status, c.Outcome = 503, fakes.OutcomeUnavailable
+		c.Status, c.Served = 503, fakes.ServedUnavailable
 	}
 	return c
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// checkNotice is the fallback notice of the hand-built honest outcomes, in
+// the words PROTOCOL.md gives a surface ("primary xai-oauth failed; using
+// openai-codex/gpt-5.5"). It is written here, not taken from the reference
+// subject, so that the checker is tested against no surface's code.
+func checkNotice(primary, now resolver.Entry) string {
+	return fmt.Sprintf("primary %s failed; using %s", primary.Provider, now)
+}
+
+// checkReloginHint is the cli's re-login hint of the honest outcomes: a
+// line holding one of harness.ReloginWords.
+func checkReloginHint(provider string) string {
+	return fmt.Sprintf("run `fallbackgate login %s` to log in again", provider)
+}
 
 // checkScenario returns the built-in scenario id, or a variant of it.
 func checkScenario(t testing.TB, id string, change func(*harness.Scenario)) harness.Scenario {
@@ -160,7 +177,7 @@ func mapsClone(m map[string]string) map[string]string {
 
 func mustPredict(t testing.TB, sc harness.Scenario, p resolver.Profile) harness.Expected {
 	t.Helper()
-	want, err := harness.Predict(context.Background(), sc, p, 1)
+	want, err := model.Predict(context.Background(), sc, p, 1, model.Options{})
 	if err != nil {
 		t.Fatalf("Predict(%s, %s): %v", sc.ID, p.Name, err)
 	}
@@ -223,7 +240,7 @@ func checkRows() []checkRow {
 			func(o *harness.Observation) { o.Calls = append(o.Calls, resolveCall("xai-oauth", "grok-4.3")) }},
 		{"429 but a completion to another provider", "SF-8", nil, strict, harness.Gateway, "R7",
 			func(o *harness.Observation) {
-				o.Calls = append(o.Calls, harness.Call{Provider: "anthropic", Endpoint: fakes.EndpointCompletions})
+				o.Calls = append(o.Calls, fakes.Call{Provider: "anthropic", Endpoint: fakes.EndpointCompletions})
 			}},
 		{"429 but oneshot exits 1, not 75", "SF-8", nil, strict, harness.Oneshot, "R7",
 			func(o *harness.Observation) { o.Outcome.ExitCode = 1 }},
@@ -234,7 +251,7 @@ func checkRows() []checkRow {
 		{"429 but the gateway class is auth", "SF-8", nil, strict, harness.Gateway, "R7",
 			func(o *harness.Observation) { o.Outcome.Reply.Class = "auth" }},
 		{"429 but the cli gives a re-login hint", "SF-8", nil, strict, harness.CLI, "R7",
-			func(o *harness.Observation) { o.Outcome.Stdout += harness.ReloginHint("openai-codex") + "\n" }},
+			func(o *harness.Observation) { o.Outcome.Stdout += checkReloginHint("openai-codex") + "\n" }},
 		{"429 but the cli shows no retry-after", "SF-8", nil, strict, harness.CLI, "R7",
 			func(o *harness.Observation) { o.Outcome.Stdout = "openai-codex is rate-limiting requests\n" }},
 
@@ -247,7 +264,7 @@ func checkRows() []checkRow {
 		// R9: walk order and bound.
 		{"an entry skipped", "SF-2", nil, strict, harness.Oneshot, "R9",
 			func(o *harness.Observation) {
-				o.Calls = []harness.Call{o.Calls[0], resolveCall("anthropic", "claude-opus-4-7"), o.Calls[2]}
+				o.Calls = []fakes.Call{o.Calls[0], resolveCall("anthropic", "claude-opus-4-7"), o.Calls[2]}
 			}},
 		{"more resolves than 1+len(chain)", "SF-3", nil, strict, harness.CLI, "R9",
 			func(o *harness.Observation) { o.Calls = append(o.Calls, resolveCall("anthropic", "claude-opus-4-7")) }},
@@ -431,24 +448,45 @@ func TestCheckRowsCoverEveryRule(t *testing.T) {
 func TestCheckFixturesAreNotVacuous(t *testing.T) {
 	ctx := context.Background()
 	sf8 := checkScenario(t, "SF-8", nil)
-	fleet, err := sf8.Fleet(1, nil)
+	specs, err := sf8.FakeProviders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet, err := fakes.NewFleet(fakes.Config{Providers: specs, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fleet.Close()
-	p := harness.Providers{Client: fleet.Client(), URLs: fleet.BaseURLs()}
-	_, rerr := p.Resolve(ctx, resolver.Entry{Provider: "openai-codex", Model: "gpt-5.5"})
+	u, err := url.Parse(fleet.BaseURL("openai-codex") + "/resolve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := fleet.Do(ctx, fakes.Request{URL: u, Body: []byte(`{"model":"gpt-5.5","base_url":null}`)})
+	if err != nil {
+		t.Fatalf("SF-8's primary resolve: %v", err)
+	}
+	var body struct {
+		Error struct {
+			Type       string `json:"type"`
+			Code       string `json:"code"`
+			RetryAfter any    `json:"retry_after"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(a.Body, &body) != nil || a.Status != 429 || body.Error.Type != "auth" || body.Error.Code != resolver.RateLimitCode ||
+		(body.Error.RetryAfter == nil && a.Header.Get("Retry-After") == "") {
+		t.Errorf("SF-8's primary fake answered %d %s (Retry-After %q); want a 429 auth %s with a retry-after", a.Status, a.Body, a.Header.Get("Retry-After"), resolver.RateLimitCode)
+	}
 	calls := fleet.Ledger().Calls()
-	if len(calls) != 1 || calls[0].Status != 429 || calls[0].Outcome != fakes.OutcomeRateLimit {
+	if len(calls) != 1 || calls[0].Status != 429 || calls[0].Served != fakes.ServedRateLimit {
 		t.Errorf("SF-8's primary fake served %v; want one 429 rate_limit", calls)
 	}
 	var ae *resolver.AuthError
-	if !errors.As(rerr, &ae) || !ae.RateLimited() || ae.RetryAfter <= 0 {
-		t.Errorf("SF-8's primary resolve failed with %v; want a rate-limited AuthError with a retry-after", rerr)
-	}
 	want := mustPredict(t, sf8, resolver.Strict)
 	if obs := honestObservation(want, harness.Oneshot); len(obs.Calls) != 1 || obs.Calls[0].Status != 429 {
 		t.Errorf("SF-8's expected ledger is %v; want exactly the primary's 429", obs.Calls)
+	}
+	if !errors.As(want.Err, &ae) || !ae.RateLimited() || ae.RetryAfter <= 0 {
+		t.Errorf("SF-8's primary resolve failed with %v in the model; want a rate-limited AuthError with a retry-after", want.Err)
 	}
 	if want.Rule != "R7" || want.Exit != harness.ExitRateLimited {
 		t.Errorf("SF-8 predicted rule %s exit %d; want R7, exit 75", want.Rule, want.Exit)
@@ -497,7 +535,7 @@ func failedOf(o *harness.Observation) *harness.EventError {
 	panic("no failed event")
 }
 
-func resolveCall(provider, model string) harness.Call {
+func resolveCall(provider, model string) fakes.Call {
 	return ledgerCall(99, fakes.EndpointResolve, resolver.Entry{Provider: provider, Model: model}, nil)
 }
 

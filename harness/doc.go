@@ -1,25 +1,23 @@
-// Package harness drives surfaces of a subject through cases and judges what
-// they did.
+// Package harness is the vocabulary every stage of fallbackgate shares: the
+// data at the bottom, with no stage of its own.
 //
-// It owns the [Case] a surface is started with (the case file of
-// PROTOCOL.md, a copy of which sits beside this file), the [Outcome] it
-// produced (exit code, output, events, gateway reply, the fakes' ledger),
-// the [Surface] interface, the in-process reference surfaces built on
-// package resolver, the exec adapter that speaks PROTOCOL.md to a subject in
-// any language, and the checker ([Check]) that turns an outcome into
-// violations citing rule IDs.
+// It owns the protocol's constants (protocol.go: surfaces, environment,
+// exit codes, the gateway's request line; PROTOCOL.md, a copy of which
+// sits beside this file), the [Case] a surface is started with, the
+// [Event]s and [Outcome] it produces, the [Scenario] files, the [Surface]
+// and [Subject] interfaces, what the model predicts ([Expected]), the
+// checker ([Check]: expected against observed, violations citing rules),
+// and the one [Result] and [Status] of every stage.
 //
-// On top of those:
-//   - [Run] is the gate: every scenario on every surface, in an order drawn
-//     from the seed, judged against the model, with surface parity. When a
-//     gateway process dies, the cases it left unanswered are run again
-//     alone on a fresh gateway, so that the death is blamed on the case that
-//     causes it and every reproduce command reproduces.
-//   - [Prop] and [Chaos] draw cases (rapid generators with labelled draws)
-//     and failure schedules; [Counterexample] and [Minimize] turn a failure
-//     into a small scenario file that `fallbackgate run --scenario-file`
-//     replays.
-//   - [Mutants] are deliberately broken variants of the reference, and
-//     [ReplayIncident] replays INC-v6.6 through a dispatcher on virtual
-//     time, against the pre-fix start-up and the contract.
+// The stages live below it, one package per job:
+//
+//   - harness/model: the oracle, what a case must produce, from package
+//     resolver and the contract alone;
+//   - harness/reference: the built-in reference subject and its mutants;
+//   - harness/exec: the adapter for a subject in any language;
+//   - harness/gate: the one case pipeline (predict, fleet, start, judge)
+//     and the gate run;
+//   - harness/prop, harness/chaos, harness/incident and harness/mutation:
+//     properties, chaos, the incident replay and the mutation self-test,
+//     each running its cases through harness/gate.
 package harness

@@ -149,6 +149,54 @@ func (s Scenario) Providers() []string {
 	return sortedKeys(set)
 }
 
+// FakeProviders returns every provider the scenario's fleet serves, with
+// its parsed fault plan; a provider without a plan is healthy.
+func (s Scenario) FakeProviders() ([]fakes.Provider, error) {
+	var specs []fakes.Provider
+	for _, p := range s.Providers() {
+		var plan fakes.Plan // no plan: healthy
+		if text := s.Faults[p]; strings.TrimSpace(text) != "" {
+			var err error
+			if plan, err = fakes.Parse(text); err != nil {
+				return nil, fmt.Errorf("%s: faults.%s: %w", s.Source, p, err)
+			}
+		}
+		specs = append(specs, fakes.Provider{Name: p, Plan: plan})
+	}
+	return specs, nil
+}
+
+// Case returns the case file for running s on surface with the given
+// provider URLs.
+func (s Scenario) Case(surface string, providers map[string]string) Case {
+	return Case{
+		Protocol:  Protocol,
+		ID:        s.ID + "/" + surface,
+		Surface:   surface,
+		Config:    s.Config,
+		Args:      s.Pin,
+		Prompt:    s.Prompt,
+		Providers: providers,
+	}
+}
+
+// WithHandoff returns s with provider's first completion failing with 500:
+// the case that checks the runtime hand-off end to end (PROTOCOL.md,
+// "Runtime hand-off").
+func (s Scenario) WithHandoff(provider string) Scenario {
+	faults := make(map[string]string, len(s.Faults)+1)
+	for k, v := range s.Faults {
+		faults[k] = v
+	}
+	plan := faults[provider]
+	if plan == "" {
+		plan = "ok"
+	}
+	faults[provider] = plan + "; completions: 500 -> ok"
+	s.Faults = faults
+	return s
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -1,9 +1,14 @@
 package harness_test
 
 import (
+	"context"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 )
 
@@ -42,12 +47,32 @@ func TestScenarioWithoutPlanIsHealthy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fleet, err := sc.Fleet(1, nil)
+	specs, err := sc.FakeProviders()
 	if err != nil {
-		t.Fatalf("Fleet: %v", err)
+		t.Fatalf("FakeProviders: %v", err)
+	}
+	plans := map[string]string{}
+	for _, sp := range specs {
+		plans[sp.Name] = sp.Plan.String()
+	}
+	if diff := cmp.Diff(map[string]string{"xai-oauth": "expired", "openai-codex": "ok"}, plans); diff != "" {
+		t.Errorf("FakeProviders plans (-want +got):\n%s", diff)
+	}
+	fleet, err := fakes.NewFleet(fakes.Config{Providers: specs, Seed: 1})
+	if err != nil {
+		t.Fatalf("NewFleet: %v", err)
 	}
 	defer fleet.Close()
 	if got := fleet.Providers(); len(got) != 2 {
 		t.Errorf("fleet serves %v; want xai-oauth and openai-codex", got)
+	}
+	// The provider without a plan answers a resolve with a runtime.
+	u, err := url.Parse(fleet.BaseURL("openai-codex") + "/resolve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := fleet.Do(context.Background(), fakes.Request{URL: u, Body: []byte(`{"model":"gpt-5.5","base_url":null}`)})
+	if err != nil || a.Status != 200 {
+		t.Errorf("resolve on openai-codex (no plan) = status %d, %v; want 200", a.Status, err)
 	}
 }

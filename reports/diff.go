@@ -52,10 +52,10 @@ func Diff(old, new *Results) *Changes {
 		var order []string
 		for _, c := range r.Cases {
 			state := "pass"
-			switch c.Verdict {
-			case harness.VerdictFail:
+			switch c.Judged() {
+			case harness.StatusFail:
 				state = "fail"
-			case harness.VerdictNotImplemented:
+			case harness.StatusNotImplemented:
 				state = "n/a"
 			}
 			m[c.ID()] = verdict{state: state, rules: c.Violations.Rules(), repro: c.Repro}

@@ -14,11 +14,11 @@ func TestDiff(t *testing.T) {
 	new := handReport()
 	// SF-1/oneshot regresses, SF-8/gateway is fixed, SF-1/cli breaks a new
 	// rule on top of an old one.
-	new.Results[0].Verdict = harness.VerdictFail
+	new.Results[0].Status = harness.StatusFail
 	new.Results[0].Violations = harness.Violations{{Rule: "R9", Message: "x"}}
-	new.Results[4].Verdict, new.Results[4].Violations = harness.VerdictPass, nil
-	old.Results[2].Verdict, old.Results[2].Violations = harness.VerdictFail, harness.Violations{{Rule: "R14", Message: "y"}}
-	new.Results[2].Verdict, new.Results[2].Violations = harness.VerdictFail, harness.Violations{{Rule: "R14", Message: "y"}, {Rule: "R15", Message: "z"}}
+	new.Results[4].Status, new.Results[4].Violations = harness.StatusPass, nil
+	old.Results[2].Status, old.Results[2].Violations = harness.StatusFail, harness.Violations{{Rule: "R14", Message: "y"}}
+	new.Results[2].Status, new.Results[2].Violations = harness.StatusFail, harness.Violations{{Rule: "R14", Message: "y"}, {Rule: "R15", Message: "z"}}
 	new.Parity = nil
 	ch := reports.Diff(reports.New(old, nil), reports.New(new, nil))
 	ids := func(cs []reports.Change) string {

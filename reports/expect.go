@@ -21,9 +21,9 @@ const AnySurface = "*"
 // RuleParity is the rule a parity divergence cites.
 const RuleParity = "parity"
 
-// Expectation is one known failure: scenario on surface breaks rule, for
+// KnownFailure is one known failure: scenario on surface breaks rule, for
 // reason. It lets a subject join the gate before it fully conforms.
-type Expectation struct {
+type KnownFailure struct {
 	Scenario string `json:"scenario" yaml:"scenario"`
 	// Surface is one surface, or AnySurface; for RuleParity it is always
 	// AnySurface.
@@ -35,17 +35,17 @@ type Expectation struct {
 }
 
 // String reads "SF-8/gateway R7".
-func (e Expectation) String() string { return e.Scenario + "/" + e.Surface + " " + e.Rule }
+func (e KnownFailure) String() string { return e.Scenario + "/" + e.Surface + " " + e.Rule }
 
 // covers reports whether e is about the case scenario/surface.
-func (e Expectation) covers(scenario, surface string) bool {
+func (e KnownFailure) covers(scenario, surface string) bool {
 	return e.Rule != RuleParity && e.Scenario == scenario && (e.Surface == AnySurface || e.Surface == surface)
 }
 
 // Expectations are the known failures of an expectations file.
 type Expectations struct {
 	File  string
-	Known []Expectation
+	Known []KnownFailure
 }
 
 // The statuses of an expectation after a run.
@@ -60,9 +60,9 @@ const (
 	ExpectationNotRun = "not run"
 )
 
-// ExpectationResult is an expectation and what became of it.
-type ExpectationResult struct {
-	Expectation
+// KnownFailureResult is an expectation and what became of it.
+type KnownFailureResult struct {
+	KnownFailure
 	Status string `json:"status"`
 	// Cases are the cases that broke its rule ("SF-8/gateway").
 	Cases []string `json:"cases,omitempty"`
@@ -86,7 +86,7 @@ func LoadExpectations(path string) (*Expectations, error) {
 // file's name in errors, which give the line, the field and the value.
 func ParseExpectations(name string, data []byte) (*Expectations, error) {
 	var file struct {
-		KnownFailures []Expectation `yaml:"known_failures"`
+		KnownFailures []KnownFailure `yaml:"known_failures"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -101,7 +101,7 @@ func ParseExpectations(name string, data []byte) (*Expectations, error) {
 	lines := itemLines(&root)
 	exp := &Expectations{File: name}
 	var errs []error
-	seen := map[Expectation]int{}
+	seen := map[KnownFailure]int{}
 	for i, e := range file.KnownFailures {
 		if i < len(lines) {
 			e.Line = lines[i]
@@ -168,12 +168,12 @@ func parityScenario(v harness.Violation) string {
 
 // judge gives every case, parity failure and expectation its status and
 // counts them.
-func (r *Results) judge(known []Expectation) {
+func (r *Results) applyKnown(known []KnownFailure) {
 	fired := make([][]string, len(known)) // cases that broke each expectation's rule
 	covered := make([]bool, len(known))   // whether a case it covers ran
 	for i := range r.Cases {
 		c := &r.Cases[i]
-		if c.Verdict == harness.VerdictNotImplemented {
+		if c.Judged() == harness.StatusNotImplemented {
 			continue
 		}
 		rules := c.Violations.Rules()
@@ -189,7 +189,7 @@ func (r *Results) judge(known []Expectation) {
 	}
 	ran := map[string]int{} // surfaces each scenario ran on, for parity
 	for _, c := range r.Cases {
-		if c.Verdict != harness.VerdictNotImplemented {
+		if c.Judged() != harness.StatusNotImplemented {
 			ran[c.Scenario]++
 		}
 	}
@@ -207,7 +207,7 @@ func (r *Results) judge(known []Expectation) {
 	r.Expectations = nil
 	stale := make([]bool, len(known))
 	for k, e := range known {
-		er := ExpectationResult{Expectation: e, Cases: fired[k]}
+		er := KnownFailureResult{KnownFailure: e, Cases: fired[k]}
 		switch {
 		case len(fired[k]) > 0:
 			er.Status = ExpectationMet
@@ -222,8 +222,8 @@ func (r *Results) judge(known []Expectation) {
 	for i := range r.Cases {
 		c := &r.Cases[i]
 		c.Status, c.Unexpected, c.Known = "", nil, nil
-		if c.Verdict == harness.VerdictNotImplemented {
-			c.Status = StatusNotImplemented
+		if c.Judged() == harness.StatusNotImplemented {
+			c.Status = harness.StatusNotImplemented
 			continue
 		}
 		var knownRules []string
@@ -240,10 +240,10 @@ func (r *Results) judge(known []Expectation) {
 				staleHere = true
 			}
 		}
-		if c.Verdict != harness.VerdictFail {
-			c.Status = StatusPass
+		if c.Judged() != harness.StatusFail {
+			c.Status = harness.StatusPass
 			if staleHere {
-				c.Status = StatusStale
+				c.Status = harness.StatusStale
 			}
 			continue
 		}
@@ -252,17 +252,17 @@ func (r *Results) judge(known []Expectation) {
 				c.Unexpected = append(c.Unexpected, rule)
 			}
 		}
-		c.Status = StatusKnown
+		c.Status = harness.StatusKnown
 		if len(c.Unexpected) > 0 {
-			c.Status = StatusFail
+			c.Status = harness.StatusFail
 		}
 	}
 	for i := range r.Parity {
 		p := &r.Parity[i]
-		p.Status, p.Known = StatusFail, nil
+		p.Status, p.Known = harness.StatusFail, nil
 		for _, e := range known {
 			if e.Rule == RuleParity && e.Scenario == p.Scenario {
-				p.Status = StatusKnown
+				p.Status = harness.StatusKnown
 				p.Known = append(p.Known, e)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
@@ -43,7 +44,7 @@ func TestParseExpectationsErrorsNameFileLineFieldValue(t *testing.T) {
 func TestExpectations(t *testing.T) {
 	type caseWant struct {
 		id     string
-		status reports.Status
+		status harness.Status
 	}
 	tests := []struct {
 		name  string
@@ -55,30 +56,30 @@ func TestExpectations(t *testing.T) {
 		{
 			name:  "no expectations",
 			yaml:  "known_failures: []\n",
-			cases: []caseWant{{"SF-8/gateway", reports.StatusFail}, {"SF-1/cli", reports.StatusPass}},
+			cases: []caseWant{{"SF-8/gateway", harness.StatusFail}, {"SF-1/cli", harness.StatusPass}},
 		},
 		{
 			name:  "every rule known on one surface",
 			yaml:  "known_failures:\n  - {scenario: SF-8, surface: gateway, rule: R7, reason: a}\n  - {scenario: SF-8, surface: gateway, rule: R15, reason: b}\n",
-			cases: []caseWant{{"SF-8/gateway", reports.StatusKnown}, {"SF-8/cli", reports.StatusFail}},
+			cases: []caseWant{{"SF-8/gateway", harness.StatusKnown}, {"SF-8/cli", harness.StatusFail}},
 			exps:  []string{reports.ExpectationMet, reports.ExpectationMet},
 		},
 		{
 			name:  "a rule not known",
 			yaml:  "known_failures:\n  - {scenario: SF-8, surface: '*', rule: R7, reason: a}\n",
-			cases: []caseWant{{"SF-8/oneshot", reports.StatusFail}, {"SF-8/cli", reports.StatusFail}},
+			cases: []caseWant{{"SF-8/oneshot", harness.StatusFail}, {"SF-8/cli", harness.StatusFail}},
 			exps:  []string{reports.ExpectationMet},
 		},
 		{
 			name:  "stale on one surface",
 			yaml:  "known_failures:\n  - {scenario: SF-1, surface: cli, rule: R9, reason: fixed since}\n",
-			cases: []caseWant{{"SF-1/cli", reports.StatusStale}, {"SF-1/oneshot", reports.StatusPass}},
+			cases: []caseWant{{"SF-1/cli", harness.StatusStale}, {"SF-1/oneshot", harness.StatusPass}},
 			exps:  []string{reports.ExpectationStale},
 		},
 		{
 			name:  "a scenario that did not run",
 			yaml:  "known_failures:\n  - {scenario: SF-42, surface: cli, rule: R9, reason: elsewhere}\n",
-			cases: []caseWant{{"SF-1/cli", reports.StatusPass}},
+			cases: []caseWant{{"SF-1/cli", harness.StatusPass}},
 			exps:  []string{reports.ExpectationNotRun},
 		},
 	}
@@ -89,7 +90,7 @@ func TestExpectations(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := broken(t, exp)
-			got := map[string]reports.Status{}
+			got := map[string]harness.Status{}
 			for _, c := range r.Cases {
 				got[c.ID()] = c.Status
 			}
@@ -148,7 +149,7 @@ func TestParityExpectation(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := reports.New(handReport(), exp)
-	if len(r.Parity) != 1 || r.Parity[0].Status != reports.StatusKnown {
+	if len(r.Parity) != 1 || r.Parity[0].Status != harness.StatusKnown {
 		t.Fatalf("parity %+v; want one known failure", r.Parity)
 	}
 	if !r.OK() {

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 	"github.com/fallbackgate/fallbackgate/scenarios"
@@ -17,15 +20,15 @@ import (
 // with the upstream profile (walks the whole chain, even past a 429) while
 // judging it as strict, so that some cases fail. It is run once and
 // shared: every test gets its own copy of the results.
-var brokenRun = sync.OnceValues(func() (*harness.Report, error) {
-	sub := harness.ReferenceSubject("broken", harness.Options{Profile: resolver.Upstream})
+var brokenRun = sync.OnceValues(func() (*gate.Report, error) {
+	sub := reference.Subject("broken", reference.Options{Profile: resolver.Upstream})
 	sub.Profile = resolver.Strict
 	defer sub.Close()
 	sel, err := scenarios.Select(nil)
 	if err != nil {
 		return nil, err
 	}
-	return harness.Run(context.Background(), harness.Config{Subject: sub, Scenarios: sel, Seed: 7})
+	return gate.Run(context.Background(), gate.Config{Subject: sub, Scenarios: sel, Seed: 7})
 })
 
 // broken returns the results of brokenRun judged with exp.
@@ -33,9 +36,9 @@ func broken(t *testing.T, exp *reports.Expectations) *reports.Results {
 	t.Helper()
 	rep, err := brokenRun()
 	if err != nil {
-		t.Fatalf("harness.Run: %v", err)
+		t.Fatalf("gate.Run: %v", err)
 	}
-	if rep.OK() {
+	if _, failed, _ := harnessCounts(rep); failed == 0 {
 		t.Fatal("the broken subject passed every case; the reports tests need a failure")
 	}
 	cp := *rep
@@ -43,16 +46,34 @@ func broken(t *testing.T, exp *reports.Expectations) *reports.Results {
 	return reports.New(&cp, exp)
 }
 
+// harnessCounts counts the cases of rep by the harness's own statuses, as
+// the harness counted them before package reports took the counting over:
+// a parity divergence is one failure more, and every status but pass and
+// fail is skipped.
+func harnessCounts(rep *gate.Report) (passed, failed, skipped int) {
+	for _, r := range rep.Results {
+		switch r.Status {
+		case harness.StatusPass:
+			passed++
+		case harness.StatusFail:
+			failed++
+		default:
+			skipped++
+		}
+	}
+	return passed, failed + len(rep.Parity), skipped
+}
+
 // firstFailure returns the first failing case of r.
-func firstFailure(t *testing.T, r *reports.Results) reports.Case {
+func firstFailure(t *testing.T, r *reports.Results) reports.CaseResult {
 	t.Helper()
 	for _, c := range r.Cases {
-		if c.Verdict == harness.VerdictFail {
+		if c.Judged() == harness.StatusFail {
 			return c
 		}
 	}
 	t.Fatal("no failing case")
-	return reports.Case{}
+	return reports.CaseResult{}
 }
 
 // render returns r in every format, by name.
@@ -77,26 +98,26 @@ func render(t *testing.T, r *reports.Results) map[string]string {
 // handReport is a small report built by hand: SF-1 passes everywhere, SF-8
 // fails R7 on the gateway, the cli is not implemented for SF-8, and the
 // surfaces disagree on SF-8.
-func handReport() *harness.Report {
+func handReport() *gate.Report {
 	landed := 0
 	pass := func(sc, name, surf string) harness.Result {
 		return harness.Result{Scenario: sc, ScenarioName: name, Surface: surf, Subject: "hand", Profile: "strict", Seed: 1,
-			Verdict: harness.VerdictPass, Repro: "fallbackgate run --scenario " + sc + " --surface " + surf + " --seed 1",
+			Status: harness.StatusPass, Repro: "fallbackgate run --scenario " + sc + " --surface " + surf + " --seed 1",
 			Expected: harness.Summary{Landed: &landed, Provider: "xai-oauth", Model: "grok-4.3"}, Observed: harness.Summary{Landed: &landed, Provider: "xai-oauth", Model: "grok-4.3"},
 			Duration: 5 * time.Millisecond}
 	}
 	model := "gpt-5.5"
 	fail := pass("SF-8", "rate-limited-primary", harness.Gateway)
-	fail.Verdict = harness.VerdictFail
+	fail.Status = harness.StatusFail
 	fail.Violations = harness.Violations{{Rule: "R7", Message: "quota amplification: 2 request(s) to xai-oauth after the primary's 429; want none"}}
 	fail.Expected = harness.Summary{Error: "openai-codex codex_rate_limited", Exit: 75}
 	fail.Trace = []string{"primary openai-codex/gpt-5.5: rate_limit; R7: primary rate-limited; not walking"}
-	fail.Ledger = []harness.Call{{Seq: 1, Provider: "openai-codex", Endpoint: "resolve", At: 3 * time.Millisecond, Model: &model, Status: 429, Outcome: "rate_limit", Code: "codex_rate_limited", Fault: "429(retry_after=30s)"}}
-	fail.Events = []harness.Event{{Event: harness.EventStarted, Provider: "xai-oauth", Model: "grok-4.3", LandedAt: &landed}}
-	fail.Reply = &harness.Reply{ID: "r1", Session: "s1", OK: true, Reply: "reply from xai-oauth/grok-4.3"}
+	fail.Ledger = []fakes.Call{{Seq: 1, Provider: "openai-codex", Endpoint: "resolve", At: 3 * time.Millisecond, Model: &model, Status: 429, Served: fakes.ServedRateLimit, Code: "codex_rate_limited", Fault: "429(retry_after=30s)"}}
+	fail.Outcome.Events = []harness.Event{{Event: harness.EventStarted, Provider: "xai-oauth", Model: "grok-4.3", LandedAt: &landed}}
+	fail.Outcome.Reply = &harness.Reply{ID: "r1", Session: "s1", OK: true, Reply: "reply from xai-oauth/grok-4.3"}
 	na := pass("SF-8", "rate-limited-primary", harness.CLI)
-	na.Verdict = harness.VerdictNotImplemented
-	return &harness.Report{
+	na.Status = harness.StatusNotImplemented
+	return &gate.Report{
 		Subject: "hand", Profile: "strict", Seed: 1, Surfaces: harness.Surfaces,
 		Started: time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC), Elapsed: time.Second,
 		Results: []harness.Result{

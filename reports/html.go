@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 )
 
@@ -85,7 +86,7 @@ type (
 	pageMutation struct {
 		Subject, Path, Stages, Score string
 		OK                           bool
-		Mutants                      []Mutant
+		Mutants                      []MutantFate
 	}
 	pageRun struct {
 		Subject, Profile, Started, Elapsed, Counts, ExpectFile string
@@ -167,7 +168,7 @@ func htmlPage(runs []*Results) page {
 		}
 		// Cases that fail the gate come first, then known failures, then
 		// the rest, each group in matrix order.
-		for _, group := range [][]Status{{StatusFail, StatusStale}, {StatusKnown}, {StatusPass}} {
+		for _, group := range [][]harness.Status{{harness.StatusFail, harness.StatusStale}, {harness.StatusKnown}, {harness.StatusPass}} {
 			for i := range r.Cases {
 				if c := &r.Cases[i]; slices.Contains(group, c.Status) {
 					p.Cases = append(p.Cases, htmlCase(c))
@@ -227,18 +228,18 @@ func columnsBefore(runs []*Results, n int) int {
 	return cols
 }
 
-func statusClass(s Status) string {
-	if s == StatusNotImplemented {
+func statusClass(s harness.Status) string {
+	if s == harness.StatusNotImplemented {
 		return "na"
 	}
 	return string(s)
 }
 
-func htmlCase(c *Case) pageCase {
+func htmlCase(c *CaseResult) pageCase {
 	pc := pageCase{
 		Anchor: anchor(c.Subject, c.Scenario, c.Surface), Label: label(c), Status: statusClass(c.Status),
 		ID: c.ID(), Scenario: c.Scenario, Name: c.ScenarioName, Surface: c.Surface, Subject: c.Subject,
-		Profile: c.Profile, Seed: c.Seed, Open: c.Status == StatusFail || c.Status == StatusStale,
+		Profile: c.Profile, Seed: c.Seed, Open: c.Status == harness.StatusFail || c.Status == harness.StatusStale,
 		Expected: c.Expected, Observed: c.Observed, ExpectedExit: c.Expected.Exit, ObservedExit: c.ExitCode,
 		Violations: c.Violations, Unexpected: c.Unexpected, Trace: c.Trace,
 		Stdout: c.Stdout, Stderr: c.Stderr, Failure: c.Failure, Repro: c.Repro,
@@ -257,7 +258,7 @@ func htmlCase(c *Case) pageCase {
 
 // htmlTimeline places each call of a ledger on a timeline from the first
 // call to the last.
-func htmlTimeline(ledger []harness.Call) []pageCall {
+func htmlTimeline(ledger []fakes.Call) []pageCall {
 	var last time.Duration
 	for _, call := range ledger {
 		last = max(last, call.At)
@@ -270,8 +271,8 @@ func htmlTimeline(ledger []harness.Call) []pageCall {
 		}
 		out = append(out, pageCall{Seq: call.Seq, At: "+" + call.At.Round(time.Microsecond).String(),
 			Provider: call.Provider, Endpoint: string(call.Endpoint), Model: call.ModelString(), Status: call.Status,
-			Outcome: string(call.Outcome), Code: call.Code, Fault: call.Fault, Left: float64(int(left*10)) / 10,
-			Bad: call.Outcome != "ok"})
+			Outcome: string(call.Served), Code: call.Code, Fault: call.Fault, Left: float64(int(left*10)) / 10,
+			Bad: call.Served != "ok"})
 	}
 	return out
 }

@@ -42,9 +42,9 @@ func TestHTMLSelfContained(t *testing.T) {
 func TestHTMLEscapesSubjectText(t *testing.T) {
 	rep := handReport()
 	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
-	rep.Results[4].Stdout = evil
+	rep.Results[4].Outcome.Stdout = evil
 	rep.Results[4].Violations[0].Message = evil
-	rep.Results[4].Reply.Reply = evil
+	rep.Results[4].Outcome.Reply.Reply = evil
 	page := htmlOf(t, reports.New(rep, nil))
 	if strings.Contains(page, "<img src=x") || strings.Count(page, "<script>") != 1 {
 		t.Errorf("subject text reached the HTML unescaped")

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 // The JUnit XML document, in the shape Jenkins (the xUnit plugin's JUnit
@@ -112,7 +114,7 @@ func WriteJUnit(w io.Writer, r *Results) error {
 			if p.Scenario != id {
 				continue
 			}
-			if p.Status == StatusKnown {
+			if p.Status == harness.StatusKnown {
 				tc.Skipped = &junitSkipped{Type: junitKnown, Text: xmlSafe("known failure: " + reasons(p.Known) + "\n" + p.Message)}
 			} else {
 				tc.Failure = &junitFailure{Type: RuleParity, Message: "parity: " + p.Message, Text: xmlSafe(p.Message)}
@@ -191,7 +193,7 @@ func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
 			}
 			fmt.Fprintf(&b, ":\n\n%s\n", strings.TrimRight(f.Scenario, "\n"))
 			for _, r := range f.Results {
-				fmt.Fprintf(&b, "\n--- %s ---\n%s", r.Surface, caseText(&Case{Result: r}))
+				fmt.Fprintf(&b, "\n--- %s ---\n%s", r.Surface, caseText(&CaseResult{Judgement: r}))
 			}
 		} else {
 			msg = "the property run is vacuous: " + p.Vacuous
@@ -256,22 +258,22 @@ func (r *Results) scenarioIDs() []string {
 	return ids
 }
 
-func junitCaseOf(c *Case, classname string) junitCase {
+func junitCaseOf(c *CaseResult, classname string) junitCase {
 	tc := junitCase{Name: c.Scenario + " " + c.ScenarioName, Classname: classname, Time: junitSeconds(c.Duration)}
 	switch c.Status {
-	case StatusFail:
+	case harness.StatusFail:
 		rules := c.Violations.Rules()
 		tc.Failure = &junitFailure{Type: rules[0], Message: firstLine(c.Violations.Error()), Text: xmlSafe(caseText(c))}
 		if len(c.Violations) > 1 {
 			tc.Failure.Message += fmt.Sprintf(" (%d violations of %s)", len(c.Violations), strings.Join(rules, ", "))
 		}
-	case StatusKnown:
+	case harness.StatusKnown:
 		tc.Skipped = &junitSkipped{Type: junitKnown, Text: xmlSafe("known failure: " + reasons(c.Known) + "\n\n" + caseText(c))}
-	case StatusStale:
+	case harness.StatusStale:
 		tc.Failure = &junitFailure{Type: junitStale,
 			Message: fmt.Sprintf("expected to fail with %s (%s), but conforms: remove the expectation", strings.Join(c.staleRules(), ","), reasons(c.Known)),
 			Text:    xmlSafe(caseText(c))}
-	case StatusNotImplemented:
+	case harness.StatusNotImplemented:
 		tc.Skipped = &junitSkipped{Type: junitNotImplemented, Text: "the subject does not implement the " + c.Surface + " surface"}
 	}
 	return tc
@@ -279,7 +281,7 @@ func junitCaseOf(c *Case, classname string) junitCase {
 
 // caseText is the plain-text detail of a case: what a CI shows when a
 // test case is opened.
-func caseText(c *Case) string {
+func caseText(c *CaseResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s on %s (subject %s, profile %s, seed %d)\n", c.Scenario+" "+c.ScenarioName, c.Surface, c.Subject, c.Profile, c.Seed)
 	fmt.Fprintf(&b, "expected: %s\nobserved: %s (exit %d)\n", c.Expected, c.Observed, c.ExitCode)

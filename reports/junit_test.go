@@ -90,7 +90,7 @@ func TestJUnitParsesBack(t *testing.T) {
 			}
 			nf++
 			id := strings.Fields(name)[0] + "/" + surf
-			var want reports.Case
+			var want reports.CaseResult
 			for _, c := range r.Cases {
 				if c.ID() == id {
 					want = c
@@ -307,8 +307,8 @@ func TestJUnitEscapesHostileText(t *testing.T) {
 	rep := handReport()
 	hostile := "<b>&amp;</b> ]]> \x00\x1b[31mred\x1b[0m \"quoted\" 'single' ünïcødé"
 	for i := range rep.Results {
-		if rep.Results[i].Verdict == harness.VerdictFail {
-			rep.Results[i].Stdout = hostile
+		if rep.Results[i].Status == harness.StatusFail {
+			rep.Results[i].Outcome.Stdout = hostile
 			rep.Results[i].Violations[0].Message = hostile
 		}
 	}

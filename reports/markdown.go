@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 // markdownBudget keeps the Markdown under GitHub's 65,536-character limit
@@ -71,7 +73,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		writeMutationMarkdown(&b, m)
 	}
 
-	fails := r.failing(StatusFail)
+	fails := r.failing(harness.StatusFail)
 	if len(fails) > 0 {
 		b.WriteString("\n### Failures\n")
 	}
@@ -98,7 +100,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		fmt.Fprintf(&b, "\nReproduce:\n\n```sh\n%s\n```\n", mdFence(c.Repro))
 	}
 
-	if known := r.failing(StatusKnown); len(known) > 0 {
+	if known := r.failing(harness.StatusKnown); len(known) > 0 {
 		b.WriteString("\n### Known failures\n\n")
 		for _, c := range known {
 			fmt.Fprintf(&b, "- `%s` %s: %s\n", c.ID(), strings.Join(c.Violations.Rules(), ","), mdText(reasons(c.Known)))
@@ -208,18 +210,18 @@ func stageIcon(ok bool) string {
 	return "❌"
 }
 
-func mdIcon(c *Case) string {
+func mdIcon(c *CaseResult) string {
 	if c == nil {
 		return ""
 	}
 	switch c.Status {
-	case StatusPass:
+	case harness.StatusPass:
 		return "✅ "
-	case StatusFail:
+	case harness.StatusFail:
 		return "❌ "
-	case StatusKnown:
+	case harness.StatusKnown:
 		return "⚠️ "
-	case StatusStale:
+	case harness.StatusStale:
 		return "🧹 "
 	}
 	return ""

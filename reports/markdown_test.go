@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
@@ -32,7 +33,7 @@ func TestMarkdownMatrixFirstThenFailures(t *testing.T) {
 		}
 	}
 	for _, c := range r.Cases {
-		if c.Status != reports.StatusFail {
+		if c.Status != harness.StatusFail {
 			continue
 		}
 		at := strings.Index(md, "`"+c.ID()+"`")

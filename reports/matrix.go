@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
 )
 
 // Row is one scenario of the matrix with its results in surface order.
@@ -15,7 +16,7 @@ type Row struct {
 
 // Rows arranges a report's results as the scenario × surface matrix, in the
 // order the scenarios were given.
-func Rows(rep *harness.Report) []Row {
+func Rows(rep *gate.Report) []Row {
 	var rows []Row
 	index := map[string]int{}
 	col := map[string]int{}
@@ -43,7 +44,7 @@ func Rows(rep *harness.Report) []Row {
 // did not run.
 type caseRow struct {
 	Scenario, Name string
-	Cells          []*Case
+	Cells          []*CaseResult
 }
 
 // rows arranges the cases as the scenario × surface matrix.
@@ -60,7 +61,7 @@ func (r *Results) rows() []caseRow {
 		if !ok {
 			k = len(rows)
 			index[c.Scenario] = k
-			rows = append(rows, caseRow{Scenario: c.Scenario, Name: c.ScenarioName, Cells: make([]*Case, len(r.Surfaces))})
+			rows = append(rows, caseRow{Scenario: c.Scenario, Name: c.ScenarioName, Cells: make([]*CaseResult, len(r.Surfaces))})
 		}
 		if j, ok := col[c.Surface]; ok {
 			rows[k].Cells[j] = c
@@ -71,28 +72,28 @@ func (r *Results) rows() []caseRow {
 
 // label is how a case reads in a matrix: "pass", "FAIL R7,R15",
 // "known R7", "STALE R7" or "n/a".
-func label(c *Case) string {
+func label(c *CaseResult) string {
 	if c == nil {
 		return "-"
 	}
 	switch c.Status {
-	case StatusPass:
+	case harness.StatusPass:
 		return "pass"
-	case StatusFail:
+	case harness.StatusFail:
 		return "FAIL " + strings.Join(c.Violations.Rules(), ",")
-	case StatusKnown:
+	case harness.StatusKnown:
 		return "known " + strings.Join(c.Violations.Rules(), ",")
-	case StatusStale:
+	case harness.StatusStale:
 		return "STALE " + strings.Join(c.staleRules(), ",")
-	case StatusNotImplemented:
+	case harness.StatusNotImplemented:
 		return "n/a"
 	}
-	return c.Verdict
+	return string(c.Verdict)
 }
 
 // staleRules are the rules of the expectations that say a passing case
 // fails.
-func (c *Case) staleRules() []string {
+func (c *CaseResult) staleRules() []string {
 	var out []string
 	for _, e := range c.Known {
 		if !slices.Contains(out, e.Rule) {
@@ -103,8 +104,8 @@ func (c *Case) staleRules() []string {
 }
 
 // failing returns the cases with the given status, in matrix order.
-func (r *Results) failing(s Status) []*Case {
-	var out []*Case
+func (r *Results) failing(s harness.Status) []*CaseResult {
+	var out []*CaseResult
 	for i := range r.Cases {
 		if r.Cases[i].Status == s {
 			out = append(out, &r.Cases[i])

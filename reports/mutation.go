@@ -1,8 +1,6 @@
 package reports
 
-import (
-	"github.com/fallbackgate/fallbackgate/harness"
-)
+import "github.com/fallbackgate/fallbackgate/harness/mutation"
 
 // Mutation is the mutation self-test of a run (`fallbackgate run
 // --mutate`): the gate run against every deliberately broken mutant of the
@@ -22,11 +20,11 @@ type Mutation struct {
 	// `fallbackgate mutate --json` writes it.
 	Score string `json:"score"`
 	// Mutants are the mutants in the order they ran.
-	Mutants []Mutant `json:"mutants"`
+	Mutants []MutantFate `json:"mutants"`
 }
 
-// Mutant is one mutant of a mutation run and what became of it.
-type Mutant struct {
+// MutantFate is one mutant of a mutation run and what became of it.
+type MutantFate struct {
 	Name string `json:"name"`
 	// Description is the mutant's bug in words.
 	Description string `json:"description"`
@@ -45,11 +43,11 @@ type Mutant struct {
 }
 
 // Survived reports whether no stage killed the mutant.
-func (m Mutant) Survived() bool { return m.KilledBy == "" }
+func (m MutantFate) Survived() bool { return m.KilledBy == "" }
 
 // Survivors returns the mutants no stage killed.
-func (m *Mutation) Survivors() []Mutant {
-	var out []Mutant
+func (m *Mutation) Survivors() []MutantFate {
+	var out []MutantFate
 	for _, x := range m.Mutants {
 		if x.Survived() {
 			out = append(out, x)
@@ -62,13 +60,13 @@ func (m *Mutation) Survivors() []Mutant {
 // surviving mutant fails the gate (Gate.OK is false) without changing the
 // case counts: the subject is not at fault, the gate has a rule without
 // teeth. A nil report removes the mutation run.
-func (r *Results) SetMutation(rep *harness.MutationReport) {
+func (r *Results) SetMutation(rep *mutation.Report) {
 	r.Mutation = nil
 	if rep != nil {
 		killed, total := rep.Score()
 		m := &Mutation{Path: rep.Path, Stages: rep.Stages, Killed: killed, Total: total, Score: rep.ScoreLine()}
 		for _, x := range rep.Results {
-			mu := Mutant{Name: x.Name, Description: x.Bug, Rule: x.Breaks}
+			mu := MutantFate{Name: x.Name, Description: x.Bug, Rule: x.Breaks}
 			if k := x.Killed; k != nil {
 				mu.KilledBy, mu.Stage, mu.KilledRule, mu.Message = k.By, k.Stage, k.Rule, k.Message
 				if mu.KilledBy == "" {

@@ -8,23 +8,23 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/mutation"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
 // handMutation is a mutation report built by hand: ignores-chain killed by
 // a scenario case, reads-chain-twice killed by the drift stage and, when
 // survivor is set, falls-back-on-rate-limit surviving every stage.
-func handMutation(survivor bool) *harness.MutationReport {
-	rep := &harness.MutationReport{Path: "in-process", Seed: 1, Stages: []string{"scenarios", "drift"},
-		Results: []harness.MutantResult{
+func handMutation(survivor bool) *mutation.Report {
+	rep := &mutation.Report{Path: "in-process", Seed: 1, Stages: []string{"scenarios", "drift"},
+		Results: []mutation.Fate{
 			{Name: "ignores-chain", Bug: "walks a chain of its own", Breaks: "R9",
-				Killed: &harness.Kill{Stage: "scenarios", By: "SF-2/oneshot", Rule: "R9", Message: "landed on the wrong provider"}},
+				Killed: &mutation.Kill{Stage: "scenarios", By: "SF-2/oneshot", Rule: "R9", Message: "landed on the wrong provider"}},
 			{Name: "reads-chain-twice", Bug: "reads the chain again after the walk", Breaks: "R1",
-				Killed: &harness.Kill{Stage: "drift", By: "MX-1/oneshot", Rule: "R1", Message: "handed over the tail of the rewritten chain"}},
+				Killed: &mutation.Kill{Stage: "drift", By: "MX-1/oneshot", Rule: "R1", Message: "handed over the tail of the rewritten chain"}},
 		}}
 	if survivor {
-		rep.Results = append(rep.Results, harness.MutantResult{Name: "falls-back-on-rate-limit", Bug: "walks on past a 429", Breaks: "R7"})
+		rep.Results = append(rep.Results, mutation.Fate{Name: "falls-back-on-rate-limit", Bug: "walks on past a 429", Breaks: "R7"})
 	}
 	return rep
 }

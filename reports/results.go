@@ -8,7 +8,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
 )
 
 // Version names the schema of the results model; it is the "version" field
@@ -16,28 +18,6 @@ import (
 // changes a field's meaning, gets a new version; an optional field added
 // (such as "mutation") does not.
 const Version = "fallbackgate/results/1"
-
-// Status is what a case means for the gate once the known failures of an
-// expectations file are taken into account.
-type Status string
-
-// The statuses of a case or a parity check.
-const (
-	// StatusPass: the case conforms and no expectation says otherwise.
-	StatusPass Status = "pass"
-	// StatusFail: the case broke a rule that no expectation lists. It fails
-	// the gate.
-	StatusFail Status = "fail"
-	// StatusKnown: the case failed, and every rule it broke is a known
-	// failure. It does not fail the gate.
-	StatusKnown Status = "known-failure"
-	// StatusStale: the case conforms, but an expectation says it fails. The
-	// expectation is out of date, and that fails the gate until it is
-	// removed.
-	StatusStale Status = "stale"
-	// StatusNotImplemented: the subject has no such surface.
-	StatusNotImplemented Status = "n/a"
-)
 
 // Results is the results model of one gate run: everything the report
 // formats render, and what results.json holds (see the README, "Results
@@ -55,12 +35,12 @@ type Results struct {
 	ExpectFile string `json:"expect_file,omitempty"`
 	Gate       Gate   `json:"gate"`
 	// Cases are the scenario × surface cases in matrix order.
-	Cases []Case `json:"cases"`
+	Cases []CaseResult `json:"cases"`
 	// Parity lists every scenario whose surfaces decided differently.
 	Parity []ParityFailure `json:"parity,omitempty"`
 	// Expectations are the known failures of ExpectFile with what became
 	// of each.
-	Expectations []ExpectationResult `json:"expectations,omitempty"`
+	Expectations []KnownFailureResult `json:"expectations,omitempty"`
 	// Shutdown is set when the subject did not shut down cleanly (R17).
 	Shutdown string `json:"shutdown_error,omitempty"`
 	// Mutation is the mutation self-test that ran after the gate (run
@@ -94,31 +74,102 @@ type Gate struct {
 	Skipped int `json:"skipped"`
 }
 
-// Case is one scenario on one surface: the harness's judgement of it,
-// and its status for the gate.
-type Case struct {
-	harness.Result
-	Status Status `json:"status"`
+// CaseResult is one scenario on one surface: the harness's judgement of
+// it, and its status for the gate once the known failures of an
+// expectations file are taken into account.
+type CaseResult struct {
+	Judgement
+	Status harness.Status `json:"status"`
 	// Unexpected lists the rules the case broke that no expectation lists.
 	Unexpected []string `json:"unexpected_rules,omitempty"`
 	// Known lists the expectations that cover the case.
-	Known []Expectation `json:"known_failures,omitempty"`
+	Known []KnownFailure `json:"known_failures,omitempty"`
+}
+
+// Judgement is a harness.Result as results.json holds it: the case, the
+// model's and the surface's decisions, the verdict and its violations, and
+// what the surface did, redacted.
+type Judgement struct {
+	Scenario     string `json:"scenario"`
+	ScenarioName string `json:"scenario_name"`
+	Surface      string `json:"surface"`
+	Subject      string `json:"subject"`
+	Profile      string `json:"profile"`
+	Seed         int64  `json:"seed"`
+	// Verdict is the harness's judgement before known failures: pass,
+	// fail, or n/a (written "not implemented").
+	Verdict    Verdict            `json:"verdict"`
+	Violations harness.Violations `json:"violations,omitempty"`
+	Handoff    bool               `json:"handoff,omitempty"`
+	Expected   harness.Summary    `json:"expected"`
+	Observed   harness.Summary    `json:"observed"`
+	Trace      []string           `json:"trace"`
+	Events     []harness.Event    `json:"events"`
+	Ledger     []fakes.Call       `json:"ledger"`
+	ExitCode   int                `json:"exit_code"`
+	Reply      *harness.Reply     `json:"reply,omitempty"`
+	Stdout     string             `json:"stdout,omitempty"`
+	Stderr     string             `json:"stderr,omitempty"`
+	Failure    string             `json:"failure,omitempty"`
+	Repro      string             `json:"repro"`
+	// Dir is the case's scratch folder, kept for reproduction by hand
+	// (run --keep); empty when it was removed.
+	Dir      string        `json:"dir,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// NewJudgement returns a harness.Result as results.json holds it.
+func NewJudgement(r harness.Result) Judgement {
+	o := r.Outcome
+	return Judgement{Scenario: r.Scenario, ScenarioName: r.ScenarioName, Surface: r.Surface, Subject: r.Subject,
+		Profile: r.Profile, Seed: r.Seed, Verdict: Verdict(r.Status), Violations: r.Violations, Handoff: r.Handoff,
+		Expected: r.Expected, Observed: r.Observed, Trace: r.Trace, Events: o.Events, Ledger: r.Ledger,
+		ExitCode: o.ExitCode, Reply: o.Reply, Stdout: o.Stdout, Stderr: o.Stderr, Failure: o.Failure,
+		Repro: r.Repro, Dir: o.Dir, Duration: r.Duration}
+}
+
+// Judged returns the harness's status of the case, before known failures.
+func (j Judgement) Judged() harness.Status { return harness.Status(j.Verdict) }
+
+// Verdict is a harness.Status as results.json writes a case's verdict:
+// "pass", "fail", and "not implemented" for harness.StatusNotImplemented.
+type Verdict harness.Status
+
+// verdictNotImplemented is how results.json writes a surface the subject
+// does not implement (fallbackgate/results/1).
+const verdictNotImplemented = "not implemented"
+
+// MarshalText writes the verdict.
+func (v Verdict) MarshalText() ([]byte, error) {
+	if harness.Status(v) == harness.StatusNotImplemented {
+		return []byte(verdictNotImplemented), nil
+	}
+	return []byte(v), nil
+}
+
+// UnmarshalText reads a verdict.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	*v = Verdict(b)
+	if string(b) == verdictNotImplemented {
+		*v = Verdict(harness.StatusNotImplemented)
+	}
+	return nil
 }
 
 // ID names the case as "SF-8/gateway".
-func (c Case) ID() string { return c.Scenario + "/" + c.Surface }
+func (c CaseResult) ID() string { return c.Scenario + "/" + c.Surface }
 
 // ParityFailure is a scenario whose surfaces reached different decisions.
 type ParityFailure struct {
-	Scenario string        `json:"scenario"`
-	Message  string        `json:"message"`
-	Status   Status        `json:"status"`
-	Known    []Expectation `json:"known_failures,omitempty"`
+	Scenario string         `json:"scenario"`
+	Message  string         `json:"message"`
+	Status   harness.Status `json:"status"`
+	Known    []KnownFailure `json:"known_failures,omitempty"`
 }
 
 // New returns the results model of a run, each failure matched against
 // the known failures in exp (nil for none).
-func New(rep *harness.Report, exp *Expectations) *Results {
+func New(rep *gate.Report, exp *Expectations) *Results {
 	res := &Results{
 		Version: Version, Subject: rep.Subject, Profile: rep.Profile, Seed: rep.Seed,
 		Surfaces: rep.Surfaces, Started: rep.Started.UTC(), Elapsed: rep.Elapsed,
@@ -127,18 +178,18 @@ func New(rep *harness.Report, exp *Expectations) *Results {
 	for _, row := range Rows(rep) {
 		for _, r := range row.Cells {
 			if r.Scenario != "" {
-				res.Cases = append(res.Cases, Case{Result: r})
+				res.Cases = append(res.Cases, CaseResult{Judgement: NewJudgement(r)})
 			}
 		}
 	}
 	for _, v := range rep.Parity {
 		res.Parity = append(res.Parity, ParityFailure{Scenario: parityScenario(v), Message: v.Message})
 	}
-	var known []Expectation
+	var known []KnownFailure
 	if exp != nil {
 		res.ExpectFile, known = exp.File, exp.Known
 	}
-	res.judge(known)
+	res.applyKnown(known)
 	return res
 }
 
@@ -161,18 +212,18 @@ func (r *Results) count() {
 	g := Gate{}
 	for _, c := range r.Cases {
 		switch c.Status {
-		case StatusPass, StatusStale:
+		case harness.StatusPass, harness.StatusStale:
 			g.Passed++
-		case StatusFail:
+		case harness.StatusFail:
 			g.Failed++
-		case StatusKnown:
+		case harness.StatusKnown:
 			g.Known++
 		default:
 			g.Skipped++
 		}
 	}
 	for _, p := range r.Parity {
-		if p.Status == StatusKnown {
+		if p.Status == harness.StatusKnown {
 			g.Known++
 		} else {
 			g.Failed++

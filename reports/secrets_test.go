@@ -12,6 +12,7 @@ import (
 
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 	"github.com/fallbackgate/fallbackgate/scenarios"
@@ -79,7 +80,7 @@ func TestNoSecretInAnyReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := harness.Run(context.Background(), harness.Config{Subject: sub, Scenarios: sel, Seed: 11})
+	rep, err := gate.Run(context.Background(), gate.Config{Subject: sub, Scenarios: sel, Seed: 11})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,12 +148,12 @@ func TestNoFleetSecretInAnyReport(t *testing.T) {
 	rep := handReport()
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		r.Stdout, r.Stderr, r.Failure, r.ScenarioName = all, "Bearer "+secrets[0], all, "name "+secrets[1]
+		r.Outcome.Stdout, r.Outcome.Stderr, r.Outcome.Failure, r.ScenarioName = all, "Bearer "+secrets[0], all, "name "+secrets[1]
 		r.Trace = append(r.Trace, all)
 		r.Violations = append(r.Violations, harness.Violation{Rule: "R16", Message: all})
-		r.Events = append(r.Events, harness.Event{Event: harness.EventFailed, Error: &harness.EventError{Type: "other", Message: all}})
-		r.Ledger = append(r.Ledger, harness.Call{Seq: 9, Provider: "xai-oauth", Endpoint: "resolve", Fault: all, Code: secrets[0]})
-		r.Reply = &harness.Reply{Reply: all, Notice: all, Class: secrets[0]}
+		r.Outcome.Events = append(r.Outcome.Events, harness.Event{Event: harness.EventFailed, Error: &harness.EventError{Type: "other", Message: all}})
+		r.Ledger = append(r.Ledger, fakes.Call{Seq: 9, Provider: "xai-oauth", Endpoint: "resolve", Fault: all, Code: secrets[0]})
+		r.Outcome.Reply = &harness.Reply{Reply: all, Notice: all, Class: secrets[0]}
 		r.Repro = "fallbackgate run --scenario " + secrets[0]
 		r.Expected.Error, r.Observed.Error = all, all
 	}

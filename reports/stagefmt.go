@@ -2,18 +2,17 @@ package reports
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
-	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 )
 
 // The wording the JUnit, Markdown and HTML reports share for the property
 // and chaos stages of a run, so that each format reads the same.
 
 // junitVacuous is the type of a JUnit <failure> of a vacuous stage.
-const junitVacuous = harness.RuleVacuous
+const junitVacuous = chaos.RuleVacuous
 
 // title names the property stage: "properties (100 checks on
 // oneshot,gateway,cli)".
@@ -23,9 +22,9 @@ func (p *Properties) title() string {
 
 // classesText reads "fell back 9, pinned 28, rate-limited 12, exhausted 5".
 func (p *Properties) classesText() string {
-	counts := harness.ClassCounts{}
+	counts := prop.Counts{}
 	for k, n := range p.Classes {
-		counts[harness.Class(k)] = n
+		counts[prop.Category(k)] = n
 	}
 	return counts.String()
 }
@@ -70,16 +69,7 @@ func (c *Chaos) title() string {
 }
 
 // faultsText reads "auth 61, rate_limit 20", outcomes sorted, or "none".
-func (c *Chaos) faultsText() string {
-	if len(c.Faults) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(c.Faults)) {
-		parts = append(parts, fmt.Sprintf("%s %d", k, c.Faults[k]))
-	}
-	return strings.Join(parts, ", ")
-}
+func (c *Chaos) faultsText() string { return faultCounts(c.Faults) }
 
 // summary is the chaos stage's verdict in a line: "160 start-ups passed;
 // faults met: …", "FAIL: 3 of 160 start-ups, 2 distinct problem(s)" or

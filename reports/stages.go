@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 )
 
 // Properties is the property stage of a run (`fallbackgate run --prop N`):
@@ -43,7 +45,7 @@ type PropertyFailure struct {
 	Saved    string `json:"saved,omitempty"`
 	// Results are the failing surfaces' results: violations, ledger,
 	// events, and a reproduce command that replays the saved file.
-	Results []harness.Result `json:"results"`
+	Results []Judgement `json:"results"`
 }
 
 // OK reports whether every case passed and the run was not vacuous.
@@ -56,10 +58,10 @@ const notSaved = "(the counterexample was not saved: repeat the search)"
 // report: surfaces and checks as asked, repro the command that repeats the
 // search, and replay(surface) the command that replays the saved
 // counterexample on a surface (it becomes each failing result's Repro).
-func NewProperties(rep *harness.PropReport, surfaces []string, checks int, repro string, replay func(surface string) string) *Properties {
+func NewProperties(rep *prop.Report, surfaces []string, checks int, repro string, replay func(surface string) string) *Properties {
 	p := &Properties{Surfaces: surfaces, Checks: checks, Cases: rep.Cases, Classes: map[string]int{},
 		Repro: repro, Duration: rep.Duration}
-	for k, n := range rep.Classes {
+	for k, n := range rep.Counts {
 		p.Classes[string(k)] = n
 	}
 	if rep.Vacuous != nil {
@@ -79,7 +81,7 @@ func NewProperties(rep *harness.PropReport, surfaces []string, checks int, repro
 			if f.Saved != "" && replay != nil {
 				r.Repro = replay(r.Surface)
 			}
-			pf.Results = append(pf.Results, r)
+			pf.Results = append(pf.Results, NewJudgement(r))
 		}
 		p.Failure = pf
 	}
@@ -125,7 +127,7 @@ func (c *Chaos) OK() bool { return len(c.Problems) == 0 && !c.Vacuous }
 // GroupProblems groups a chaos report's problems by their violation, in
 // order of first appearance, each with the start-ups it hit, so that a dead
 // gateway or a systematic bug reads once.
-func GroupProblems(problems []harness.Problem) []ChaosProblem {
+func GroupProblems(problems []chaos.Problem) []ChaosProblem {
 	var out []ChaosProblem
 	at := map[harness.Violation]int{}
 	for _, p := range problems {
@@ -161,7 +163,7 @@ func WriteProblems(w io.Writer, problems []ChaosProblem, indent string, limit in
 // NewChaos returns the chaos stage of a run from a chaos report, with the
 // history file, the saved counterexample ("" for none) and the command that
 // repeats the run.
-func NewChaos(rep *harness.ChaosReport, history, counterexample, repro string) *Chaos {
+func NewChaos(rep *chaos.Report, history, counterexample, repro string) *Chaos {
 	c := &Chaos{Surface: rep.Info.Surface, Sessions: rep.Info.Sessions, Turns: rep.Info.Turns,
 		Startups: rep.Startups, Failed: rep.Failed, Faults: map[string]int{}, Vacuous: rep.Vacuous(),
 		Problems: GroupProblems(rep.Problems), History: history, Counterexample: counterexample,

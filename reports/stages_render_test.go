@@ -10,7 +10,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
@@ -40,30 +43,30 @@ func propReplay(surface string) string {
 // gateway and R9 and R7 on the cli, and passes on oneshot) or "vacuous"
 // (no case pinned).
 func handProperties(kind string) *reports.Properties {
-	rep := &harness.PropReport{Target: "hand", Seed: 1, Cases: 100, Duration: 2 * time.Second,
-		Classes: harness.ClassCounts{harness.ClassFellBack: 31, harness.ClassPinned: 27, harness.ClassRateLimited: 9, harness.ClassExhausted: 4}}
+	rep := &prop.Report{Target: "hand", Seed: 1, Cases: 100, Duration: 2 * time.Second,
+		Counts: prop.Counts{prop.FellBack: 31, prop.Pinned: 27, prop.RateLimited: 9, prop.Exhausted: 4}}
 	switch kind {
 	case "vacuous":
-		rep.Classes[harness.ClassPinned] = 0
-		rep.Vacuous = rep.Classes.Vacuous()
+		rep.Counts[prop.Pinned] = 0
+		rep.Vacuous = rep.Counts.Vacuous()
 	case "fail":
 		rep.Cases = 37
 		model := "gpt-5.5"
 		result := func(surf string, vs ...harness.Violation) harness.Result {
 			r := harness.Result{Scenario: "PROP-1", ScenarioName: "shrunk counterexample", Surface: surf, Subject: "hand",
-				Profile: "strict", Seed: 1, Verdict: harness.VerdictPass, Violations: vs}
+				Profile: "strict", Seed: 1, Status: harness.StatusPass, Violations: vs}
 			if len(vs) > 0 {
-				r.Verdict = harness.VerdictFail
-				r.Stdout = "landed on the wrong provider\n"
-				r.Ledger = []harness.Call{
-					{Seq: 1, Provider: "openai-codex", Endpoint: "resolve", At: 2 * time.Millisecond, Model: &model, Status: 429, Outcome: "rate_limit", Code: "codex_rate_limited"},
-					{Seq: 2, Provider: "xai-oauth", Endpoint: "resolve", At: 5 * time.Millisecond, Model: &model, Status: 200, Outcome: "ok"},
+				r.Status = harness.StatusFail
+				r.Outcome.Stdout = "landed on the wrong provider\n"
+				r.Ledger = []fakes.Call{
+					{Seq: 1, Provider: "openai-codex", Endpoint: "resolve", At: 2 * time.Millisecond, Model: &model, Status: 429, Served: fakes.ServedRateLimit, Code: "codex_rate_limited"},
+					{Seq: 2, Provider: "xai-oauth", Endpoint: "resolve", At: 5 * time.Millisecond, Model: &model, Status: 200, Served: fakes.ServedOK},
 				}
 			}
 			return r
 		}
-		rep.Failure = &harness.PropFailure{YAML: []byte(propScenario), Saved: propSaved,
-			Outcome: harness.CaseOutcome{Results: []harness.Result{
+		rep.Failure = &prop.Failure{YAML: []byte(propScenario), Saved: propSaved,
+			Outcome: prop.CaseOutcome{Results: []harness.Result{
 				result(harness.Oneshot),
 				result(harness.Gateway, harness.Violation{Rule: "R7", Message: propR7}),
 				result(harness.CLI, harness.Violation{Rule: "R9", Message: propR9}, harness.Violation{Rule: "R7", Message: propR7}),
@@ -84,20 +87,20 @@ func chaosIDs(n int) []string {
 // handChaos is a chaos stage built from a hand-made report: kind "pass",
 // "fail" (R7 on nine start-ups, R13 on one) or "vacuous" (no fault met).
 func handChaos(kind string) *reports.Chaos {
-	rep := &harness.ChaosReport{Info: harness.ChaosRunInfo{Subject: "hand", Surface: harness.Gateway, Sessions: 8, Turns: 20, Seed: 1},
+	rep := &chaos.Report{Info: chaos.RunInfo{Subject: "hand", Surface: harness.Gateway, Sessions: 8, Turns: 20, Seed: 1},
 		Startups: 160, Faults: map[string]int{"auth": 61, "rate_limit": 20}, Elapsed: 3 * time.Second}
 	counter := ""
 	switch kind {
 	case "fail":
 		for _, id := range chaosIDs(9) {
-			rep.Problems = append(rep.Problems, harness.Problem{Startup: id, Violation: harness.Violation{Rule: "R7", Message: chaosR7}})
+			rep.Problems = append(rep.Problems, chaos.Problem{Startup: id, Violation: harness.Violation{Rule: "R7", Message: chaosR7}})
 		}
-		rep.Problems = append(rep.Problems, harness.Problem{Startup: "t7/s2", Violation: harness.Violation{Rule: "R13", Message: chaosR13}})
+		rep.Problems = append(rep.Problems, chaos.Problem{Startup: "t7/s2", Violation: harness.Violation{Rule: "R13", Message: chaosR13}})
 		rep.Failed = 10
 		counter = chaosCounter
 	case "vacuous":
 		rep.Faults = nil
-		rep.Problems = []harness.Problem{{Violation: harness.Violation{Rule: harness.RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}}
+		rep.Problems = []chaos.Problem{{Violation: harness.Violation{Rule: chaos.RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}}
 	}
 	return reports.NewChaos(rep, chaosHistory, counter, chaosRepro)
 }

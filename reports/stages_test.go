@@ -7,15 +7,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
 func TestGroupProblems(t *testing.T) {
 	r7 := harness.Violation{Rule: "R7", Message: "quota amplification"}
 	r15 := harness.Violation{Rule: "R15", Message: "1 fallback event(s) for a start-up that failed"}
-	vacuous := harness.Violation{Rule: harness.RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}
-	got := reports.GroupProblems([]harness.Problem{
+	vacuous := harness.Violation{Rule: chaos.RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}
+	got := reports.GroupProblems([]chaos.Problem{
 		{Startup: "t1/s0", Violation: r7},
 		{Startup: "t1/s1", Violation: r7},
 		{Startup: "t1/s1", Violation: r15},
@@ -77,13 +80,13 @@ func TestStagesText(t *testing.T) {
 		}
 	}
 
-	res := harness.Result{Surface: "oneshot", Verdict: harness.VerdictFail,
+	res := reports.NewJudgement(harness.Result{Surface: "oneshot", Status: harness.StatusFail,
 		Violations: harness.Violations{{Rule: "R7", Message: "quota amplification: 1 request(s) to openai-codex after the primary's 429; want none"}},
-		Ledger:     []harness.Call{{Seq: 1, Provider: "openrouter", Endpoint: "resolve", Status: 429, Outcome: "rate_limit", Code: "codex_rate_limited"}},
-		Repro:      "fallbackgate run --scenario-file ce/prop-1.yaml --surface oneshot --seed 4"}
+		Ledger:     []fakes.Call{{Seq: 1, Provider: "openrouter", Endpoint: "resolve", Status: 429, Served: fakes.ServedRateLimit, Code: "codex_rate_limited"}},
+		Repro:      "fallbackgate run --scenario-file ce/prop-1.yaml --surface oneshot --seed 4"})
 	failing := stagesText(t,
 		&reports.Properties{Surfaces: []string{"oneshot"}, Checks: 100, Cases: 20, Classes: classes, Repro: "fallbackgate prop --surface oneshot --checks 100 --seed 4",
-			Failure: &reports.PropertyFailure{Rules: []string{"R7"}, Scenario: "id: prop-1\nrules: [R7]\n", Saved: "ce/prop-1.yaml", Results: []harness.Result{res}}},
+			Failure: &reports.PropertyFailure{Rules: []string{"R7"}, Scenario: "id: prop-1\nrules: [R7]\n", Saved: "ce/prop-1.yaml", Results: []reports.Judgement{res}}},
 		&reports.Chaos{Surface: "gateway", Sessions: 8, Turns: 20, Startups: 160, Failed: 4, Faults: map[string]int{"auth": 6},
 			Problems: []reports.ChaosProblem{{Violation: harness.Violation{Rule: "R7", Message: "quota amplification"}, Startups: []string{"t5/s1", "t5/s2"}}},
 			History:  "out/chaos.jsonl", Counterexample: "ce/prop-2.yaml", Repro: "fallbackgate chaos --seed 4"})
@@ -116,11 +119,11 @@ func TestStagesText(t *testing.T) {
 // says so instead of keeping the generated case's own command, which
 // names no scenario the command line knows.
 func TestNewPropertiesReplay(t *testing.T) {
-	fail := harness.Result{Surface: harness.Gateway, Verdict: harness.VerdictFail, Repro: "fallbackgate run --scenario gen --surface gateway --seed 1",
+	fail := harness.Result{Surface: harness.Gateway, Status: harness.StatusFail, Repro: "fallbackgate run --scenario gen --surface gateway --seed 1",
 		Violations: harness.Violations{{Rule: "R7", Message: "quota amplification"}}}
-	rep := func(saved string) *harness.PropReport {
-		return &harness.PropReport{Seed: 1, Cases: 3, Classes: harness.ClassCounts{},
-			Failure: &harness.PropFailure{Saved: saved, Outcome: harness.CaseOutcome{Results: []harness.Result{fail}}}}
+	rep := func(saved string) *prop.Report {
+		return &prop.Report{Seed: 1, Cases: 3, Counts: prop.Counts{},
+			Failure: &prop.Failure{Saved: saved, Outcome: prop.CaseOutcome{Results: []harness.Result{fail}}}}
 	}
 	replay := func(surface string) string {
 		return "fallbackgate run --scenario-file ce/p.yaml --surface " + surface + " --seed 1"

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -37,14 +39,14 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	}
 	tw.Flush()
 
-	for i, c := range r.failing(StatusFail) {
+	for i, c := range r.failing(harness.StatusFail) {
 		if i == 0 {
 			fmt.Fprint(&buf, "\nFailures:\n")
 		}
 		fmt.Fprintf(&buf, "\n%s (%s): expected %s, observed %s\n", c.ID(), c.ScenarioName, c.Expected, c.Observed)
 		writeCaseDetail(&buf, c, "  ")
 	}
-	if known := r.failing(StatusKnown); len(known) > 0 {
+	if known := r.failing(harness.StatusKnown); len(known) > 0 {
 		fmt.Fprintf(&buf, "\nKnown failures (%s):\n", r.ExpectFile)
 		for _, c := range known {
 			fmt.Fprintf(&buf, "  %s %s: %s\n", c.ID(), strings.Join(c.Violations.Rules(), ","), reasons(c.Known))
@@ -72,7 +74,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	}
 	for _, p := range r.Parity {
 		note := ""
-		if p.Status == StatusKnown {
+		if p.Status == harness.StatusKnown {
 			note = " (known failure)"
 		}
 		fmt.Fprintf(&buf, "parity: %s%s\n", p.Message, note)
@@ -99,7 +101,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 }
 
 // reasons joins the reasons of expectations, each once.
-func reasons(es []Expectation) string {
+func reasons(es []KnownFailure) string {
 	var out []string
 	for _, e := range es {
 		s := e.Rule + ": " + e.Reason
@@ -133,7 +135,7 @@ func writeMutationText(buf *bytes.Buffer, m *Mutation) {
 // writeCaseDetail writes what the terminal shows of a failing case under
 // its heading, each line after indent: the violations, whether it is a
 // known failure, the ledger, the reproduce command and the kept folder.
-func writeCaseDetail(buf *bytes.Buffer, c *Case, indent string) {
+func writeCaseDetail(buf *bytes.Buffer, c *CaseResult, indent string) {
 	for _, v := range c.Violations {
 		fmt.Fprintf(buf, "%s%s\n", indent, v)
 	}
@@ -176,7 +178,7 @@ func writeProperties(buf *bytes.Buffer, p *Properties) {
 		fmt.Fprintf(buf, ":\n\n%s\n", indentLines(f.Scenario, "    "))
 		for _, r := range f.Results {
 			fmt.Fprintf(buf, "  %s:\n", r.Surface)
-			writeCaseDetail(buf, &Case{Result: r}, "    ")
+			writeCaseDetail(buf, &CaseResult{Judgement: r}, "    ")
 		}
 		fmt.Fprintf(buf, "  reproduce the search: %s\n", p.Repro)
 	case p.Vacuous != "":

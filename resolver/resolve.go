@@ -98,28 +98,28 @@ type Request struct {
 	Profile Profile
 }
 
-// Outcome is what became of one attempt in a [Decision]'s trace.
-type Outcome string
+// Resolution is what became of one attempt in a [Decision]'s trace.
+type Resolution string
 
-// The outcomes of a [Step].
+// The resolutions of an [Attempt].
 const (
-	OutcomeOK          Outcome = "ok"
-	OutcomeAuth        Outcome = "auth"
-	OutcomeRateLimited Outcome = "rate_limit"
-	OutcomeOther       Outcome = "other"
-	// OutcomeSkipped is an entry the profile passed over without resolving.
-	OutcomeSkipped Outcome = "skipped"
+	ResolutionOK          Resolution = "ok"
+	ResolutionAuth        Resolution = "auth"
+	ResolutionRateLimited Resolution = "rate_limit"
+	ResolutionOther       Resolution = "other"
+	// ResolutionSkipped is an entry the profile passed over without resolving.
+	ResolutionSkipped Resolution = "skipped"
 )
 
-// Step is one attempt of a start-up: which entry, what came of it, and the
+// Attempt is one attempt of a start-up: which entry, what came of it, and the
 // rule that decided what happened next.
-type Step struct {
+type Attempt struct {
 	// Index is -1 for the primary, else the entry's index in the chain.
 	Index int
 	Entry Entry
 	// Called is false only for entries the profile skipped.
-	Called  bool
-	Outcome Outcome
+	Called     bool
+	Resolution Resolution
 	// Err is the error the resolve returned, nil on success.
 	Err error
 	// Rule is the contract rule that decided the next step, e.g. "R7".
@@ -129,12 +129,12 @@ type Step struct {
 }
 
 // String reads like a line of a report: "[0] openai-codex/gpt-5.5: ok; R9: ...".
-func (s Step) String() string {
+func (s Attempt) String() string {
 	who := "primary"
 	if s.Index >= 0 {
 		who = fmt.Sprintf("[%d]", s.Index)
 	}
-	return fmt.Sprintf("%s %s: %s; %s: %s", who, s.Entry, s.Outcome, s.Rule, s.Note)
+	return fmt.Sprintf("%s %s: %s; %s: %s", who, s.Entry, s.Resolution, s.Rule, s.Note)
 }
 
 // Decision is the result of a start-up.
@@ -149,7 +149,7 @@ type Decision struct {
 	// Remaining is the chain handed to the runtime (R14); nil on failure.
 	Remaining Chain
 	// Trace lists every attempt in order.
-	Trace []Step
+	Trace []Attempt
 }
 
 // FellBack reports whether the start-up landed on a chain entry.
@@ -191,7 +191,7 @@ func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
 	}
 	d := Decision{Landed: -1}
 	rt, primaryErr := resolve(r.Primary)
-	step := Step{Index: -1, Entry: r.Primary, Called: true, Outcome: outcomeOf(primaryErr), Err: primaryErr}
+	step := Attempt{Index: -1, Entry: r.Primary, Called: true, Resolution: outcomeOf(primaryErr), Err: primaryErr}
 	if primaryErr == nil {
 		step.Rule, step.Note = "R4", "primary resolved; the whole chain is handed to the runtime"
 		d.Trace = append(d.Trace, step)
@@ -208,12 +208,12 @@ func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
 	last := primaryErr
 	for i, e := range r.Chain {
 		if e.Model == "" && p.SkipEntryWithoutModel {
-			d.Trace = append(d.Trace, Step{Index: i, Entry: e, Outcome: OutcomeSkipped,
+			d.Trace = append(d.Trace, Attempt{Index: i, Entry: e, Resolution: ResolutionSkipped,
 				Rule: p.Name, Note: "entry names no model; the profile skips it"})
 			continue
 		}
 		rt, err := resolve(e)
-		step := Step{Index: i, Entry: e, Called: true, Outcome: outcomeOf(err), Err: err}
+		step := Attempt{Index: i, Entry: e, Called: true, Resolution: outcomeOf(err), Err: err}
 		switch Classify(err) {
 		case ClassNone:
 			model, rule10 := e.Model, "the entry's model"
@@ -274,14 +274,14 @@ func startWalk(p Profile, r Request, err error) (rule, note string, walk bool) {
 	return "R9", "primary failed with an AuthError; walking the chain in order", true
 }
 
-func outcomeOf(err error) Outcome {
+func outcomeOf(err error) Resolution {
 	switch Classify(err) {
 	case ClassNone:
-		return OutcomeOK
+		return ResolutionOK
 	case ClassAuth:
-		return OutcomeAuth
+		return ResolutionAuth
 	case ClassRateLimited:
-		return OutcomeRateLimited
+		return ResolutionRateLimited
 	}
-	return OutcomeOther
+	return ResolutionOther
 }

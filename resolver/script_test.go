@@ -69,8 +69,8 @@ func checkTrace(r resolver.Request, d resolver.Decision, calls []resolver.Entry)
 		}
 		if s.Called {
 			called = append(called, s.Entry)
-		} else if s.Outcome != resolver.OutcomeSkipped {
-			errs = append(errs, fmt.Errorf("trace step %d not called but outcome %q", k, s.Outcome))
+		} else if s.Resolution != resolver.ResolutionSkipped {
+			errs = append(errs, fmt.Errorf("trace step %d not called but outcome %q", k, s.Resolution))
 		}
 		if s.Rule == "" {
 			errs = append(errs, fmt.Errorf("trace step %d has no rule", k))

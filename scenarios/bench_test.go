@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
+	osexec "os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/exec"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 )
 
 // The benchmarks measure the gate as `fallbackgate run` uses it:
@@ -47,7 +51,7 @@ func fallbackgateBinary(b *testing.B) string {
 			return
 		}
 		benchBin.path = filepath.Join(benchBin.dir, "fallbackgate")
-		out, err := exec.Command("go", "build", "-o", benchBin.path, "github.com/fallbackgate/fallbackgate/cmd/fallbackgate").CombinedOutput()
+		out, err := osexec.Command("go", "build", "-o", benchBin.path, "github.com/fallbackgate/fallbackgate/cmd/fallbackgate").CombinedOutput()
 		if err != nil {
 			benchBin.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -62,7 +66,7 @@ func fallbackgateBinary(b *testing.B) string {
 // `fallbackgate run` does without --subject. It is closed when b ends.
 func benchExecSubject(b *testing.B) *harness.Subject {
 	b.Helper()
-	sub, err := harness.ManifestSubject(referenceManifest(fallbackgateBinary(b), "strict"), "", execOptions()...)
+	sub, err := exec.Subject(referenceManifest(fallbackgateBinary(b), "strict"), "", execOptions()...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,13 +84,12 @@ func benchGate(b *testing.B, sub *harness.Subject, scs []harness.Scenario, surfa
 	b.Helper()
 	cases := 0
 	for b.Loop() {
-		rep, err := harness.Run(context.Background(), harness.Config{Subject: sub, Scenarios: scs,
+		rep, err := gate.Run(context.Background(), gate.Config{Subject: sub, Scenarios: scs,
 			Surfaces: surfaces, Seed: int64(cases), Parallel: parallel})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !rep.OK() {
-			p, f, _ := rep.Counts()
+		if p, f, _ := counts(rep); f > 0 {
 			b.Fatalf("%d passed, %d failed (seed %d)", p, f, rep.Seed)
 		}
 		cases += len(rep.Results)
@@ -97,7 +100,7 @@ func benchGate(b *testing.B, sub *harness.Subject, scs []harness.Scenario, surfa
 // BenchmarkGateInProcess is the full 9×3 gate on the in-process reference
 // subject, per op.
 func BenchmarkGateInProcess(b *testing.B) {
-	sub := harness.ReferenceSubject("reference", harness.Options{})
+	sub := reference.Subject("reference", reference.Options{})
 	b.Cleanup(func() { sub.Close() })
 	benchGate(b, sub, All(), nil, 4)
 }
@@ -123,7 +126,7 @@ func BenchmarkExecCase(b *testing.B) {
 	})
 	b.Run("surface", func(b *testing.B) {
 		surf := benchExecSubject(b).Surfaces[harness.Oneshot]
-		fleet, err := sc[0].Fleet(1, nil)
+		fleet, err := newFleet(sc[0], 1)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -147,7 +150,7 @@ func BenchmarkExecCase(b *testing.B) {
 func BenchmarkBareSpawn(b *testing.B) {
 	bin := fallbackgateBinary(b)
 	for b.Loop() {
-		if out, err := exec.Command(bin, "version").Output(); err != nil || len(out) == 0 {
+		if out, err := osexec.Command(bin, "version").Output(); err != nil || len(out) == 0 {
 			b.Fatalf("fallbackgate version: %v, %q", err, out)
 		}
 	}
@@ -168,7 +171,7 @@ func BenchmarkGatewayTurns64(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	fleet, err := sc[0].Fleet(1, nil)
+	fleet, err := newFleet(sc[0], 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -203,4 +206,14 @@ func BenchmarkGatewayTurns64(b *testing.B) {
 	}
 	b.ReportMetric(float64(turns)/b.Elapsed().Seconds(), "turns/s")
 	b.ReportMetric(float64(b.Elapsed())/float64(turns)/float64(time.Millisecond), "ms/turn")
+}
+
+// newFleet starts the scenario's fake providers, each with its fault plan,
+// seeded by seed, on the real clock. The caller must Close the fleet.
+func newFleet(sc harness.Scenario, seed int64) (*fakes.Fleet, error) {
+	specs, err := sc.FakeProviders()
+	if err != nil {
+		return nil, err
+	}
+	return fakes.NewFleet(fakes.Config{Providers: specs, Seed: seed})
 }

@@ -14,11 +14,14 @@ import (
 
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/model"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
 // The checker never trusts a scenario file's expectations: it judges every
-// run against harness.Predict. The tests in this file prove that what the
+// run against model.Predict. The tests in this file prove that what the
 // files tell a person (expect:, profiles:) is what the model predicts and
 // what the reference surfaces do, for every profile, so the files cannot
 // drift into documentation that lies.
@@ -48,15 +51,15 @@ func modelExpectation(want harness.Expected) harness.Expectation {
 }
 
 // surfacedProvider names the provider whose error err is: an AuthError's or
-// a provider error's provider.
+// the model's other error's provider.
 func surfacedProvider(err error) string {
 	var ae *resolver.AuthError
 	if errors.As(err, &ae) {
 		return ae.Provider
 	}
-	var pe *harness.ProviderError
-	if errors.As(err, &pe) {
-		return pe.Provider
+	var oe *model.OtherError
+	if errors.As(err, &oe) {
+		return oe.Provider
 	}
 	return ""
 }
@@ -101,7 +104,7 @@ func TestExpectationsMatchModel(t *testing.T) {
 	for _, sc := range All() {
 		for _, p := range resolver.Profiles() {
 			t.Run(sc.ID+"/"+p.Name, func(t *testing.T) {
-				want, err := harness.Predict(ctx, sc, p, expectationSeed)
+				want, err := model.Predict(ctx, sc, p, expectationSeed, model.Options{})
 				if err != nil {
 					t.Fatalf("Predict(%s, %s): %v", sc.ID, p.Name, err)
 				}
@@ -124,13 +127,13 @@ func TestExpectationsMatchReferenceSurfaces(t *testing.T) {
 			t.Parallel()
 			// Without the runtime hand-off, so that the ledger holds the
 			// start-up's resolves only.
-			sub := harness.ReferenceSubject("reference", harness.Options{Profile: p, NoRuntimeFallback: true})
+			sub := reference.Subject("reference", reference.Options{Profile: p, NoRuntimeFallback: true})
 			t.Cleanup(func() {
 				if err := sub.Close(); err != nil {
 					t.Errorf("closing the reference subject: %v", err)
 				}
 			})
-			rep, err := harness.Run(context.Background(), harness.Config{Subject: sub, Scenarios: All(), Seed: expectationSeed, Parallel: 4})
+			rep, err := gate.Run(context.Background(), gate.Config{Subject: sub, Scenarios: All(), Seed: expectationSeed, Parallel: 4})
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -152,13 +155,13 @@ func TestExpectationsMatchReferenceSurfaces(t *testing.T) {
 // rate_limit 75, auth and other 1), as CONTRACT.md's surface table pairs
 // them.
 func observedExpectation(res harness.Result) harness.Expectation {
-	e := harness.Expectation{Exit: res.ExitCode}
+	e := harness.Expectation{Exit: res.Outcome.ExitCode}
 	for _, c := range res.Ledger {
 		if c.Endpoint == fakes.EndpointResolve {
 			e.Resolves = append(e.Resolves, callTarget(c))
 		}
 	}
-	for _, ev := range res.Events {
+	for _, ev := range res.Outcome.Events {
 		switch ev.Event {
 		case harness.EventFallback:
 			e.FallbackEvents++
@@ -170,7 +173,7 @@ func observedExpectation(res harness.Result) harness.Expectation {
 	}
 	if res.Surface == harness.Gateway {
 		e.Exit = -1
-		if r := res.Reply; r != nil {
+		if r := res.Outcome.Reply; r != nil {
 			switch {
 			case r.OK:
 				e.Exit = harness.ExitOK
@@ -186,7 +189,7 @@ func observedExpectation(res harness.Result) harness.Expectation {
 
 // callTarget renders a call as scenario files do: "provider/model", or the
 // bare provider when the request named no model.
-func callTarget(c harness.Call) string {
+func callTarget(c fakes.Call) string {
 	if c.Model == nil || *c.Model == "" {
 		return c.Provider
 	}
@@ -205,8 +208,8 @@ func mustSelect(t testing.TB, id string) harness.Scenario {
 func TestExpectationsIgnoreSeed(t *testing.T) {
 	ctx := context.Background()
 	for _, sc := range All() {
-		a, errA := harness.Predict(ctx, sc, resolver.Strict, 1)
-		b, errB := harness.Predict(ctx, sc, resolver.Strict, 987654321)
+		a, errA := model.Predict(ctx, sc, resolver.Strict, 1, model.Options{})
+		b, errB := model.Predict(ctx, sc, resolver.Strict, 987654321, model.Options{})
 		if errA != nil || errB != nil {
 			t.Fatalf("Predict(%s): %v, %v", sc.ID, errA, errB)
 		}
@@ -221,12 +224,12 @@ func TestExpectationsIgnoreSeed(t *testing.T) {
 // and the field.
 func TestCompareExpectationFails(t *testing.T) {
 	sf2 := mustSelect(t, "SF-2")
-	want, err := harness.Predict(context.Background(), sf2, resolver.Strict, expectationSeed)
+	want, err := model.Predict(context.Background(), sf2, resolver.Strict, expectationSeed, model.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	model := modelExpectation(want)
-	if err := compareExpectation(sf2, resolver.Strict.Name, "model", model); err != nil {
+	predicted := modelExpectation(want)
+	if err := compareExpectation(sf2, resolver.Strict.Name, "model", predicted); err != nil {
 		t.Fatalf("the honest SF-2 expectation is reported: %v", err)
 	}
 	three := 3
@@ -249,7 +252,7 @@ func TestCompareExpectationFails(t *testing.T) {
 			exp.Resolves, exp.Remaining = slices.Clone(exp.Resolves), slices.Clone(exp.Remaining)
 			tc.mutate(&exp)
 			wrong.Expect = exp
-			err := compareExpectation(wrong, resolver.Strict.Name, "model", model)
+			err := compareExpectation(wrong, resolver.Strict.Name, "model", predicted)
 			if err == nil {
 				t.Fatalf("a wrong %s was not reported", tc.field)
 			}
@@ -263,7 +266,7 @@ func TestCompareExpectationFails(t *testing.T) {
 	// A profile listed under profiles: is compared with its own entry, one
 	// not listed with expect:.
 	sf8 := mustSelect(t, "SF-8")
-	up, err := harness.Predict(context.Background(), sf8, resolver.Upstream, expectationSeed)
+	up, err := model.Predict(context.Background(), sf8, resolver.Upstream, expectationSeed, model.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

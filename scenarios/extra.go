@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/incident"
 )
 
 // The mutation-only scenarios (MX-1, MX-2, ...) live apart from the SF
@@ -81,12 +82,12 @@ func Incidents() []string {
 
 // Incident returns the incident called name ("v6.6" or "INC-v6.6"). An
 // unknown name is an error that lists the known ones.
-func Incident(name string) (harness.Incident, error) {
+func Incident(name string) (incident.Incident, error) {
 	name = strings.TrimPrefix(strings.TrimSpace(name), "INC-")
 	file := path.Join("incidents", name+".yaml")
 	data, err := fs.ReadFile(incidentFiles, file)
 	if err != nil {
-		return harness.Incident{}, fmt.Errorf("unknown incident %q (known: %s)", name, strings.Join(Incidents(), ", "))
+		return incident.Incident{}, fmt.Errorf("unknown incident %q (known: %s)", name, strings.Join(Incidents(), ", "))
 	}
-	return harness.ParseIncident(path.Join("scenarios", file), data)
+	return incident.ParseIncident(path.Join("scenarios", file), data)
 }

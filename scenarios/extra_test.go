@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
-	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -37,7 +37,7 @@ func TestExtraExpectationsMatchModel(t *testing.T) {
 		all = append(all, d.Scenario)
 	}
 	for _, s := range all {
-		want, err := harness.Predict(context.Background(), s, resolver.Strict, 1)
+		want, err := model.Predict(context.Background(), s, resolver.Strict, 1, model.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", s.ID, err)
 		}

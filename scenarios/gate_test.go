@@ -9,6 +9,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/exec"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 )
 
 var _ = Describe("The gate on the reference subject", func() {
@@ -16,7 +18,7 @@ var _ = Describe("The gate on the reference subject", func() {
 		var subject *harness.Subject
 
 		BeforeEach(func() {
-			subject = harness.ReferenceSubject("reference", harness.Options{})
+			subject = reference.Subject("reference", reference.Options{})
 			DeferCleanup(subject.Close)
 		})
 
@@ -24,7 +26,7 @@ var _ = Describe("The gate on the reference subject", func() {
 			func(ctx SpecContext, sc harness.Scenario, surface string) {
 				res := runOne(ctx, subject, sc, surface)
 				Expect(res.Violations).To(BeEmpty(), explain(res))
-				Expect(res.Verdict).To(Equal(harness.VerdictPass), explain(res))
+				Expect(res.Status).To(Equal(harness.StatusPass), explain(res))
 			},
 			gridEntries(),
 		)
@@ -35,7 +37,7 @@ var _ = Describe("The gate on the reference subject", func() {
 
 		BeforeEach(func() {
 			var err error
-			subject, err = harness.ManifestSubject(referenceManifest(fallbackgateBin, "strict"), "", execOptions()...)
+			subject, err = exec.Subject(referenceManifest(fallbackgateBin, "strict"), "", execOptions()...)
 			Expect(err).NotTo(HaveOccurred())
 			DeferCleanup(subject.Close)
 		})
@@ -44,7 +46,7 @@ var _ = Describe("The gate on the reference subject", func() {
 			func(ctx SpecContext, sc harness.Scenario, surface string) {
 				res := runOne(ctx, subject, sc, surface)
 				Expect(res.Violations).To(BeEmpty(), explain(res))
-				Expect(res.Verdict).To(Equal(harness.VerdictPass), explain(res))
+				Expect(res.Status).To(Equal(harness.StatusPass), explain(res))
 			},
 			gridEntries(),
 		)
@@ -60,7 +62,7 @@ var _ = Describe("The gate on a subject that breaks its claimed profile", Label(
 
 	BeforeEach(func() {
 		var err error
-		subject, err = harness.ManifestSubject(referenceManifest(fallbackgateBin, "upstream"), "", execOptions()...)
+		subject, err = exec.Subject(referenceManifest(fallbackgateBin, "upstream"), "", execOptions()...)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(subject.Profile.Name).To(Equal("strict"), "the manifest must claim strict")
 		DeferCleanup(subject.Close)
@@ -74,11 +76,11 @@ var _ = Describe("The gate on a subject that breaks its claimed profile", Label(
 		Expect(differs).To(ContainElement(BeFalse()), "no scenario behaves alike under both profiles")
 		rep := runGate(ctx, subject, All(), 4)
 		for _, res := range rep.Results {
-			want := harness.VerdictPass
+			want := harness.StatusPass
 			if differs[res.Scenario] {
-				want = harness.VerdictFail
+				want = harness.StatusFail
 			}
-			Expect(res.Verdict).To(Equal(want), explain(res))
+			Expect(res.Status).To(Equal(want), explain(res))
 		}
 	}, SpecTimeout(gateTimeout))
 
@@ -87,7 +89,7 @@ var _ = Describe("The gate on a subject that breaks its claimed profile", Label(
 			sc, err := Select([]string{id})
 			Expect(err).NotTo(HaveOccurred())
 			res := runOne(ctx, subject, sc[0], surface)
-			Expect(res.Verdict).To(Equal(harness.VerdictFail), explain(res))
+			Expect(res.Status).To(Equal(harness.StatusFail), explain(res))
 			Expect(res.Violations.Rules()).To(ContainElement(rule), explain(res))
 			// Not vacuous: the subject really decided otherwise than the
 			// model, on what the fakes really served.

@@ -2,7 +2,7 @@ package scenarios
 
 import (
 	"fmt"
-	"os/exec"
+	osexec "os/exec"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -11,6 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/exec"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
 )
 
 // pythonExample is the folder of the worked example subject, relative to
@@ -32,9 +34,9 @@ var _ = Describe("The gate on the Python example", Label(labelPython, labelOnesh
 	openPython := func(rel string) *harness.Subject {
 		GinkgoHelper()
 		path := filepath.Join(pythonExample, rel)
-		m, err := harness.LoadManifest(path)
+		m, err := exec.LoadManifest(path)
 		Expect(err).NotTo(HaveOccurred())
-		sub, err := harness.ManifestSubject(m, "--subject "+filepath.ToSlash(filepath.Join("examples/python-subject", rel)), execOptions()...)
+		sub, err := exec.Subject(m, "--subject "+filepath.ToSlash(filepath.Join("examples/python-subject", rel)), execOptions()...)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(sub.Surfaces).To(HaveLen(3), "%s must implement every surface", path)
 		return sub
@@ -45,7 +47,7 @@ var _ = Describe("The gate on the Python example", Label(labelPython, labelOnesh
 	parallel := max(2, runtime.NumCPU())
 
 	BeforeEach(func() {
-		if _, err := exec.LookPath("python3"); err != nil {
+		if _, err := osexec.LookPath("python3"); err != nil {
 			Skip("python3 is not on PATH, so the Python example cannot run (CI installs it): " + err.Error())
 		}
 	})
@@ -58,14 +60,14 @@ var _ = Describe("The gate on the Python example", Label(labelPython, labelOnesh
 
 		It("passes every case on every surface, 27/27, and the surfaces agree", func(ctx SpecContext) {
 			rep := runGate(ctx, subject, All(), parallel)
-			passed, failed, skipped := rep.Counts()
+			passed, failed, skipped := counts(rep)
 			Expect([]int{passed, failed, skipped}).To(Equal([]int{27, 0, 0}), explainReport(rep))
 			Expect(rep.Parity).To(BeEmpty(), explainReport(rep))
 		}, SpecTimeout(gateTimeout))
 
 		It("passes every saved counterexample in scenarios/regressions", func(ctx SpecContext) {
 			rep := runGate(ctx, subject, Regressions(), parallel)
-			_, failed, _ := rep.Counts()
+			_, failed, _ := counts(rep)
 			Expect(failed).To(BeZero(), explainReport(rep))
 		}, SpecTimeout(gateTimeout))
 	})
@@ -80,7 +82,7 @@ var _ = Describe("The gate on the Python example", Label(labelPython, labelOnesh
 			rep := runGate(ctx, subject, All(), parallel)
 			var failing []string
 			for _, res := range rep.Results {
-				if res.Verdict == harness.VerdictPass {
+				if res.Status == harness.StatusPass {
 					continue
 				}
 				failing = append(failing, res.Scenario+"/"+res.Surface)
@@ -113,14 +115,14 @@ var _ = Describe("The gate on the Python example", Label(labelPython, labelOnesh
 			// start-up must fail kills it again and fails (R17) with a
 			// reproduce command that reproduces; the others pass, in
 			// whatever order the seed ran them.
-			check := func(rep *harness.Report) {
+			check := func(rep *gate.Report) {
 				var gatewayFailed []string
 				for _, res := range rep.Results {
 					switch {
 					case res.Surface != harness.Gateway || res.Expected.Landed != nil:
-						Expect(res.Verdict).To(Equal(harness.VerdictPass), explain(res))
+						Expect(res.Status).To(Equal(harness.StatusPass), explain(res))
 					default:
-						Expect(res.Verdict).To(Equal(harness.VerdictFail), explain(res))
+						Expect(res.Status).To(Equal(harness.StatusFail), explain(res))
 						Expect(res.Violations.Rules()).To(Equal([]string{"R17"}), explain(res))
 						Expect(res.Violations.Error()).To(ContainSubstring("alone on a fresh gateway this case kills it again"), explain(res))
 						Expect(res.Repro).To(HaveSuffix(fmt.Sprintf("--scenario %s --surface gateway --seed %d", res.Scenario, GinkgoRandomSeed())), explain(res))

@@ -13,6 +13,8 @@ import (
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/exec"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
 )
 
 // TestScenarios runs the Ginkgo suite: the scenario × surface grid on the
@@ -71,8 +73,8 @@ var _ = SynchronizedAfterSuite(func() {}, func() {
 // referenceManifest describes the reference subject binary behaving as
 // profile behave while claiming strict, as `fallbackgate run` does without
 // --subject.
-func referenceManifest(bin, behave string) *harness.Manifest {
-	m := &harness.Manifest{Name: "reference-exec", Profile: "strict",
+func referenceManifest(bin, behave string) *exec.Manifest {
+	m := &exec.Manifest{Name: "reference-exec", Profile: "strict",
 		Capabilities: []string{harness.CapabilityRuntimeFallback}, Surfaces: map[string][]string{}}
 	for _, surf := range harness.Surfaces {
 		m.Surfaces[surf] = []string{bin, "subject", "--profile", behave, surf}
@@ -82,14 +84,14 @@ func referenceManifest(bin, behave string) *harness.Manifest {
 
 // execOptions puts case folders where the CLI puts them: on /dev/shm when
 // it is writable (a tenth of the cost of a disk-backed /tmp).
-func execOptions() []harness.ExecOption {
+func execOptions() []exec.Option {
 	if os.Getenv("TMPDIR") != "" {
 		return nil
 	}
 	if f, err := os.CreateTemp("/dev/shm", "fallbackgate-probe-*"); err == nil {
 		f.Close()
 		os.Remove(f.Name())
-		return []harness.ExecOption{harness.ScratchRoot("/dev/shm")}
+		return []exec.Option{exec.ScratchRoot("/dev/shm")}
 	}
 	return nil
 }
@@ -111,9 +113,9 @@ func gridEntries() []TableEntry {
 // runGate runs the gate on sub for the scenarios and surfaces given (all
 // surfaces when none), seeded by Ginkgo's random seed, and fails the spec
 // if the harness itself failed.
-func runGate(ctx context.Context, sub *harness.Subject, scs []harness.Scenario, parallel int, surfaces ...string) *harness.Report {
+func runGate(ctx context.Context, sub *harness.Subject, scs []harness.Scenario, parallel int, surfaces ...string) *gate.Report {
 	GinkgoHelper()
-	rep, err := harness.Run(ctx, harness.Config{Subject: sub, Scenarios: scs, Surfaces: surfaces,
+	rep, err := gate.Run(ctx, gate.Config{Subject: sub, Scenarios: scs, Surfaces: surfaces,
 		Seed: GinkgoRandomSeed(), Parallel: parallel})
 	Expect(err).NotTo(HaveOccurred(), "the harness itself failed (seed %d)", GinkgoRandomSeed())
 	return rep
@@ -126,7 +128,7 @@ func runOne(ctx context.Context, sub *harness.Subject, sc harness.Scenario, surf
 	rep := runGate(ctx, sub, []harness.Scenario{sc}, 1, surface)
 	Expect(rep.Results).To(HaveLen(1))
 	res := rep.Results[0]
-	Expect(res.Verdict).NotTo(Equal(harness.VerdictNotImplemented), "%s has no %s surface", sub.Name, surface)
+	Expect(res.Status).NotTo(Equal(harness.StatusNotImplemented), "%s has no %s surface", sub.Name, surface)
 	return res
 }
 
@@ -137,13 +139,14 @@ func explain(res harness.Result) func() string {
 	return func() string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s/%s (%s) on subject %s, profile %s, seed %d: %s\n", res.Scenario, res.Surface,
-			res.ScenarioName, res.Subject, res.Profile, res.Seed, res.Verdict)
+			res.ScenarioName, res.Subject, res.Profile, res.Seed, res.Status)
 		fmt.Fprintf(&b, "expected %s, observed %s\n", res.Expected, res.Observed)
 		for _, v := range res.Violations {
 			fmt.Fprintf(&b, "  %s\n", v)
 		}
-		if res.Failure != "" {
-			fmt.Fprintf(&b, "failure: %s\n", res.Failure)
+		o := res.Outcome
+		if o.Failure != "" {
+			fmt.Fprintf(&b, "failure: %s\n", o.Failure)
 		}
 		b.WriteString("trace (model):\n")
 		for _, s := range res.Trace {
@@ -153,15 +156,15 @@ func explain(res harness.Result) func() string {
 		for _, c := range res.Ledger {
 			fmt.Fprintf(&b, "  %s\n", c)
 		}
-		fmt.Fprintf(&b, "exit %d\n", res.ExitCode)
-		if res.Reply != nil {
-			fmt.Fprintf(&b, "reply: %+v\n", *res.Reply)
+		fmt.Fprintf(&b, "exit %d\n", o.ExitCode)
+		if o.Reply != nil {
+			fmt.Fprintf(&b, "reply: %+v\n", *o.Reply)
 		}
-		if res.Stdout != "" {
-			fmt.Fprintf(&b, "stdout:\n%s\n", res.Stdout)
+		if o.Stdout != "" {
+			fmt.Fprintf(&b, "stdout:\n%s\n", o.Stdout)
 		}
-		if res.Stderr != "" {
-			fmt.Fprintf(&b, "stderr:\n%s\n", res.Stderr)
+		if o.Stderr != "" {
+			fmt.Fprintf(&b, "stderr:\n%s\n", o.Stderr)
 		}
 		fmt.Fprintf(&b, "reproduce: %s", res.Repro)
 		return b.String()
@@ -170,20 +173,36 @@ func explain(res harness.Result) func() string {
 
 // explainReport lists every case of a report that did not pass, and the
 // parity divergences.
-func explainReport(rep *harness.Report) func() string {
+func explainReport(rep *gate.Report) func() string {
 	return func() string {
 		var b strings.Builder
-		p, f, s := rep.Counts()
+		p, f, s := counts(rep)
 		fmt.Fprintf(&b, "subject %s, profile %s, seed %d: %d passed, %d failed, %d skipped\n", rep.Subject, rep.Profile, rep.Seed, p, f, s)
 		for _, v := range rep.Parity {
 			fmt.Fprintf(&b, "%s\n", v)
 		}
 		for _, res := range rep.Results {
-			if res.Verdict != harness.VerdictPass {
+			if res.Status != harness.StatusPass {
 				b.WriteString(explain(res)())
 				b.WriteString("\n\n")
 			}
 		}
 		return b.String()
 	}
+}
+
+// counts counts a report's cases by their status: passed, failed (with a
+// parity divergence as one failure more) and skipped (not implemented).
+func counts(rep *gate.Report) (passed, failed, skipped int) {
+	for _, r := range rep.Results {
+		switch r.Status {
+		case harness.StatusPass:
+			passed++
+		case harness.StatusFail:
+			failed++
+		default:
+			skipped++
+		}
+	}
+	return passed, failed + len(rep.Parity), skipped
 }

@@ -1,5 +1,3 @@
-// Command fallbackgate is the conformance gate, incident replay and property
-// tester for the startup fallback contract. Run `fallbackgate help`.
 package main
 
 import (

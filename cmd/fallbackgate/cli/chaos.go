@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
@@ -39,7 +38,7 @@ when the harness itself failed.`, s)
 	turns := fs.Int("turns", 20, "turns: start-ups per session")
 	seedFlag := fs.String("seed", "", "`SEED` for the schedule (default: random, printed)")
 	history := fs.String("history", "fallbackgate-chaos.jsonl", "history `FILE` to write (JSON lines)")
-	save := fs.String("save", harness.DefaultCounterexampleDir, "`DIR` to save the first failing start-up in, as a scenario file")
+	save := fs.String("save", prop.DefaultCounterexampleDir, "`DIR` to save the first failing start-up in, as a scenario file")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of its claim: "+profileNames())
 	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process, on virtual time")
 	hang := fs.Bool("hang", false, "let the schedule make providers hang (each hang costs the subject's request timeout)")
@@ -62,24 +61,23 @@ when the harness itself failed.`, s)
 	if err != nil {
 		return err
 	}
-	cfg := harness.ChaosConfig{Surface: *surface, Sessions: *sessions, Turns: *turns, Seed: seed, Hang: *hang || *inProcess}
+	cfg := chaos.Config{Surface: *surface, Sessions: *sessions, Turns: *turns, Seed: seed, Hang: *hang || *inProcess, InProcess: *inProcess}
 	if *inProcess {
 		p, err := resolver.ProfileByName(*profile)
 		if err != nil {
 			return usagef("chaos: --profile: %v", err)
 		}
-		cfg.Options = harness.Options{Profile: p}
+		cfg.Subject = inProcessReference(p)
 	} else {
-		sub, err := openSubject(*subject, *profile, false)
-		if err != nil {
+		if cfg.Subject, err = openSubject(*subject, *profile, false); err != nil {
 			return err
 		}
-		defer sub.Close()
-		if _, ok := sub.Surfaces[*surface]; !ok {
+		if _, ok := cfg.Subject.Surfaces[*surface]; !ok {
+			cfg.Subject.Close()
 			return usagef("chaos: the subject does not implement the %s surface", *surface)
 		}
-		cfg.Subject = sub
 	}
+	defer cfg.Subject.Close()
 	f, err := os.Create(*history)
 	if err != nil {
 		return usagef("chaos: --history: %v", err)
@@ -87,18 +85,12 @@ when the harness itself failed.`, s)
 	defer f.Close()
 	cfg.History = f
 	if isTerminal(s.Stderr) {
-		cfg.OnTurn = func(turn int, rep *harness.ChaosReport) {
+		cfg.OnTurn = func(turn int, rep *chaos.Report) {
 			fmt.Fprintf(s.Stderr, "\r\033[K[turn %d/%d] %d start-ups, %d failed, faults %d", turn, *turns, rep.Startups, rep.Failed, total(rep.Faults))
 		}
 	}
-	name := "reference"
-	if cfg.Subject != nil {
-		name = cfg.Subject.Name
-	} else if *inProcess {
-		name = "reference (in-process)"
-	}
-	fmt.Fprintf(s.Stdout, "fallbackgate chaos: subject %s, surface %s, %d sessions × %d turns, seed %d\n", name, *surface, *sessions, *turns, seed)
-	rep, err := harness.Chaos(ctx, cfg)
+	fmt.Fprintf(s.Stdout, "fallbackgate chaos: subject %s, surface %s, %d sessions × %d turns, seed %d\n", cfg.Subject.Name, *surface, *sessions, *turns, seed)
+	rep, err := chaos.Run(ctx, cfg)
 	if cfg.OnTurn != nil {
 		fmt.Fprint(s.Stderr, "\r\033[K")
 	}
@@ -108,16 +100,21 @@ when the harness itself failed.`, s)
 	if err := f.Close(); err != nil {
 		return &HarnessError{Err: err}
 	}
-	rate := float64(rep.Startups) / max(rep.Elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(s.Stdout, "%d start-ups in %s (%.0f/s): fell back %d, pinned %d, rate-limited %d; %d fleet changes; faults met: %s\n",
-		rep.Startups, rep.Elapsed.Round(time.Millisecond), rate, rep.FellBack, rep.Pinned, rep.RateLimited, rep.Changes, faultCounts(rep.Faults))
-	fmt.Fprintf(s.Stdout, "history: %s (re-check: fallbackgate check %s)\n", *history, *history)
+	if err := reports.WriteChaosRun(s.Stdout, rep, *history); err != nil {
+		return &HarnessError{Err: err}
+	}
 	if rep.First != nil {
-		if _, err := saveChaosCounterexample(ctx, s.Stdout, rep, chaosReplay{subject: *subject, profile: *profile, surface: *surface, seed: seed, save: *save}); err != nil {
-			return err
+		r := chaosReplay{subject: *subject, profile: *profile, surface: *surface, seed: seed, save: *save}
+		ce, err := chaos.SaveCounterexample(ctx, rep, r.replay())
+		if err != nil {
+			return &HarnessError{Err: err}
+		}
+		if err := reports.WriteChaosCounterexample(s.Stdout, ce, r.command(ce.Path)); err != nil {
+			return &HarnessError{Err: err}
 		}
 	}
-	return reportProblems(s.Stdout, rep.Problems, rep.Startups, rep.Failed, fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed))
+	repro := fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed)
+	return problemsVerdict(s.Stdout, rep.Problems, rep.Startups, rep.Failed, repro)
 }
 
 // chaosReplay is how a chaos counterexample is replayed alone: the
@@ -129,112 +126,26 @@ type chaosReplay struct {
 	save                      string
 }
 
-// maxMinimizeRuns bounds the runs spent minimizing a chaos counterexample.
-const maxMinimizeRuns = 48
-
-// saveChaosCounterexample saves the first failing start-up of a chaos run
-// as a scenario file and prints it with its replay command. When it fails
-// replayed alone, it is first minimized (harness.Minimize) while it still
-// breaks one of the rules it broke in the run; the verdict of the saved
-// scenario replayed alone is printed. It returns the file's path.
-func saveChaosCounterexample(ctx context.Context, w io.Writer, rep *harness.ChaosReport, r chaosReplay) (string, error) {
-	sc, data, err := harness.ChaosCounterexample(ctx, rep)
-	if err != nil {
-		return "", &HarnessError{Err: err}
-	}
-	rules := rep.First.Violations.Rules()
-	first, err := r.alone(ctx, sc)
-	if err != nil {
-		return "", err
-	}
-	how, alone := "", first // alone: the saved scenario's run alone
-	if breaksAny(first, rules) {
-		min, runs, err := harness.Minimize(ctx, sc, maxMinimizeRuns, func(ctx context.Context, c harness.Scenario) (bool, error) {
-			res, err := r.alone(ctx, c)
-			return breaksAny(res, rules), err
-		})
-		if err != nil {
-			return "", err
-		}
-		if !reflect.DeepEqual(min, sc) {
-			p, err := resolver.ProfileByName(rep.Info.Profile)
-			if err != nil {
-				return "", &HarnessError{Err: err}
-			}
-			note := fmt.Sprintf("start-up %s of fallbackgate chaos --seed %d against %s, minimized", rep.First.ID, rep.Info.Seed, rep.Info.Subject)
-			// Named first, so that the run whose violations the summary
-			// quotes ran under the file's own ID.
-			named, _, err := harness.Counterexample(ctx, harness.CaseOutcome{Generated: harness.Generated{Scenario: min, Profile: p}}, note)
-			if err != nil {
-				return "", &HarnessError{Err: err}
-			}
-			if alone, err = r.alone(ctx, named); err != nil {
-				return "", err
-			}
-			o := harness.CaseOutcome{Generated: harness.Generated{Scenario: named, Profile: p}, Results: []harness.Result{alone}}
-			if sc, data, err = harness.Counterexample(ctx, o, note); err != nil {
-				return "", &HarnessError{Err: err}
-			}
-		}
-		how = fmt.Sprintf(", minimized in %d run(s) alone", runs)
-	}
-	path, err := harness.SaveScenario(r.save, sc.ID, data)
-	if err != nil {
-		return "", &HarnessError{Err: err}
-	}
-	fmt.Fprintf(w, "\nfirst failing start-up (%s)%s, saved as %s:\n\n%s\n", rep.First.ID, how, path, indent(string(data), "    "))
-	fmt.Fprintf(w, "replay: fallbackgate run%s --scenario-file %s --surface %s --seed %d\n", subjectFlags(r.subject, r.profile), path, r.surface, r.seed)
-	if alone.Verdict == harness.VerdictFail {
-		fmt.Fprintf(w, "replayed alone: fails (%s), so the file reproduces it\n", strings.Join(alone.Violations.Rules(), ","))
-	} else {
-		fmt.Fprintf(w, "replayed alone: %s; this failure needs the concurrent start-ups: reproduce it with the chaos command below\n", alone.Verdict)
-	}
-	return path, nil
+// replay replays a counterexample alone as its command does: on a fresh
+// subject opened from the same flags.
+func (r chaosReplay) replay() chaos.Replay {
+	return chaos.Replay{Open: func() (*harness.Subject, error) { return openSubject(r.subject, r.profile, false) },
+		Surface: r.surface, Seed: r.seed, Dir: r.save}
 }
 
-// alone runs sc as its replay command does, on a fresh subject (a dead
-// gateway would fail anything).
-func (r chaosReplay) alone(ctx context.Context, sc harness.Scenario) (harness.Result, error) {
-	sub, err := openSubject(r.subject, r.profile, false)
-	if err != nil {
-		return harness.Result{}, err
-	}
-	res, err := harness.RunCase(ctx, sub, sc, r.surface, harness.CaseSeed(r.seed, sc.ID, r.surface))
-	_ = sub.Close() // a death is in the result
-	if err != nil {
-		return res, &HarnessError{Err: fmt.Errorf("replaying %s alone: %w", sc.ID, err)}
-	}
-	return res, nil
+// command is the command that replays the counterexample saved at path.
+func (r chaosReplay) command(path string) string {
+	return fmt.Sprintf("fallbackgate run%s --scenario-file %s --surface %s --seed %d", subjectFlags(r.subject, r.profile), path, r.surface, r.seed)
 }
 
-// breaksAny reports whether res failed citing one of rules.
-func breaksAny(res harness.Result, rules []string) bool {
-	if res.Verdict != harness.VerdictFail {
-		return false
+// problemsVerdict prints the problems of a chaos run or history and
+// returns the error that sets the exit code.
+func problemsVerdict(w io.Writer, problems []chaos.Problem, startups, failed int, repro string) error {
+	if err := reports.WriteChaosProblems(w, problems, startups, repro); err != nil {
+		return &HarnessError{Err: err}
 	}
-	for _, rule := range res.Violations.Rules() {
-		if slices.Contains(rules, rule) {
-			return true
-		}
-	}
-	return false
-}
-
-// reportProblems prints the problems of a chaos run or history and returns
-// the error that sets the exit code. Problems are grouped by violation, in
-// order of first appearance, each with the start-ups it hit: a gateway's
-// death or a systematic bug shows once, not once per session. At most 20
-// groups are printed.
-func reportProblems(w io.Writer, problems []harness.Problem, startups, failed int, repro string) error {
 	if len(problems) == 0 {
-		fmt.Fprintf(w, "%d passed, 0 failed\n", startups)
 		return nil
-	}
-	groups := reports.GroupProblems(problems)
-	fmt.Fprintf(w, "\nFAIL: %d problem(s), %d distinct:\n", len(problems), len(groups))
-	reports.WriteProblems(w, groups, "    ", 20)
-	if repro != "" {
-		fmt.Fprintf(w, "reproduce: %s\n", repro)
 	}
 	return &ViolationError{Summary: fmt.Sprintf("%d passed, %d failed", startups-failed, max(failed, 1))}
 }
@@ -245,24 +156,4 @@ func total(m map[string]int) int {
 		n += v
 	}
 	return n
-}
-
-func faultCounts(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, k := range sortedKeys(m) {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 
-	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
+	"github.com/fallbackgate/fallbackgate/reports"
 )
 
 func checkCmd(ctx context.Context, s Streams, args []string) error {
@@ -29,12 +29,12 @@ bad usage or a history that cannot be read.`, s)
 		return usagef("check: %v", err)
 	}
 	defer f.Close()
-	rep, err := harness.CheckHistory(ctx, f)
+	rep, err := chaos.CheckHistory(ctx, f)
 	if err != nil {
 		return usagef("check: %s: %v", fs.Arg(0), err)
 	}
-	fmt.Fprintf(s.Stdout, "fallbackgate check: %s: subject %s, profile %s, surface %s, seed %d\n",
-		fs.Arg(0), rep.Run.Subject, rep.Run.Profile, rep.Run.Surface, rep.Run.Seed)
-	fmt.Fprintf(s.Stdout, "%d start-ups; faults met: %s\n", rep.Startups, faultCounts(rep.Faults))
-	return reportProblems(s.Stdout, rep.Problems, rep.Startups, rep.Failed, "")
+	if err := reports.WriteHistoryCheck(s.Stdout, fs.Arg(0), rep); err != nil {
+		return &HarnessError{Err: err}
+	}
+	return problemsVerdict(s.Stdout, rep.Problems, rep.Startups, rep.Failed, "")
 }

@@ -1,6 +1,3 @@
-// Package cli implements the fallbackgate command: each subcommand is a value
-// with its own flag set, and Run dispatches to it. Nothing here exits the
-// process; main maps the returned error to an exit code with ExitCode.
 package cli
 
 import (

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/exec"
+	"github.com/fallbackgate/fallbackgate/harness/mutation"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
+	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/scenarios"
 )
 
@@ -39,7 +42,7 @@ processes. Exit 0 when every mutant is killed, 1 when one survives (a rule
 with no teeth), 2 on bad usage, 3 when the harness itself failed.`, s)
 	path := fs.String("subject-path", pathBoth, "how the mutants run: exec, in-process or both")
 	var names listFlag
-	fs.Var(&names, "mutant", "`NAMES` of the mutants to run, comma-separated (default all): "+strings.Join(harness.MutantNames(), ", "))
+	fs.Var(&names, "mutant", "`NAMES` of the mutants to run, comma-separated (default all): "+strings.Join(reference.MutantNames(), ", "))
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the case order (default: random, printed)")
 	verbose := fs.Bool("v", false, "print each mutant's killing violation")
 	jsonOut := fs.String("json", "", "also write the mutation report(s) as JSON to `FILE`, for the reports")
@@ -57,12 +60,12 @@ with no teeth), 2 on bad usage, 3 when the harness itself failed.`, s)
 	default:
 		return usagef("mutate: --subject-path %q: want exec, in-process or both", *path)
 	}
-	var mutants []harness.Mutant
+	var mutants []reference.Mutant
 	if len(names) == 0 {
-		mutants = harness.Mutants()
+		mutants = reference.Mutants()
 	}
 	for _, n := range names {
-		m, err := harness.MutantByName(n)
+		m, err := reference.MutantByName(n)
 		if err != nil {
 			return usagef("mutate: --mutant: %v", err)
 		}
@@ -75,7 +78,7 @@ with no teeth), 2 on bad usage, 3 when the harness itself failed.`, s)
 
 	var (
 		survivors []string
-		reports   []*harness.MutationReport
+		reps      []*mutation.Report
 	)
 	for i, p := range paths {
 		if i > 0 {
@@ -86,7 +89,7 @@ with no teeth), 2 on bad usage, 3 when the harness itself failed.`, s)
 			return &HarnessError{Err: err}
 		}
 		fmt.Fprintf(s.Stdout, "fallbackgate mutate: %s, seed %d, %d mutant(s), stages %s\n", p, seed, len(mutants), strings.Join(rep.Stages, ", "))
-		if err := rep.WriteTable(s.Stdout); err != nil {
+		if err := reports.WriteMutationTable(s.Stdout, rep); err != nil {
 			return &HarnessError{Err: err}
 		}
 		if *verbose {
@@ -96,13 +99,13 @@ with no teeth), 2 on bad usage, 3 when the harness itself failed.`, s)
 				}
 			}
 		}
-		reports = append(reports, rep)
+		reps = append(reps, rep)
 		for _, m := range rep.Survivors() {
 			survivors = append(survivors, fmt.Sprintf("%s (%s, rule %s)", m.Name, p, m.Breaks))
 		}
 	}
 	if *jsonOut != "" {
-		data, err := json.MarshalIndent(reports, "", "  ")
+		data, err := json.MarshalIndent(reps, "", "  ")
 		if err != nil {
 			return &HarnessError{Err: err}
 		}
@@ -119,28 +122,27 @@ with no teeth), 2 on bad usage, 3 when the harness itself failed.`, s)
 // runMutants runs the mutants on one path through mutationStages; it is
 // both `fallbackgate mutate` and the self-test of `fallbackgate run
 // --mutate`.
-func runMutants(ctx context.Context, path string, mutants []harness.Mutant, seed int64) (*harness.MutationReport, error) {
+func runMutants(ctx context.Context, path string, mutants []reference.Mutant, seed int64) (*mutation.Report, error) {
 	scratch, err := os.MkdirTemp(scratchRoot(), "fallbackgate-mutate-*")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(scratch)
-	subject := func(m harness.Mutant) (*harness.Subject, error) {
-		return harness.ReferenceSubject("mutant "+m.Name, m.Options), nil
+	subject := func(m reference.Mutant) (*harness.Subject, error) {
+		return reference.Subject("mutant "+m.Name, m.Options), nil
 	}
 	driftScratch := ""
 	if path == pathExec {
-		exe, err := os.Executable()
+		exe, err := executable()
 		if err != nil {
-			return nil, fmt.Errorf("cannot find this binary to run the mutants: %w", err)
+			return nil, err
 		}
-		exe, _ = filepath.EvalSymlinks(exe)
 		driftScratch = scratch
-		subject = func(m harness.Mutant) (*harness.Subject, error) {
-			return harness.ManifestSubject(MutantManifest(exe, m.Name), "", harness.ScratchRoot(scratch))
+		subject = func(m reference.Mutant) (*harness.Subject, error) {
+			return exec.Subject(referenceManifest(exe, "", m.Name), "", exec.ScratchRoot(scratch))
 		}
 	}
-	return harness.Mutate(ctx, harness.MutationConfig{
+	return mutation.Run(ctx, mutation.Config{
 		Path:    path,
 		Mutants: mutants,
 		Subject: subject,
@@ -152,21 +154,10 @@ func runMutants(ctx context.Context, path string, mutants []harness.Mutant, seed
 // mutationStages are the gate's stages, in the order a mutant meets them:
 // the scenarios, the drift scenarios, then properties for a mutant both
 // miss (a stage runs only while the mutant survives).
-func mutationStages(driftScratch string) []harness.MutationStage {
-	return []harness.MutationStage{
-		harness.ScenarioStage("scenarios", slices.Concat(scenarios.All(), scenarios.Extra())),
-		harness.DriftStage("drift", scenarios.Drift(), driftScratch),
-		harness.PropertyStage("properties", 100, 10*time.Second),
+func mutationStages(driftScratch string) []mutation.Stage {
+	return []mutation.Stage{
+		mutation.ScenarioStage("scenarios", slices.Concat(scenarios.All(), scenarios.Extra())),
+		mutation.DriftStage("drift", scenarios.Drift(), driftScratch),
+		mutation.PropertyStage("properties", 100, 10*time.Second),
 	}
-}
-
-// MutantManifest describes the reference subject behaving as mutant name:
-// `exe subject --mutant name SURFACE`, through the exec adapter.
-func MutantManifest(exe, name string) *harness.Manifest {
-	m := &harness.Manifest{Name: "mutant " + name, Profile: "strict",
-		Capabilities: []string{harness.CapabilityRuntimeFallback}, Surfaces: map[string][]string{}}
-	for _, surf := range harness.Surfaces {
-		m.Surfaces[surf] = []string{exe, "subject", "--mutant", name, surf}
-	}
-	return m
 }

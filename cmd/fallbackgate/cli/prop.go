@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
@@ -34,7 +37,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	fs.Var(&surfaces, "surface", "`SURFACES` to run each case on, comma-separated (default all the subject implements)")
 	checks := fs.Int("checks", 100, "number of generated cases")
 	seedFlag := fs.String("seed", "", "`SEED` for the generator (default: random, printed)")
-	save := fs.String("save", harness.DefaultCounterexampleDir, "`DIR` to save the shrunk counterexample in")
+	save := fs.String("save", prop.DefaultCounterexampleDir, "`DIR` to save the shrunk counterexample in")
 	shrink := fs.Duration("shrink-time", 30*time.Second, "time limit for shrinking a failure")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of its claim: "+profileNames())
 	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process instead of over exec")
@@ -63,82 +66,101 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 		seed = 1
 	}
 
-	var target harness.Target
+	var target prop.Target
 	if *inProcess {
 		p, err := resolver.ProfileByName(*profile)
 		if err != nil {
 			return usagef("prop: --profile: %v", err)
 		}
-		target = harness.ReferenceTarget{Label: "reference (in-process)", Options: harness.Options{Profile: p}, FixedProfile: true}
+		target = inProcessTarget(p)
 	} else {
-		st, err := harness.NewSubjectTarget(func() (*harness.Subject, error) { return openSubject(*subject, *profile, false) })
+		sub, err := openSubject(*subject, *profile, false)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		target = st
 		if len(surfaces) == 0 {
 			for _, surf := range harness.Surfaces {
-				if _, ok := st.Subject().Surfaces[surf]; ok {
+				if _, ok := sub.Surfaces[surf]; ok {
 					surfaces = append(surfaces, surf)
 				}
 			}
 		}
 		for _, surf := range surfaces {
-			if _, ok := st.Subject().Surfaces[surf]; !ok {
+			if _, ok := sub.Surfaces[surf]; !ok {
+				sub.Close()
 				return usagef("prop: the subject does not implement the %s surface", surf)
 			}
 		}
+		target = subjectTarget(sub, func() (*harness.Subject, error) { return openSubject(*subject, *profile, false) })
 	}
 	if len(surfaces) == 0 {
 		surfaces = harness.Surfaces
 	}
 	fmt.Fprintf(s.Stdout, "fallbackgate prop: subject %s, profile %s, surfaces %s, %d checks, seed %d\n",
-		target.Name(), profileOf(target), strings.Join(surfaces, ","), *checks, seed)
+		target.Name, target.Profile.Name, strings.Join(surfaces, ","), *checks, seed)
 
-	cfg := harness.PropConfig{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
-		ShrinkTime: *shrink, Gen: harness.GenOptions{Hang: *hang}}
+	cfg := prop.Config{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
+		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}}
 	if *verbose {
 		cfg.Log = s.Stderr
 	}
 	if isTerminal(s.Stderr) {
-		cfg.OnCase = func(n int, c harness.ClassCounts) {
+		cfg.OnCase = func(n int, c prop.Counts) {
 			fmt.Fprintf(s.Stderr, "\r\033[K[%d/%d] %s", n, *checks, c)
 		}
 	}
-	rep, err := harness.Prop(ctx, cfg)
+	rep, err := prop.Run(ctx, cfg)
 	if cfg.OnCase != nil {
 		fmt.Fprint(s.Stderr, "\r\033[K")
 	}
 	if err != nil {
 		return &HarnessError{Err: err}
 	}
-	return reportProp(s.Stdout, rep, surfaces, *checks, subjectFlags(*subject, *profile))
+	return propVerdict(s.Stdout, rep, surfaces, *checks, subjectFlags(*subject, *profile))
 }
 
-// reportProp prints a property run's outcome and returns the error that
+// propVerdict prints a property run's outcome and returns the error that
 // sets the exit code; a failure reads as the property stage of run does.
-func reportProp(w io.Writer, rep *harness.PropReport, surfaces []string, checks int, flags string) error {
-	rate := float64(rep.Cases) / max(rep.Duration.Seconds(), 1e-9)
-	fmt.Fprintf(w, "%d cases in %s (%.0f/s): %s\n", rep.Cases, rep.Duration.Round(time.Millisecond), rate, rep.Classes)
-	if rep.OK() {
-		fmt.Fprintf(w, "%d passed, 0 failed\n", rep.Cases)
-		return nil
-	}
-	if err := reports.WriteProperties(w, propertiesStage(rep, surfaces, checks, flags, rep.Seed)); err != nil {
+func propVerdict(w io.Writer, rep *prop.Report, surfaces []string, checks int, flags string) error {
+	if err := reports.WritePropRun(w, rep, propertiesStage(rep, surfaces, checks, flags, rep.Seed)); err != nil {
 		return &HarnessError{Err: err}
 	}
-	if rep.Failure != nil {
+	switch {
+	case rep.Failure != nil:
 		return &ViolationError{Summary: fmt.Sprintf("%d cases, 1 failed: the subject violates the contract", rep.Cases)}
+	case rep.Vacuous != nil:
+		return &ViolationError{Summary: fmt.Sprintf("%d cases passed, but the run was vacuous", rep.Cases)}
 	}
-	return &ViolationError{Summary: fmt.Sprintf("%d cases passed, but the run was vacuous", rep.Cases)}
+	return nil
+}
+
+// inProcessTarget is the built-in reference in this process, claiming
+// profile p: a fresh subject per case, bound to in-process fakes on
+// virtual time.
+func inProcessTarget(p resolver.Profile) prop.Target {
+	return prop.Target{Name: "reference (in-process)", Profile: &p, PerCase: true,
+		Hooks: gate.InProcess(fakes.NewManualClock(harness.Epoch)),
+		Open:  func(p resolver.Profile) (*harness.Subject, error) { return inProcessReference(p), nil }}
+}
+
+// subjectTarget is a subject opened by open, first sub: one subject for
+// case after case, a fresh one after a failing case.
+func subjectTarget(sub *harness.Subject, open func() (*harness.Subject, error)) prop.Target {
+	first := sub
+	return prop.Target{Name: sub.Name, Profile: &sub.Profile, Open: func(resolver.Profile) (*harness.Subject, error) {
+		if s := first; s != nil {
+			first = nil
+			return s, nil
+		}
+		return open()
+	}}
 }
 
 // propertiesStage is a property run as the reports show it: the command
 // that repeats the search, and for the saved counterexample the command
 // that replays it on each failing surface with runSeed. flags are the
 // subject and profile flags of both commands.
-func propertiesStage(rep *harness.PropReport, surfaces []string, checks int, flags string, runSeed int64) *reports.Properties {
+func propertiesStage(rep *prop.Report, surfaces []string, checks int, flags string, runSeed int64) *reports.Properties {
 	repro := fmt.Sprintf("fallbackgate prop%s --surface %s --checks %d --seed %d", flags, strings.Join(surfaces, ","), checks, rep.Seed)
 	var replay func(string) string
 	if f := rep.Failure; f != nil && f.Saved != "" {
@@ -163,13 +185,6 @@ func subjectFlags(subject, profile string) string {
 	return f
 }
 
-func profileOf(t harness.Target) string {
-	if p := t.Profile(); p != nil {
-		return p.Name
-	}
-	return "drawn per case"
-}
-
 func checkSurfaces(cmd string, surfaces []string) error {
 	for _, surf := range surfaces {
 		if !slices.Contains(harness.Surfaces, surf) {
@@ -177,14 +192,6 @@ func checkSurfaces(cmd string, surfaces []string) error {
 		}
 	}
 	return nil
-}
-
-func indent(text, prefix string) string {
-	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = prefix + l
-	}
-	return strings.Join(lines, "\n")
 }
 
 // isTerminal reports whether w is a character device (a terminal), where a

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
 )
 
 // TestPropChaosCheckExitCodes runs the three commands in-process: a clean
@@ -69,9 +70,9 @@ func TestChaosFindsDyingGateway(t *testing.T) {
 func TestReportProblemsGroups(t *testing.T) {
 	r7 := harness.Violation{Rule: "R7", Message: "quota amplification"}
 	r15 := harness.Violation{Rule: "R15", Message: "1 fallback event(s) for a start-up that failed"}
-	problems := []harness.Problem{{Startup: "t1/s0", Violation: r7}, {Startup: "t1/s1", Violation: r7}, {Startup: "t1/s1", Violation: r15}, {Startup: "t2/s0", Violation: r7}}
+	problems := []chaos.Problem{{Startup: "t1/s0", Violation: r7}, {Startup: "t1/s1", Violation: r7}, {Startup: "t1/s1", Violation: r15}, {Startup: "t2/s0", Violation: r7}}
 	var b strings.Builder
-	err := reportProblems(&b, problems, 10, 3, "fallbackgate chaos --seed 1")
+	err := problemsVerdict(&b, problems, 10, 3, "fallbackgate chaos --seed 1")
 	want := `
 FAIL: 4 problem(s), 2 distinct:
     R7: quota amplification

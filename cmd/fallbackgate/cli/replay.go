@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/incident"
+	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/scenarios"
 )
 
@@ -49,29 +51,28 @@ pre-fix side did not reproduce the incident (the replay is broken).`, s)
 	if err != nil {
 		return err
 	}
-	cfg := harness.ReplayConfig{Seed: seed}
+	cfg := incident.ReplayConfig{Seed: seed}
 	if *subject != "" {
 		sub, err := openSubject(*subject, "", false)
 		if err != nil {
 			return err
 		}
 		defer sub.Close()
-		surf, ok := sub.Surfaces[harness.Oneshot]
-		if !ok {
+		if _, ok := sub.Surfaces[harness.Oneshot]; !ok {
 			return usagef("replay: %s implements no oneshot surface", *subject)
 		}
-		cfg.Subject, cfg.SubjectName = surf, sub.Name+" ("+*subject+")"
+		cfg.Subject, cfg.Label = sub, sub.Name+" ("+*subject+")"
 	}
-	rep, err := harness.ReplayIncident(ctx, inc, cfg)
+	rep, err := incident.ReplayIncident(ctx, inc, cfg)
 	if err != nil {
 		return &HarnessError{Err: err}
 	}
-	if err := harness.WriteReplay(s.Stdout, rep); err != nil {
+	if err := reports.WriteReplay(s.Stdout, rep); err != nil {
 		return &HarnessError{Err: err}
 	}
 	switch {
 	case !rep.PreFix.OK:
-		return &HarnessError{Err: fmt.Errorf("%w: %s", harness.ErrIncidentNotReproduced, rep.PreFix.Verdict)}
+		return &HarnessError{Err: fmt.Errorf("%w: %s", incident.ErrIncidentNotReproduced, rep.PreFix.Verdict)}
 	case !rep.Fixed.OK:
 		return &ViolationError{Summary: fmt.Sprintf("%s: %s", rep.Fixed.Label, rep.Fixed.Verdict)}
 	}

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/exec"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 	"github.com/fallbackgate/fallbackgate/scenarios"
@@ -137,17 +140,17 @@ rule with no teeth) fails the run with exit 1.`, s)
 	total := len(sel) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
 	var done atomic.Int64
 	progress := isTerminal(s.Stderr) // a line that rewrites itself, only for a person
-	cfg := harness.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel,
+	cfg := gate.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel,
 		OnResult: func(r harness.Result) {
 			n := done.Add(1)
 			switch {
 			case *verbose:
-				fmt.Fprintf(s.Stderr, "[%2d/%d] %s/%s %s (%s)\n", n, total, r.Scenario, r.Surface, r.Verdict, r.Duration.Round(1e6))
+				fmt.Fprintf(s.Stderr, "[%2d/%d] %s/%s %s (%s)\n", n, total, r.Scenario, r.Surface, verdictWord(r.Status), r.Duration.Round(1e6))
 			case progress:
-				fmt.Fprintf(s.Stderr, "\r\033[K[%d/%d] %s/%s %s", n, total, r.Scenario, r.Surface, r.Verdict)
+				fmt.Fprintf(s.Stderr, "\r\033[K[%d/%d] %s/%s %s", n, total, r.Scenario, r.Surface, verdictWord(r.Status))
 			}
 		}}
-	rep, runErr := harness.Run(ctx, cfg)
+	rep, runErr := gate.Run(ctx, cfg)
 	if progress && !*verbose {
 		fmt.Fprint(s.Stderr, "\r\033[K")
 	}
@@ -173,7 +176,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 		res.SetChaos(c)
 	}
 	if *mutate {
-		mrep, err := runMutants(ctx, pathInProcess, harness.Mutants(), seed)
+		mrep, err := runMutants(ctx, pathInProcess, reference.Mutants(), seed)
 		if err != nil {
 			return &HarnessError{Err: fmt.Errorf("mutation self-test: %w", err)}
 		}
@@ -296,24 +299,26 @@ func parseSeed(v string) (int64, error) {
 // openSubject returns the subject a manifest describes, or the built-in
 // reference subject run through the exec adapter.
 func openSubject(path, profile string, keep bool) (*harness.Subject, error) {
-	var opts []harness.ExecOption
+	var opts []exec.Option
 	if root := scratchRoot(); root != "" {
-		opts = append(opts, harness.ScratchRoot(root))
+		opts = append(opts, exec.ScratchRoot(root))
 	}
 	if keep {
-		opts = append(opts, harness.KeepDir())
+		opts = append(opts, exec.KeepDir())
 	}
 	var (
-		m     *harness.Manifest
+		m     *exec.Manifest
 		repro string
 		err   error
 	)
 	if path == "" {
-		if m, err = referenceManifest(profile); err != nil {
+		exe, err := executable()
+		if err != nil {
 			return nil, &HarnessError{Err: err}
 		}
+		m = referenceManifest(exe, profile, "")
 	} else {
-		if m, err = harness.LoadManifest(path); err != nil {
+		if m, err = exec.LoadManifest(path); err != nil {
 			return nil, &UsageError{Err: err}
 		}
 		repro = "--subject " + path
@@ -325,7 +330,7 @@ func openSubject(path, profile string, keep bool) (*harness.Subject, error) {
 		m.Profile = profile
 		repro = strings.TrimSpace(repro + " --profile " + profile)
 	}
-	sub, err := harness.ManifestSubject(m, repro, opts...)
+	sub, err := exec.Subject(m, repro, opts...)
 	if err != nil {
 		var nf *os.PathError
 		if errors.As(err, &nf) {
@@ -336,23 +341,41 @@ func openSubject(path, profile string, keep bool) (*harness.Subject, error) {
 	return sub, nil
 }
 
-// referenceManifest describes the built-in reference subject: this very
-// binary's `subject` command.
-func referenceManifest(profile string) (*harness.Manifest, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("cannot find this binary to run the reference subject: %w", err)
-	}
-	exe, _ = filepath.EvalSymlinks(exe)
+// referenceManifest describes the built-in reference subject run through
+// the exec adapter, as any subject is: this binary's `subject` command
+// (exe), claiming profile ("" is strict), or behaving as the mutant named
+// mutant.
+func referenceManifest(exe, profile, mutant string) *exec.Manifest {
 	if profile == "" {
 		profile = resolver.Strict.Name
 	}
-	m := &harness.Manifest{Name: "reference", Profile: profile, Capabilities: []string{harness.CapabilityRuntimeFallback},
+	name, flag, value := "reference", "--profile", profile
+	if mutant != "" {
+		name, flag, value = "mutant "+mutant, "--mutant", mutant
+	}
+	m := &exec.Manifest{Name: name, Profile: profile, Capabilities: []string{harness.CapabilityRuntimeFallback},
 		Surfaces: map[string][]string{}}
 	for _, surf := range harness.Surfaces {
-		m.Surfaces[surf] = []string{exe, "subject", "--profile", profile, surf}
+		m.Surfaces[surf] = []string{exe, "subject", flag, value, surf}
 	}
-	return m, nil
+	return m
+}
+
+// executable returns this binary's path, which runs the reference subject.
+func executable() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find this binary to run the reference subject: %w", err)
+	}
+	exe, _ = filepath.EvalSymlinks(exe)
+	return exe, nil
+}
+
+// inProcessReference is the built-in reference subject in this process,
+// claiming profile p, for --in-process runs: its surfaces bound to
+// in-process fakes, with the in-process request bound.
+func inProcessReference(p resolver.Profile) *harness.Subject {
+	return reference.Subject("reference (in-process)", reference.Options{Profile: p, RequestTimeout: gate.PropRequestTimeout})
 }
 
 // scratchRoot returns where case folders go: TMPDIR when the user set it,
@@ -371,4 +394,12 @@ func scratchRoot() string {
 		}
 	}
 	return ""
+}
+
+// verdictWord is how the progress lines name a case's status.
+func verdictWord(s harness.Status) string {
+	if s == harness.StatusNotImplemented {
+		return "not implemented"
+	}
+	return string(s)
 }

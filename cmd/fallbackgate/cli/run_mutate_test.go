@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/mutation"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
@@ -59,17 +61,17 @@ func TestRunMutate(t *testing.T) {
 func TestVerdict(t *testing.T) {
 	landed := 0
 	pass := harness.Result{Scenario: "SF-1", ScenarioName: "primary-succeeds", Surface: harness.Oneshot, Subject: "hand",
-		Profile: "strict", Seed: 1, Verdict: harness.VerdictPass, Expected: harness.Summary{Landed: &landed}, Observed: harness.Summary{Landed: &landed}}
+		Profile: "strict", Seed: 1, Status: harness.StatusPass, Expected: harness.Summary{Landed: &landed}, Observed: harness.Summary{Landed: &landed}}
 	fail := pass
-	fail.Scenario, fail.ScenarioName, fail.Verdict = "SF-8", "rate-limited-primary", harness.VerdictFail
+	fail.Scenario, fail.ScenarioName, fail.Status = "SF-8", "rate-limited-primary", harness.StatusFail
 	fail.Violations = harness.Violations{{Rule: "R7", Message: "quota amplification"}}
 	results := func(survivor bool, rs ...harness.Result) *reports.Results {
-		res := reports.New(&harness.Report{Subject: "hand", Profile: "strict", Seed: 1, Surfaces: []string{harness.Oneshot}, Results: rs}, nil)
-		mrep := &harness.MutationReport{Path: pathInProcess, Seed: 1, Stages: []string{"scenarios", "drift"},
-			Results: []harness.MutantResult{{Name: "ignores-chain", Bug: "walks a chain of its own", Breaks: "R9",
-				Killed: &harness.Kill{Stage: "scenarios", By: "SF-2/oneshot", Rule: "R9"}}}}
+		res := reports.New(&gate.Report{Subject: "hand", Profile: "strict", Seed: 1, Surfaces: []string{harness.Oneshot}, Results: rs}, nil)
+		mrep := &mutation.Report{Path: pathInProcess, Seed: 1, Stages: []string{"scenarios", "drift"},
+			Results: []mutation.Fate{{Name: "ignores-chain", Bug: "walks a chain of its own", Breaks: "R9",
+				Killed: &mutation.Kill{Stage: "scenarios", By: "SF-2/oneshot", Rule: "R9"}}}}
 		if survivor {
-			mrep.Results = append(mrep.Results, harness.MutantResult{Name: "falls-back-on-rate-limit", Bug: "walks on past a 429", Breaks: "R7"})
+			mrep.Results = append(mrep.Results, mutation.Fate{Name: "falls-back-on-rate-limit", Bug: "walks on past a 429", Breaks: "R7"})
 		}
 		res.SetMutation(mrep)
 		return res

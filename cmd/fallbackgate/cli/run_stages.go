@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
@@ -39,7 +41,7 @@ func (r runStages) saveDir() string {
 	if r.reportDir != "" {
 		return filepath.Join(r.reportDir, "counterexamples")
 	}
-	return harness.DefaultCounterexampleDir
+	return prop.DefaultCounterexampleDir
 }
 
 func (r runStages) open() (*harness.Subject, error) { return openSubject(r.subject, r.profile, false) }
@@ -56,19 +58,18 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 	if len(surfaces) == 0 {
 		return nil, usagef("run: --prop: the subject implements none of the surfaces %s", strings.Join(runSurfaces, ","))
 	}
-	st, err := harness.NewSubjectTarget(r.open)
+	first, err := r.open()
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	cfg := harness.PropConfig{Target: st, Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink}
+	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink}
 	if isTerminal(r.stderr) {
-		cfg.OnCase = func(n int, c harness.ClassCounts) {
+		cfg.OnCase = func(n int, c prop.Counts) {
 			fmt.Fprintf(r.stderr, "\r\033[K[properties %d/%d] %s", n, checks, c)
 		}
 		defer fmt.Fprint(r.stderr, "\r\033[K")
 	}
-	rep, err := harness.Prop(ctx, cfg)
+	rep, err := prop.Run(ctx, cfg)
 	if err != nil {
 		return nil, &HarnessError{Err: fmt.Errorf("properties: %w", err)}
 	}
@@ -103,14 +104,14 @@ func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Ch
 		return nil, &HarnessError{Err: fmt.Errorf("chaos: history: %w", err)}
 	}
 	defer f.Close()
-	cfg := harness.ChaosConfig{Surface: surface, Sessions: runChaosSessions, Turns: runChaosTurns, Seed: r.seed, Subject: csub, History: f}
+	cfg := chaos.Config{Surface: surface, Sessions: runChaosSessions, Turns: runChaosTurns, Seed: r.seed, Subject: csub, History: f}
 	if isTerminal(r.stderr) {
-		cfg.OnTurn = func(turn int, rep *harness.ChaosReport) {
+		cfg.OnTurn = func(turn int, rep *chaos.Report) {
 			fmt.Fprintf(r.stderr, "\r\033[K[chaos turn %d/%d] %d start-ups, %d failed", turn, runChaosTurns, rep.Startups, rep.Failed)
 		}
 		defer fmt.Fprint(r.stderr, "\r\033[K")
 	}
-	rep, err := harness.Chaos(ctx, cfg)
+	rep, err := chaos.Run(ctx, cfg)
 	if err != nil {
 		return nil, &HarnessError{Err: fmt.Errorf("chaos: %w", err)}
 	}
@@ -120,9 +121,11 @@ func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Ch
 	saved := ""
 	if rep.First != nil {
 		replay := chaosReplay{subject: r.subject, profile: r.profile, surface: surface, seed: r.seed, save: r.saveDir()}
-		if saved, err = saveChaosCounterexample(ctx, io.Discard, rep, replay); err != nil {
-			return nil, err
+		ce, err := chaos.SaveCounterexample(ctx, rep, replay.replay())
+		if err != nil {
+			return nil, &HarnessError{Err: err}
 		}
+		saved = ce.Path
 	}
 	repro := fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", r.flags(), surface, runChaosSessions, runChaosTurns, r.seed)
 	return reports.NewChaos(rep, history, saved, repro), nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -22,7 +23,7 @@ writing an adapter of your own.
 Exit codes: 0 success, 1 start-up failure, 75 rate-limited primary, 2 bad usage.`, s)
 	profile := fs.String("profile", "strict", "contract profile to behave as: "+profileNames())
 	noRuntime := fs.Bool("no-runtime-fallback", false, "do not move along the remaining chain when the landed runtime fails")
-	mutant := fs.String("mutant", "", "behave as the deliberately broken `MUTANT` (see fallbackgate mutate): "+strings.Join(harness.MutantNames(), ", "))
+	mutant := fs.String("mutant", "", "behave as the deliberately broken `MUTANT` (see fallbackgate mutate): "+strings.Join(reference.MutantNames(), ", "))
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -33,9 +34,9 @@ Exit codes: 0 success, 1 start-up failure, 75 rate-limited primary, 2 bad usage.
 	if err != nil {
 		return usagef("subject: --profile: %v", err)
 	}
-	opts := harness.Options{}
+	opts := reference.Options{}
 	if *mutant != "" {
-		m, err := harness.MutantByName(*mutant)
+		m, err := reference.MutantByName(*mutant)
 		if err != nil {
 			return usagef("subject: --mutant: %v", err)
 		}
@@ -43,7 +44,7 @@ Exit codes: 0 success, 1 start-up failure, 75 rate-limited primary, 2 bad usage.
 	}
 	opts.Profile, opts.NoRuntimeFallback = p, *noRuntime
 	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
-	code := harness.RunReference(ctx, fs.Arg(0), os.Getenv, s.Stdin, s.Stdout, s.Stderr, client, opts)
+	code := reference.Main(ctx, fs.Arg(0), os.Getenv, s.Stdin, s.Stdout, s.Stderr, client, opts)
 	if code == 0 {
 		return nil
 	}

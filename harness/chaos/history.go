@@ -1,0 +1,351 @@
+package chaos
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/model"
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+// A chaos history is JSON lines, every time an offset from the run's start:
+// one "run" line, then for each tick the "fleet" changes of the schedule
+// and one "startup" line per start-up with every provider call it made,
+// and last a "shutdown" line when the in-process gateway did not shut down
+// cleanly. It holds no secret. CheckHistory re-checks a saved history
+// offline and reports the problems the run reported.
+
+// The kinds of history line.
+const (
+	HistoryRun     = "run"
+	HistoryFleet   = "fleet"
+	HistoryStartup = "startup"
+	// HistoryShutdown records that the gateway did not shut down cleanly
+	// (R17), with Error.
+	HistoryShutdown = "shutdown"
+)
+
+// HistoryRecord is one line of a history.
+type HistoryRecord struct {
+	Kind string `json:"kind"`
+	// At is the offset from the run's start (virtual time in-process).
+	At time.Duration `json:"at_ns"`
+
+	// run
+	Run *RunInfo `json:"run,omitempty"`
+
+	// fleet: the schedule changed a provider's plan.
+	Provider string `json:"provider,omitempty"`
+	Plan     string `json:"plan,omitempty"`
+	Note     string `json:"note,omitempty"`
+
+	// startup
+	Startup *StartupRecord `json:"startup,omitempty"`
+
+	// shutdown
+	Error string `json:"error,omitempty"`
+}
+
+// RunInfo is the head of a history.
+type RunInfo struct {
+	Subject  string `json:"subject"`
+	Profile  string `json:"profile"`
+	Surface  string `json:"surface"`
+	Sessions int    `json:"sessions"`
+	Turns    int    `json:"turns"`
+	Seed     int64  `json:"seed"`
+	// InProcess is set when the surface ran in this process on virtual
+	// time: the history is then byte-identical for the same seed.
+	InProcess bool `json:"in_process"`
+	// RequestTimeout is the model's bound on each request (hangs).
+	RequestTimeout time.Duration `json:"request_timeout_ns"`
+}
+
+// StartupRecord is one start-up of a chaos run: the case it was given
+// (the fleet's plans at that moment) and its judgement, Result: what the
+// surface did, every provider call it made (At an offset from the run's
+// start), the model's expectation and the verdict. Nothing in it is
+// secret: outputs are redacted, and R16 is judged before it is written.
+type StartupRecord struct {
+	ID      string
+	Session int
+	Turn    int
+	// Config, Pin and Faults are the case, as in a scenario file.
+	Config harness.CaseConfig
+	Pin    harness.Args
+	Faults map[string]string
+	Result harness.Result
+}
+
+// startupLine is a StartupRecord as a history line holds it.
+type startupLine struct {
+	ID         string             `json:"id"`
+	Session    int                `json:"session"`
+	Turn       int                `json:"turn"`
+	Config     harness.CaseConfig `json:"config"`
+	Pin        harness.Args       `json:"pin"`
+	Faults     map[string]string  `json:"faults"`
+	ExitCode   int                `json:"exit_code"`
+	Stdout     string             `json:"stdout,omitempty"`
+	Stderr     string             `json:"stderr,omitempty"`
+	Events     []harness.Event    `json:"events"`
+	Reply      *harness.Reply     `json:"reply,omitempty"`
+	Failure    string             `json:"failure,omitempty"`
+	Calls      []fakes.Call       `json:"calls"`
+	Expected   harness.Summary    `json:"expected"`
+	Verdict    harness.Status     `json:"verdict"`
+	Violations harness.Violations `json:"violations,omitempty"`
+}
+
+// MarshalJSON writes the record as a history line.
+func (r StartupRecord) MarshalJSON() ([]byte, error) {
+	o := r.Result.Outcome
+	calls := r.Result.Ledger
+	if calls == nil {
+		calls = []fakes.Call{}
+	}
+	return json.Marshal(startupLine{ID: r.ID, Session: r.Session, Turn: r.Turn, Config: r.Config, Pin: r.Pin, Faults: r.Faults,
+		ExitCode: o.ExitCode, Stdout: o.Stdout, Stderr: o.Stderr, Events: o.Events, Reply: o.Reply, Failure: o.Failure,
+		Calls: calls, Expected: r.Result.Expected, Verdict: r.Result.Status, Violations: r.Result.Violations})
+}
+
+// UnmarshalJSON reads a history line, strictly: a field it does not know
+// is an error.
+func (r *StartupRecord) UnmarshalJSON(b []byte) error {
+	var l startupLine
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return err
+	}
+	*r = StartupRecord{ID: l.ID, Session: l.Session, Turn: l.Turn, Config: l.Config, Pin: l.Pin, Faults: l.Faults,
+		Result: harness.Result{Status: l.Verdict, Violations: l.Violations, Expected: l.Expected, Ledger: l.Calls,
+			Outcome: harness.Outcome{ExitCode: l.ExitCode, Stdout: l.Stdout, Stderr: l.Stderr, Events: l.Events, Reply: l.Reply, Failure: l.Failure}}}
+	return nil
+}
+
+// outcome rebuilds the surface's outcome.
+func (r *StartupRecord) outcome(surface string) harness.Outcome {
+	o := r.Result.Outcome
+	o.Surface = surface
+	return o
+}
+
+// Scenario returns the record's case as a scenario.
+func (r *StartupRecord) Scenario() harness.Scenario {
+	return harness.Scenario{ID: "chaos-" + strings.ReplaceAll(r.ID, "/", "-"), Name: "chaos start-up", Config: r.Config, Pin: r.Pin,
+		Faults: r.Faults, Prompt: harness.DefaultPrompt, Source: "history " + r.ID}
+}
+
+// startupInvariants checks what needs no model: no quota amplification
+// after a primary 429 (unless the profile walks on a rate limit), no
+// request but to the pinned provider when pinned (unless the profile walks
+// when pinned), at most 1+len(chain) resolves, exactly one fallback event
+// per fallback and none otherwise, an answer from the gateway, and no
+// secret in any output.
+func startupInvariants(r *StartupRecord, surface string, profile resolver.Profile) harness.Violations {
+	var vs harness.Violations
+	add := func(rule, format string, args ...any) {
+		vs = append(vs, harness.Violation{Rule: rule, Message: fmt.Sprintf(format, args...)})
+	}
+	var resolves []fakes.Call
+	for _, c := range r.Result.Ledger {
+		if c.Endpoint == "resolve" {
+			resolves = append(resolves, c)
+		}
+	}
+	req, err := model.Request(r.Config, r.Pin, profile)
+	if err == nil && len(resolves) > 0 {
+		first := resolves[0]
+		others := 0
+		for _, c := range r.Result.Ledger[1:] {
+			if c.Provider != first.Provider {
+				others++
+			}
+		}
+		if first.Served == "rate_limit" && !profile.WalkOnRateLimit && others > 0 {
+			add("R7", "quota amplification: %d request(s) to other providers after %s's 429", others, first.Provider)
+		}
+		if req.Pinned && !profile.WalkWhenPinned && others > 0 {
+			add("R6", "pinned to %s, but %d request(s) went to other providers", req.Primary.Provider, others)
+		}
+		if bound := 1 + len(req.Chain); len(resolves) > bound {
+			add("R9", "%d resolves for a chain of %d (at most %d)", len(resolves), len(req.Chain), bound)
+		}
+	}
+	fellBack := false
+	for _, ev := range r.Result.Outcome.Events {
+		if ev.Event == harness.EventStarted && ev.LandedAt != nil && *ev.LandedAt >= 0 {
+			fellBack = true
+		}
+	}
+	nfb := len(harness.EventsNamed(r.Result.Outcome.Events, harness.EventFallback))
+	switch {
+	case fellBack && nfb != 1:
+		add("R15", "landed on a chain entry with %d fallback events; want exactly 1", nfb)
+	case !fellBack && nfb > 0:
+		add("R15", "%d fallback event(s) for a start-up that did not fall back", nfb)
+	}
+	if surface == harness.Gateway && (r.Result.Outcome.Reply == nil || strings.Contains(r.Result.Outcome.Failure, "exited") || strings.Contains(r.Result.Outcome.Failure, "gateway")) {
+		add("R17", "the gateway did not answer: %s", firstLine(r.Result.Outcome.Failure))
+	}
+	events, _ := json.Marshal(r.Result.Outcome.Events)
+	reply, _ := json.Marshal(r.Result.Outcome.Reply)
+	for _, out := range []struct{ name, text string }{{"stdout", r.Result.Outcome.Stdout}, {"stderr", r.Result.Outcome.Stderr}, {"events", string(events)}, {"gateway reply", string(reply)}} {
+		if fakes.SecretPattern.MatchString(out.text) {
+			add("R16", "a secret appears in %s", out.name)
+		}
+	}
+	return vs
+}
+
+// withInvariants adds to vs, the judgement of a start-up against the
+// model, each invariant of the start-up that vs does not already cite: a
+// gateway that did not answer is one R17, whichever found it. A chaos run
+// and the offline check of its history merge through here, so that they
+// report the same problems.
+func withInvariants(vs harness.Violations, r *StartupRecord, surface string, profile resolver.Profile) harness.Violations {
+	for _, v := range startupInvariants(r, surface, profile) {
+		if v.Rule == "R17" && slices.Contains(vs.Rules(), "R17") || slices.Contains(vs, v) {
+			continue
+		}
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// HistoryReport is what CheckHistory found.
+type HistoryReport struct {
+	Run      RunInfo
+	Startups int
+	Failed   int
+	// Faults counts the provider calls that met a fault, by outcome.
+	Faults map[string]int
+	// Problems lists every violation in history order.
+	Problems []Problem
+}
+
+// OK reports whether the history shows no violation and at least one
+// injected fault.
+func (r *HistoryReport) OK() bool { return len(r.Problems) == 0 }
+
+// CheckHistory re-checks a saved chaos history offline: for every start-up
+// it re-derives the model's expectation from the recorded case (the
+// fleet's plans at that moment) and judges the recorded outcome and calls
+// with Check, then checks the model-free invariants. A history without
+// any injected fault fails as vacuous. The error is for a history that
+// cannot be read.
+func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
+	rep := &HistoryReport{Faults: map[string]int{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<16), 64<<20)
+	var (
+		profile resolver.Profile
+		haveRun bool
+	)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var rec HistoryRecord
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			return rep, fmt.Errorf("history line %d: %v", n, err)
+		}
+		switch rec.Kind {
+		case HistoryRun:
+			if rec.Run == nil {
+				return rep, fmt.Errorf("history line %d: run line without run", n)
+			}
+			rep.Run, haveRun = *rec.Run, true
+			p, err := resolver.ProfileByName(rec.Run.Profile)
+			if err != nil {
+				return rep, fmt.Errorf("history line %d: %v", n, err)
+			}
+			profile = p
+		case HistoryFleet:
+		case HistoryStartup:
+			if !haveRun {
+				return rep, fmt.Errorf("history line %d: startup before the run line", n)
+			}
+			if rec.Startup == nil {
+				return rep, fmt.Errorf("history line %d: startup line without startup", n)
+			}
+			rep.Startups++
+			vs, err := recheckStartup(ctx, rec.Startup, rep.Run, profile)
+			if err != nil {
+				return rep, fmt.Errorf("history line %d (%s): %w", n, rec.Startup.ID, err)
+			}
+			for _, c := range rec.Startup.Result.Ledger {
+				if c.Served != "ok" {
+					rep.Faults[string(c.Served)]++
+				}
+			}
+			if len(vs) > 0 {
+				rep.Failed++
+				for _, v := range vs {
+					rep.Problems = append(rep.Problems, Problem{Startup: rec.Startup.ID, Violation: v})
+				}
+			}
+		case HistoryShutdown:
+			rep.Problems = append(rep.Problems, shutdownProblem(rec.Error))
+		default:
+			return rep, fmt.Errorf("history line %d: unknown kind %q", n, rec.Kind)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return rep, err
+	}
+	if !haveRun {
+		return rep, errors.New("history has no run line")
+	}
+	if len(rep.Faults) == 0 {
+		rep.Problems = append(rep.Problems, vacuousProblem)
+	}
+	return rep, nil
+}
+
+// recheckStartup judges one recorded start-up again: the model's
+// expectation against the recorded observation, then the invariants.
+func recheckStartup(ctx context.Context, r *StartupRecord, run RunInfo, profile resolver.Profile) (harness.Violations, error) {
+	popts := model.Options{RequestTimeout: run.RequestTimeout, CutHangs: run.InProcess}
+	want, err := model.Predict(ctx, r.Scenario(), profile, run.Seed, popts)
+	if err != nil {
+		return nil, err
+	}
+	secrets := slices.Compact(slices.Sorted(func(yield func(string) bool) {
+		for _, text := range []string{r.Result.Outcome.Stdout, r.Result.Outcome.Stderr} {
+			for _, s := range fakes.SecretPattern.FindAllString(text, -1) {
+				if !yield(s) {
+					return
+				}
+			}
+		}
+	}))
+	vs := harness.AsViolations(harness.Check(want, harness.Observation{Outcome: r.outcome(run.Surface), Calls: r.Result.Ledger, Secrets: secrets}))
+	for _, v := range r.Result.Violations {
+		// Outputs are recorded redacted, so a leak is carried over from
+		// the run's own verdict rather than found again.
+		if v.Rule == "R16" && !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	return withInvariants(vs, r, run.Surface, profile), nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}

@@ -1,0 +1,452 @@
+package exec
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+)
+
+// maxReplyLine bounds one line of the gateway's stdout.
+const maxReplyLine = 1 << 20
+
+// routed is a reply handed to the request it answers. missingOK is set when
+// the line had no "ok", which fails that request only.
+type routed struct {
+	harness.Reply
+	missingOK bool
+}
+
+// gateway is the one long-lived process of a gateway surface. Requests are
+// written to its stdin under writeMu; one reader goroutine reads its stdout
+// and hands each reply to the channel registered for its id. The first crash,
+// hang or unroutable reply makes the gateway dead: it is killed, every
+// pending and later request fails with that reason.
+type gateway struct {
+	s      *Surface
+	p      *proc
+	dir    string
+	stdin  *os.File
+	events *eventTail
+
+	writeMu sync.Mutex
+
+	mu        sync.Mutex
+	nextID    int
+	pending   map[string]chan routed
+	caseOf    map[string]string // pending request id -> its case's ID
+	abandoned map[string]bool   // cancelled requests whose late reply is not a violation
+	dead      string
+	inFlight  []string // the IDs of the cases pending when the gateway died
+	deadCh    chan struct{}
+	closing   bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// gateway returns the running gateway, starting it on first use.
+func (s *Surface) gateway() (*gateway, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gw != nil {
+		return s.gw, nil
+	}
+	if s.closed {
+		return nil, fmt.Errorf("%s: gateway: Start after Close", s.m.source())
+	}
+	g, err := s.startGateway()
+	if err != nil {
+		return nil, err
+	}
+	s.gw = g
+	return g, nil
+}
+
+func (s *Surface) startGateway() (*gateway, error) {
+	dir, err := s.scratch("gateway")
+	if err != nil {
+		return nil, err
+	}
+	eventsPath := filepath.Join(dir, "events.jsonl")
+	if err := os.WriteFile(eventsPath, nil, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	rIn, wIn, err := os.Pipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	g := &gateway{
+		s:         s,
+		dir:       dir,
+		stdin:     wIn,
+		events:    &eventTail{path: eventsPath, byID: map[string][]eventLine{}},
+		pending:   map[string]chan routed{},
+		caseOf:    map[string]string{},
+		abandoned: map[string]bool{},
+		deadCh:    make(chan struct{}),
+	}
+	cmd := s.command(harness.EnvEvents + "=" + eventsPath)
+	cmd.Stdin = rIn
+	g.p, err = startProc(cmd, g.readReplies, s.cfg.captureLimit)
+	rIn.Close()
+	if err != nil {
+		wIn.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("%s: gateway: %w", s.m.source(), err)
+	}
+	go g.watch()
+	return g, nil
+}
+
+// watch reports an exit that Close did not ask for as a crash.
+func (g *gateway) watch() {
+	<-g.p.exited
+	g.p.finishIO() // so that the crash message carries all of stderr
+	g.mu.Lock()
+	closing := g.closing
+	g.mu.Unlock()
+	if closing {
+		return
+	}
+	msg := "gateway crashed: " + g.p.describeExit() + " before its stdin was closed"
+	if t := g.p.stderr.tail(300); t != "" {
+		msg += "; stderr: " + t
+	}
+	g.fail(msg)
+}
+
+// fail makes the gateway dead with reason, unless it already is, and kills
+// its process group.
+func (g *gateway) fail(reason string) {
+	g.mu.Lock()
+	if g.dead == "" {
+		g.dead = reason
+		for _, c := range g.caseOf {
+			g.inFlight = append(g.inFlight, c)
+		}
+		slices.Sort(g.inFlight)
+		close(g.deadCh)
+	}
+	g.mu.Unlock()
+	g.p.kill()
+}
+
+func (g *gateway) deadReason() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.dead
+}
+
+// died fills out for a request the gateway's death left unanswered: sent
+// says whether the request reached the gateway (it was in flight) or was
+// refused because the gateway was already dead.
+func (g *gateway) died(out *harness.Outcome, sent bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out.GatewayDied = true
+	switch {
+	case !sent:
+		out.Failure = "not sent: the gateway had already died: " + g.dead
+	case len(g.inFlight) > 0:
+		out.Failure = g.dead + " (cases in flight: " + strings.Join(g.inFlight, ", ") + ")"
+	default:
+		out.Failure = g.dead
+	}
+}
+
+// readReplies is the single reader of the gateway's stdout.
+func (g *gateway) readReplies(r io.Reader) {
+	defer io.Copy(io.Discard, r) // keep draining so a dead-set gateway never blocks
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxReplyLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Bytes()
+		if len(strings.TrimSpace(string(line))) == 0 {
+			continue
+		}
+		if err := g.route(line); err != nil {
+			g.fail(fmt.Sprintf("protocol violation: gateway stdout:%d: %v in line %s; process group killed", n, err, harness.QuoteLine(string(line))))
+		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		g.fail(fmt.Sprintf("protocol violation: gateway stdout:%d: line longer than %d bytes; process group killed", n+1, maxReplyLine))
+	}
+}
+
+// route hands a reply line to the request waiting for its id. A line that
+// cannot be routed is an error: the harness can no longer tell which answer
+// belongs to which request.
+func (g *gateway) route(line []byte) error {
+	var r harness.Reply
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(line, &fields); err != nil {
+		return errors.New("not a JSON object")
+	}
+	if err := json.Unmarshal(line, &r); err != nil {
+		return fmt.Errorf("malformed reply: %v", err)
+	}
+	if r.ID == "" {
+		return errors.New(`reply without "id"`)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ch, ok := g.pending[r.ID]
+	if !ok {
+		if g.abandoned[r.ID] {
+			delete(g.abandoned, r.ID)
+			return nil
+		}
+		return fmt.Errorf("reply to unknown id %q (not pending, or answered twice)", r.ID)
+	}
+	delete(g.pending, r.ID)
+	delete(g.caseOf, r.ID)
+	_, hasOK := fields["ok"]
+	ch <- routed{Reply: r, missingOK: !hasOK}
+	return nil
+}
+
+// do runs one case as one request.
+func (g *gateway) do(ctx context.Context, c harness.Case) (harness.Outcome, error) {
+	out := harness.Outcome{Surface: harness.Gateway, ExitCode: -1}
+	timeout := g.s.timeout()
+	g.mu.Lock()
+	if g.dead != "" {
+		g.mu.Unlock()
+		g.died(&out, false)
+		return out, nil
+	}
+	g.nextID++
+	id, session := fmt.Sprintf("r%d", g.nextID), fmt.Sprintf("s%d", g.nextID)
+	ch := make(chan routed, 1)
+	g.pending[id] = ch
+	g.caseOf[id] = c.ID
+	g.mu.Unlock()
+
+	c.Events, c.Home = "", ""
+	line, err := json.Marshal(harness.GatewayRequest{ID: id, Session: session, Case: c, Override: c.Args})
+	if err != nil {
+		g.forget(id, false)
+		return out, fmt.Errorf("gateway: case %s: %w", c.ID, err)
+	}
+	deadline := time.Now().Add(timeout)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+
+	g.writeMu.Lock()
+	_ = g.stdin.SetWriteDeadline(deadline)
+	_, werr := g.stdin.Write(append(line, '\n'))
+	g.writeMu.Unlock()
+	if errors.Is(werr, os.ErrDeadlineExceeded) {
+		g.fail(fmt.Sprintf("gateway stopped answering: request %s not read from stdin within %v; process group killed", id, timeout))
+	}
+	// Any other write error (a closed pipe) means the gateway exited:
+	// the watcher reports it, or the timer does.
+
+	var r routed
+	select {
+	case r = <-ch:
+	case <-g.deadCh:
+		select {
+		case r = <-ch:
+		default:
+			g.forget(id, false)
+			g.died(&out, true)
+			return out, nil
+		}
+	case <-timer.C:
+		g.fail(fmt.Sprintf("gateway stopped answering: no reply to %s within %v; process group killed", id, timeout))
+		g.forget(id, false)
+		g.died(&out, true)
+		return out, nil
+	case <-ctx.Done():
+		g.forget(id, true)
+		out.Failure = fmt.Sprintf("cancelled: %v (request %s abandoned)", ctx.Err(), id)
+		return out, nil
+	}
+
+	var failures []string
+	if r.missingOK {
+		failures = append(failures, fmt.Sprintf(`protocol violation: reply to %s has no "ok"`, id))
+	}
+	if !r.OK && !slices.Contains(harness.ReplyClasses, r.Class) {
+		failures = append(failures, fmt.Sprintf(`protocol violation: failed reply to %s has class %q, want "auth", "rate_limit" or "other"`, id, r.Class))
+	}
+	out.Reply = &r.Reply
+	events, err := g.events.take(id)
+	out.Events = events
+	switch {
+	case err != nil:
+		failures = append(failures, "protocol violation: "+err.Error())
+	case !hasOutcomeEvent(events):
+		failures = append(failures, fmt.Sprintf("protocol violation: no %q or %q event with id %q before the reply", harness.EventStarted, harness.EventFailed, id))
+	}
+	out.Failure = strings.Join(failures, "; ")
+	return out, nil
+}
+
+// forget drops a request that will not wait for its reply; a cancelled one
+// may still be answered without that being a violation.
+func (g *gateway) forget(id string, cancelled bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.pending[id]; ok {
+		delete(g.pending, id)
+		delete(g.caseOf, id)
+		if cancelled {
+			g.abandoned[id] = true
+		}
+	}
+}
+
+// close ends the gateway once; see Surface.Close.
+func (g *gateway) close() error {
+	g.closeOnce.Do(func() { g.closeErr = g.doClose() })
+	return g.closeErr
+}
+
+func (g *gateway) doClose() error {
+	g.mu.Lock()
+	g.closing = true
+	crashed := g.dead
+	g.mu.Unlock()
+	defer func() {
+		if !g.s.cfg.keep {
+			os.RemoveAll(g.dir)
+		}
+	}()
+
+	g.writeMu.Lock()
+	g.stdin.Close()
+	g.writeMu.Unlock()
+
+	killed := false
+	grace := time.NewTimer(g.s.cfg.grace)
+	defer grace.Stop()
+	select {
+	case <-g.p.exited:
+	case <-grace.C:
+		killed = true
+		g.p.kill()
+		<-g.p.exited
+	}
+	g.p.finishIO()
+	g.fail("gateway closed") // fails requests still pending; keeps an earlier reason
+
+	var errs []string
+	switch {
+	case crashed != "":
+		errs = append(errs, crashed)
+	case killed:
+		errs = append(errs, fmt.Sprintf("gateway did not exit within %v after its stdin closed; process group killed", g.s.cfg.grace))
+	case g.p.exitCode() != 0 || g.p.exitFailure() != "":
+		errs = append(errs, "gateway "+g.p.describeExit()+" after its stdin closed")
+	}
+	if g.p.leftover && !killed && crashed == "" {
+		errs = append(errs, "gateway left processes running in its process group after it exited; killed them")
+	}
+	if g.p.survivors != nil {
+		errs = append(errs, g.p.survivors.Error())
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %s", g.s.m.source(), strings.Join(errs, "; "))
+}
+
+// eventTail reads the gateway's shared events file incrementally and files
+// each complete line under the request id it carries.
+type eventTail struct {
+	path string
+
+	mu      sync.Mutex
+	off     int64
+	lineNo  int
+	byID    map[string][]eventLine
+	corrupt error
+}
+
+type eventLine struct {
+	no   int
+	text string
+}
+
+// take returns the events of request id, parsed strictly. A line of the file
+// that is not a JSON object or carries no id corrupts the stream: it is
+// reported to every request from then on.
+func (t *eventTail) take(id string) ([]harness.Event, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.sync(); err != nil {
+		return nil, err
+	}
+	lines := t.byID[id]
+	delete(t.byID, id)
+	var events []harness.Event
+	for _, l := range lines {
+		ev, err := harness.ParseEvent([]byte(l.text))
+		if err != nil {
+			return events, fmt.Errorf("events.jsonl:%d: %v in line %s", l.no, err, harness.QuoteLine(l.text))
+		}
+		events = append(events, ev)
+	}
+	return events, t.corrupt
+}
+
+// sync files the complete lines appended since the last call. A partial
+// last line belongs to a request still in progress and is left for later.
+func (t *eventTail) sync() error {
+	f, err := os.Open(t.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
+		return err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	end := strings.LastIndexByte(string(data), '\n')
+	if end < 0 {
+		return nil
+	}
+	t.off += int64(end + 1)
+	for _, line := range strings.Split(string(data[:end]), "\n") {
+		t.lineNo++
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var head struct {
+			ID *string `json:"id"`
+		}
+		var problem string
+		if err := json.Unmarshal([]byte(line), &head); err != nil {
+			problem = "not a JSON object"
+		} else if head.ID == nil || *head.ID == "" {
+			problem = `gateway event without "id"`
+		}
+		if problem != "" {
+			if t.corrupt == nil {
+				t.corrupt = fmt.Errorf("events.jsonl:%d: %s in line %s", t.lineNo, problem, harness.QuoteLine(line))
+			}
+			continue
+		}
+		t.byID[*head.ID] = append(t.byID[*head.ID], eventLine{no: t.lineNo, text: line})
+	}
+	return nil
+}

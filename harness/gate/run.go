@@ -1,0 +1,288 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+)
+
+// Config is one run of the gate.
+type Config struct {
+	Subject   *harness.Subject
+	Scenarios []harness.Scenario
+	// Surfaces to run; empty means all three.
+	Surfaces []string
+	// Seed seeds the fakes' secrets and the order cases run in.
+	Seed int64
+	// Parallel is how many cases run at once; 0 means 4.
+	Parallel int
+	// OnResult, when set, is called with each result as it is judged (for
+	// progress); calls are serialized.
+	OnResult func(harness.Result)
+}
+
+// Report is the outcome of a run of the gate: every case's result and the
+// surfaces' parity. Package reports counts and renders it.
+type Report struct {
+	Subject  string
+	Profile  string
+	Seed     int64
+	Surfaces []string
+	Results  []harness.Result
+	// Parity lists every scenario whose surfaces reached different
+	// decisions.
+	Parity []harness.Violation
+	// Started is when the run began; Elapsed is its wall-clock time.
+	Started time.Time
+	Elapsed time.Duration
+}
+
+// Run runs every scenario on every selected surface of the subject, judges
+// each case against the model for the subject's profile and checks surface
+// parity. Each case's fakes are seeded by CaseSeed. The error is for
+// failures of the harness itself; contract violations are in the report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	surfaces := cfg.Surfaces
+	if len(surfaces) == 0 {
+		surfaces = harness.Surfaces
+	}
+	parallel := cfg.Parallel
+	if parallel <= 0 {
+		parallel = 4
+	}
+	rep := &Report{Subject: cfg.Subject.Name, Profile: cfg.Subject.Profile.Name, Seed: cfg.Seed, Surfaces: surfaces, Started: time.Now()}
+	defer func() { rep.Elapsed = time.Since(rep.Started) }()
+	type job struct {
+		i    int
+		sc   harness.Scenario
+		surf string
+	}
+	var jobs []job
+	for _, sc := range cfg.Scenarios {
+		for _, surf := range surfaces {
+			jobs = append(jobs, job{i: len(jobs), sc: sc, surf: surf})
+		}
+	}
+	rep.Results = make([]harness.Result, len(jobs))
+	// Cases run in an order drawn from the seed, so that an order
+	// dependence in a subject shows up, and shows up again with that seed.
+	order := rand.New(rand.NewPCG(uint64(cfg.Seed), 1)).Perm(len(jobs))
+
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan job)
+	)
+	for range min(parallel, max(len(jobs), 1)) {
+		wg.Go(func() {
+			for j := range next {
+				res, err := RunCase(ctx, cfg.setup(j.sc, j.surf), j.surf)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("%s/%s: %w", j.sc.ID, j.surf, err)
+				}
+				rep.Results[j.i] = res
+				if cfg.OnResult != nil && err == nil && !res.Outcome.GatewayDied {
+					cfg.OnResult(res) // a gateway death is reported once isolated
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, k := range order {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- jobs[k]
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return rep, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	if err := isolateGatewayDeaths(ctx, cfg, rep.Results, parallel); err != nil {
+		return rep, err
+	}
+	rep.Parity = parity(rep.Results)
+	return rep, nil
+}
+
+// setup is the case of scenario sc on surface of the run: its fakes seeded
+// by CaseSeed.
+func (cfg Config) setup(sc harness.Scenario, surface string) Setup {
+	return Setup{Subject: cfg.Subject, Scenario: sc, Seed: CaseSeed(cfg.Seed, sc.ID, surface), RunSeed: cfg.Seed}
+}
+
+// CaseSeed is the seed of one case of a run: derived from the run's seed,
+// the scenario and the surface only, so that the reproduce command of a
+// case (the run's seed with --scenario and --surface) runs it with the very
+// same seed, whatever else the run held.
+func CaseSeed(runSeed int64, scenario, surface string) int64 {
+	return harness.SeedFor(runSeed, scenario, surface)
+}
+
+// isolateGatewayDeaths attributes a gateway's death to the case that
+// causes it. Every case a dying gateway leaves unanswered fails with the
+// death, whichever case caused it, and its reproduce command, run alone,
+// may pass. So each such case is run again alone, with its own seed, on a
+// fresh gateway process (parallel at a time):
+//   - a case that kills the fresh gateway too is a culprit: its result is
+//     the run alone, which its reproduce command repeats;
+//   - when some case is a culprit, every other case takes the result of
+//     its run alone: it passes or fails on its own behaviour;
+//   - when no case kills a gateway alone, the death needs the cases
+//     together: they keep the failure, and their reproduce command runs
+//     them together.
+//
+// The death still fails the run: the culprits carry it as R17, and the
+// first gateway's Close reports it.
+func isolateGatewayDeaths(ctx context.Context, cfg Config, results []harness.Result, parallel int) error {
+	var victims []int
+	for i, r := range results {
+		if r.Outcome.GatewayDied {
+			victims = append(victims, i)
+		}
+	}
+	if len(victims) == 0 {
+		return nil
+	}
+	if cfg.OnResult != nil { // Run held back their progress until now
+		defer func() {
+			for _, i := range victims {
+				cfg.OnResult(results[i])
+			}
+		}()
+	}
+	surf, ok := cfg.Subject.Surfaces[harness.Gateway].(harness.Renewable)
+	if !ok {
+		return nil
+	}
+	scenarios := map[string]harness.Scenario{}
+	for _, sc := range cfg.Scenarios {
+		scenarios[sc.ID] = sc
+	}
+	alone := make([]harness.Result, len(victims))
+	errs := make([]error, len(victims))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for k, i := range victims {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fresh := surf.Renew()
+			sub := *cfg.Subject
+			sub.Surfaces = maps.Clone(sub.Surfaces)
+			sub.Surfaces[harness.Gateway] = fresh // only the gateway: the others hold no process
+			s := cfg.setup(scenarios[results[i].Scenario], harness.Gateway)
+			s.Subject = &sub
+			alone[k], errs[k] = RunCase(ctx, s, harness.Gateway)
+			if c, ok := fresh.(io.Closer); ok {
+				_ = c.Close() // a death is in the result; the first gateway's Close reports it for the run
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("re-running alone the cases the gateway's death failed: %w", err)
+	}
+	culprits := 0
+	for _, a := range alone {
+		if a.Outcome.GatewayDied {
+			culprits++
+		}
+	}
+	var together []harness.Scenario
+	if culprits == 0 {
+		for _, i := range victims {
+			together = append(together, scenarios[results[i].Scenario])
+		}
+	}
+	for k, i := range victims {
+		if culprits > 0 {
+			a := alone[k]
+			if a.Outcome.GatewayDied {
+				a.Violations = append(a.Violations, harness.Violation{Rule: "R17",
+					Message: "alone on a fresh gateway this case kills it again; in the run it took the cases in flight down with it"})
+			}
+			results[i] = a
+			continue
+		}
+		r := &results[i]
+		r.Violations = append(r.Violations, harness.Violation{Rule: "R17",
+			Message: "alone on a fresh gateway this case does not kill it: the gateway dies only when these cases run together; the reproduce command runs them together"})
+		r.Repro = reproCommand(cfg.Subject, together, harness.Gateway, cfg.Seed)
+	}
+	return nil
+}
+
+// parity reports every scenario whose surfaces reached different decisions.
+func parity(results []harness.Result) []harness.Violation {
+	by := map[string][]harness.Result{}
+	var ids []string
+	for _, r := range results {
+		if r.Status == harness.StatusNotImplemented || r.Outcome.Failure != "" {
+			continue
+		}
+		if _, ok := by[r.Scenario]; !ok {
+			ids = append(ids, r.Scenario)
+		}
+		by[r.Scenario] = append(by[r.Scenario], r)
+	}
+	sort.Strings(ids)
+	var out []harness.Violation
+	for _, id := range ids {
+		rs := by[id]
+		seen := map[string][]string{}
+		var order []string
+		for _, r := range rs {
+			d := r.Observed.Decision()
+			if _, ok := seen[d]; !ok {
+				order = append(order, d)
+			}
+			seen[d] = append(seen[d], r.Surface)
+		}
+		if len(order) > 1 {
+			parts := make([]string, len(order))
+			for i, d := range order {
+				parts[i] = strings.Join(seen[d], "+") + ": " + d
+			}
+			out = append(out, harness.Violation{Rule: "parity", Message: fmt.Sprintf("%s: the surfaces decided differently (%s)", id, strings.Join(parts, "; "))})
+		}
+	}
+	return out
+}
+
+// reproCommand is the command that runs scenarios on one surface of sub
+// with the run's seed: built-in scenarios by ID, others by their file.
+func reproCommand(sub *harness.Subject, scs []harness.Scenario, surface string, seed int64) string {
+	parts := []string{"fallbackgate run"}
+	if sub.Repro != "" {
+		parts = append(parts, sub.Repro)
+	}
+	var ids []string
+	for _, sc := range scs {
+		if strings.HasPrefix(sc.Source, "scenarios/files/") || sc.Source == "" {
+			ids = append(ids, sc.ID)
+		} else {
+			parts = append(parts, "--scenario-file "+sc.Source)
+		}
+	}
+	if len(ids) > 0 {
+		parts = append(parts, "--scenario "+strings.Join(ids, ","))
+	}
+	parts = append(parts, "--surface "+surface, fmt.Sprintf("--seed %d", seed))
+	return strings.Join(parts, " ")
+}

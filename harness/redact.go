@@ -1,0 +1,53 @@
+package harness
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+// redact returns s with every one of secrets replaced by
+// resolver.Redacted.
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, resolver.Redacted)
+		}
+	}
+	return s
+}
+
+// RedactOutcome returns o with every one of secrets replaced in everything
+// a subject wrote: stdout, stderr, the failure, the events (whose raw lines
+// are dropped) and the gateway's reply.
+func RedactOutcome(o Outcome, secrets []string) Outcome {
+	o.Stdout, o.Stderr = redact(o.Stdout, secrets), redact(o.Stderr, secrets)
+	o.Failure = redact(o.Failure, secrets)
+	o.Events = redactEvents(o.Events, secrets)
+	if o.Reply != nil {
+		r := *o.Reply
+		r.Reply, r.Notice = redact(r.Reply, secrets), redact(r.Notice, secrets)
+		o.Reply = &r
+	}
+	return o
+}
+
+// redactEvents returns events with every secret replaced in every field;
+// the raw lines are dropped, since reports marshal the parsed events.
+func redactEvents(events []Event, secrets []string) []Event {
+	out := make([]Event, 0, len(events))
+	for _, ev := range events {
+		ev.Raw = ""
+		b, err := json.Marshal(ev)
+		if err != nil {
+			continue
+		}
+		var clean Event
+		if err := json.Unmarshal([]byte(redact(string(b), secrets)), &clean); err != nil {
+			continue
+		}
+		out = append(out, clean)
+	}
+	return out
+}

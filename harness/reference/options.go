@@ -1,0 +1,407 @@
+package reference
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/resolver"
+)
+
+// This file is the reference implementation of the three surfaces: the
+// in-process Surface of the harness and the program behind
+// `fallbackgate subject oneshot|gateway|cli`. Every surface makes its start-up
+// decision in one place, Options.startUp, which calls resolver.Resolve; the
+// surfaces differ only in how they show the result (CONTRACT.md, "What every
+// surface must show").
+
+// Options configures the reference surfaces. The zero value is the contract
+// as written: profile strict, with the runtime hand-off of the
+// runtime-fallback capability. A deliberately broken variant (a mutant) is an
+// Options value too, so that it shares every line of code it does not break.
+type Options struct {
+	// Profile selects deliberate differences from the contract; the zero
+	// Profile is resolver.Strict.
+	Profile resolver.Profile
+	// Decide makes the start-up decision; nil means resolver.Resolve. A
+	// mutant wraps it to change the request or the ResolveFunc it passes
+	// on, or the decision it returns.
+	Decide func(resolver.Request, resolver.ResolveFunc) (resolver.Decision, error)
+	// NoRuntimeFallback stops after the landed runtime's first failed
+	// completion instead of moving along the remaining chain.
+	NoRuntimeFallback bool
+	// RequestTimeout bounds each request to a provider (see
+	// Providers.Timeout).
+	RequestTimeout time.Duration
+
+	// Mutation hooks. Each one breaks a single thing a surface must show,
+	// so that a mutant (see Mutants) can be one bug and share every other
+	// line with the reference. The zero value of every hook is the
+	// contract; no production path sets them.
+
+	// Handoff, when set, replaces the remaining chain of a start-up that
+	// landed (R1, R14): it is given the case, the request as read and the
+	// decision, and returns the chain the runtime gets.
+	Handoff func(c harness.Case, req resolver.Request, dec resolver.Decision) resolver.Chain
+	// DropFallbackEvent leaves out the fallback event of a start-up that
+	// landed on a chain entry (R15).
+	DropFallbackEvent bool
+	// LeakKey writes the landed runtime's API key to the oneshot's and the
+	// cli's stderr (R16).
+	LeakKey bool
+	// ExitCode, when set, maps the error that ended a oneshot or cli run to
+	// its exit code instead of the contract's mapping.
+	ExitCode func(error) int
+	// GatewayDiesOnFailure makes the gateway stop serving, without a reply,
+	// when a start-up fails (R17).
+	GatewayDiesOnFailure bool
+	// GatewayFailureText, when set, words a failed gateway reply instead of
+	// the contract's wording.
+	GatewayFailureText func(error) string
+}
+
+// exitCode maps the error that ended a oneshot or cli run to its exit code:
+// the contract's mapping, or the ExitCode hook's.
+func (o Options) exitCode(err error) int {
+	if o.ExitCode != nil && err != nil {
+		return o.ExitCode(err)
+	}
+	return exitCode(err)
+}
+
+// Env is what a reference surface runs with: the streams of its process, the
+// events stream and the HTTP client that reaches the fake providers.
+type Env struct {
+	// Stdin is read by the cli (the prompt) and the gateway (requests).
+	Stdin io.Reader
+	// Stdout and Stderr are the process's output; nil discards.
+	Stdout, Stderr io.Writer
+	// Events receives one JSON event per line; nil discards. Writes are
+	// serialized, one whole line per Write.
+	Events io.Writer
+	// Client sends every request to the fakes; nil means
+	// http.DefaultClient.
+	Client  *http.Client
+	Options Options
+}
+
+// startup is the outcome of one start-up.
+type startup struct {
+	req resolver.Request
+	dec resolver.Decision
+	// err is nil on success, else the surfaced error, unchanged.
+	err error
+}
+
+// startRequest reads the chain once (R1) from cfg and applies the pin: a
+// non-blank pin.Provider replaces the primary, with pin.Model as its model;
+// a non-blank pin.Model alone replaces the primary's model. Either pins the
+// start-up (R6). A provider without a model is bad usage.
+func startRequest(cfg harness.CaseConfig, pin harness.Args, profile resolver.Profile) (resolver.Request, error) {
+	provider, model := strings.TrimSpace(pin.Provider), strings.TrimSpace(pin.Model)
+	if provider != "" && model == "" {
+		return resolver.Request{}, harness.ErrProviderWithoutModel
+	}
+	c, err := cfg.Resolved()
+	if err != nil {
+		return resolver.Request{}, err
+	}
+	req := resolver.Request{Primary: c.Primary, Chain: c.Chain, Profile: profile}
+	if provider != "" {
+		req.Primary = resolver.Entry{Provider: provider, Model: model}
+	} else if model != "" {
+		req.Primary.Model = model
+	}
+	req.Pinned = provider != "" || model != ""
+	return req, nil
+}
+
+// landing is the entry the start-up landed on.
+func (s startup) landing() resolver.Entry { return s.dec.Landing(s.req) }
+
+// startUp performs one start-up and is the only place where a reference
+// surface decides anything. It reads the chain once (R1) from the case's
+// config, applies the pin (non-blank pin.Provider replaces the primary
+// provider, non-blank pin.Model the model), calls Decide with a ResolveFunc
+// that talks to the fakes, and emits the events of R15: a fallback event when
+// the start-up landed on a chain entry, then started; or failed. A provider
+// pinned without a model fails with ErrProviderWithoutModel before any
+// resolve and emits nothing.
+func (o Options) startUp(ctx context.Context, c harness.Case, pin harness.Args, p Providers, emit func(harness.Event)) startup {
+	fail := func(s startup) startup {
+		emit(harness.Event{Event: harness.EventFailed, Error: eventError(s.err)})
+		return s
+	}
+	if c.Protocol != "" {
+		if err := harness.CheckProtocol("case", c.Protocol); err != nil {
+			return fail(startup{err: &ProviderError{Type: "config", Message: err.Error()}})
+		}
+	}
+	req, err := startRequest(c.Config, pin, o.Profile)
+	if errors.Is(err, harness.ErrProviderWithoutModel) {
+		return startup{err: err}
+	}
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+		return fail(startup{err: &ProviderError{Type: "config", Message: "malformed config: " + msg}})
+	}
+
+	decide := o.Decide
+	if decide == nil {
+		decide = resolver.Resolve
+	}
+	dec, err := decide(req, func(e resolver.Entry) (resolver.Runtime, error) { return p.Resolve(ctx, e) })
+	s := startup{req: req, dec: dec, err: err}
+	if err != nil {
+		return fail(s)
+	}
+	to := s.landing()
+	if o.Handoff != nil {
+		s.dec.Remaining = o.Handoff(c, req, dec)
+		dec = s.dec
+	}
+	if dec.FellBack() && !o.DropFallbackEvent {
+		emit(harness.Event{Event: harness.EventFallback,
+			From:  &harness.EventEntry{Provider: req.Primary.Provider, Model: req.Primary.Model},
+			To:    &harness.EventEntry{Provider: to.Provider, Model: dec.Model},
+			Index: ptr(dec.Landed), Reason: "auth"})
+	}
+	remaining := dec.Remaining.Clone()
+	emit(harness.Event{Event: harness.EventStarted, Provider: to.Provider, Model: dec.Model, LandedAt: ptr(dec.Landed), Remaining: &remaining})
+	return s
+}
+
+// answer sends the prompt to the landed runtime. When that completion fails
+// it hands off along the remaining chain, as an agent's runtime loop does
+// (PROTOCOL.md, "Runtime hand-off"): a resolve and a completion on
+// remaining[0], then remaining[1], and so on. It never goes back to the
+// primary or to an entry before the landed one, because it only ever reads
+// the remaining chain. note is told about every move; the error is the last
+// failure when every runtime failed.
+func (o Options) answer(ctx context.Context, s startup, p Providers, prompt string, note func(string)) (string, error) {
+	var (
+		text string
+		at   resolver.Entry // the runtime tried last
+		last error          // and how it failed
+	)
+	err := resolver.Walk(s.req, s.dec, func(i int, e resolver.Entry, model string) error {
+		rt := s.dec.Runtime
+		if i >= 0 {
+			if o.NoRuntimeFallback {
+				return last
+			}
+			note(fmt.Sprintf("runtime: %s failed (%v); moving to %s", at, last, e))
+			var err error
+			if rt, err = p.Resolve(ctx, e); err != nil {
+				at, last = resolver.Entry{Provider: e.Provider, Model: model}, err
+				return err
+			}
+		}
+		at = resolver.Entry{Provider: e.Provider, Model: model}
+		text, last = p.Complete(ctx, rt, model, prompt)
+		return last
+	})
+	return text, err
+}
+
+// providers returns the HTTP side for a case.
+func (o Options) providers(client *http.Client, c harness.Case) Providers {
+	return Providers{Client: client, URLs: c.Providers, Timeout: o.RequestTimeout}
+}
+
+// FallbackNotice is the one line every surface shows when a start-up lands
+// on a chain entry: "primary xai-oauth failed; using openai-codex/gpt-5.5".
+// It names both providers and never a hint word of the cli's re-login rule.
+func FallbackNotice(primary, now resolver.Entry) string {
+	return fmt.Sprintf("primary %s failed; using %s", primary.Provider, now)
+}
+
+// ReloginHint is the cli's re-login hint for provider; it is shown only for
+// an auth failure whose relogin_required is true.
+func ReloginHint(provider string) string {
+	return fmt.Sprintf("run `fallbackgate login %s` to log in again", provider)
+}
+
+// failureLines says in words why a start-up failed, as a person reads it.
+// An auth failure says "authentication failed" and, only when
+// relogin_required, adds the re-login hint; a rate limit says that the
+// provider is rate-limiting and when to retry, and never mentions
+// authentication or logging in. withCode adds the AuthError's code (the code
+// is left out of what a person reads, since a code may contain the word
+// "login").
+func failureLines(err error, withCode bool) []string {
+	var ae *resolver.AuthError
+	if !errors.As(err, &ae) {
+		return []string{"error: " + err.Error()}
+	}
+	code := ""
+	if withCode {
+		code = fmt.Sprintf(" (%s)", ae.Code)
+	}
+	if ae.RateLimited() {
+		retry := "retry later"
+		if ae.RetryAfter > 0 {
+			retry = "retry after " + strconv.FormatFloat(ae.RetryAfter.Seconds(), 'f', -1, 64) + "s"
+		}
+		return []string{fmt.Sprintf("%s is rate-limiting requests: %s%s; %s", ae.Provider, ae.Message, code, retry)}
+	}
+	lines := []string{fmt.Sprintf("authentication failed for %s: %s%s", ae.Provider, ae.Message, code)}
+	if ae.ReloginRequired {
+		lines = append(lines, ReloginHint(ae.Provider))
+	}
+	return lines
+}
+
+// exitCode maps the error that ended a oneshot or cli run to its exit code.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return harness.ExitOK
+	case errors.Is(err, harness.ErrProviderWithoutModel):
+		return harness.ExitUsage
+	case resolver.IsRateLimited(err):
+		return harness.ExitRateLimited
+	}
+	return harness.ExitFailure
+}
+
+// eventError is the error of a failed event: every AuthError (a rate limit
+// included) as the provider sent it, with type "auth"; any other error with
+// its type and message only.
+func eventError(err error) *harness.EventError {
+	var ae *resolver.AuthError
+	if errors.As(err, &ae) {
+		return &harness.EventError{Type: "auth", Provider: ae.Provider, Code: ae.Code,
+			ReloginRequired: ptr(ae.ReloginRequired), Message: ae.Message}
+	}
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return &harness.EventError{Type: pe.Type, Message: pe.Error()}
+	}
+	return &harness.EventError{Type: "other", Message: err.Error()}
+}
+
+// RunOneshot runs the oneshot worker surface for c and returns its exit
+// code: 0 with exactly the answer on stdout (no newline added), 1 on a
+// start-up failure (stderr names the surfaced error's provider and message),
+// 75 on a rate-limited primary, 2 for a --provider without a --model. The
+// fallback notice is one line on stderr.
+func RunOneshot(ctx context.Context, c harness.Case, env Env) int {
+	stdout, stderr := orDiscard(env.Stdout), orDiscard(env.Stderr)
+	say := func(line string) { fmt.Fprintln(stderr, "fallbackgate: "+line) }
+	return runProcess(ctx, c, c.Prompt, env, processView{
+		usage:    say,
+		notice:   say,
+		failure:  func(err error) { sayAll(say, failureLines(err, true)) },
+		answer:   func(text string) { io.WriteString(stdout, text) },
+		progress: say,
+	})
+}
+
+// RunCLI runs the interactive CLI surface for c: it reads the prompt from
+// env.Stdin to end-of-file (c.Prompt when stdin is empty) and returns the
+// exit code, as RunOneshot does. stdout is what a person sees: the fallback
+// notice, then the answer; or the failure in words, with the re-login hint
+// only when relogin_required. Runtime hand-off notes and bad usage go to
+// stderr.
+func RunCLI(ctx context.Context, c harness.Case, env Env) int {
+	stdout, stderr := orDiscard(env.Stdout), orDiscard(env.Stderr)
+	prompt := c.Prompt
+	if env.Stdin != nil {
+		b, err := io.ReadAll(env.Stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "fallbackgate: reading the prompt: %v\n", err)
+			return harness.ExitFailure
+		}
+		if p := strings.TrimSpace(string(b)); p != "" {
+			prompt = p
+		}
+	}
+	show := func(line string) { fmt.Fprintln(stdout, line) }
+	return runProcess(ctx, c, prompt, env, processView{
+		usage:    func(line string) { fmt.Fprintln(stderr, "usage: "+line) },
+		notice:   show,
+		failure:  func(err error) { sayAll(show, failureLines(err, false)) },
+		answer:   show,
+		progress: func(line string) { fmt.Fprintln(stderr, line) },
+	})
+}
+
+// processView is how a one-process surface shows each outcome.
+type processView struct {
+	usage, notice, answer, progress func(string)
+	failure                         func(error)
+}
+
+// runProcess is the life of a oneshot or cli process: start up, show the
+// notice, answer, exit.
+func runProcess(ctx context.Context, c harness.Case, prompt string, env Env, view processView) int {
+	events := newLineWriter(env.Events)
+	p := env.Options.providers(env.Client, c)
+	s := env.Options.startUp(ctx, c, c.Args, p, func(ev harness.Event) { events.writeJSON(ev) })
+	if errors.Is(s.err, harness.ErrProviderWithoutModel) {
+		view.usage(s.err.Error())
+		return harness.ExitUsage
+	}
+	if s.err != nil {
+		view.failure(s.err)
+		return env.Options.exitCode(s.err)
+	}
+	if env.Options.LeakKey {
+		view.progress("debug: runtime " + s.dec.Runtime.Provider + " key " + s.dec.Runtime.APIKey.Reveal())
+	}
+	if s.dec.FellBack() {
+		view.notice(FallbackNotice(s.req.Primary, resolver.Entry{Provider: s.landing().Provider, Model: s.dec.Model}))
+	}
+	text, err := env.Options.answer(ctx, s, p, prompt, view.progress)
+	if err != nil {
+		view.failure(err)
+		return env.Options.exitCode(err)
+	}
+	view.answer(text)
+	return harness.ExitOK
+}
+
+func sayAll(say func(string), lines []string) {
+	for _, l := range lines {
+		say(l)
+	}
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// lineWriter writes whole lines to w, one Write per line, one line at a
+// time, so that concurrent sessions never interleave their output.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newLineWriter(w io.Writer) *lineWriter { return &lineWriter{w: orDiscard(w)} }
+
+// writeJSON writes v as one JSON line. Values here marshal without error
+// (a Secret marshals as "[redacted]").
+func (l *lineWriter) writeJSON(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"error": err.Error()})
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w.Write(append(b, '\n'))
+}
