@@ -77,6 +77,9 @@ type Prepared struct {
 	// specs are the fleet's providers with their parsed plans, read once.
 	specs   []fakes.Provider
 	handoff bool
+	// expected and trace are the prediction as every result shows it.
+	expected harness.Summary
+	trace    []string
 }
 
 // Prepare asks the model what the case must produce for the subject's
@@ -106,6 +109,10 @@ func Prepare(ctx context.Context, s Setup) (*Prepared, error) {
 	if p.specs, err = p.sc.FakeProviders(); err != nil {
 		return nil, err
 	}
+	p.expected = harness.ExpectedSummary(p.want)
+	for _, st := range p.want.Decision.Trace {
+		p.trace = append(p.trace, st.String())
+	}
 	return p, nil
 }
 
@@ -126,10 +133,7 @@ func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, err
 	s, h := p.setup, p.setup.Hooks
 	res := harness.Result{Scenario: s.Scenario.ID, ScenarioName: s.Scenario.Name, Surface: surface, Subject: s.Subject.Name,
 		Profile: s.Subject.Profile.Name, Seed: s.Seed, Repro: reproCommand(s.Subject, []harness.Scenario{s.Scenario}, surface, s.RunSeed),
-		Handoff: p.handoff, Expected: harness.ExpectedSummary(p.want)}
-	for _, st := range p.want.Decision.Trace {
-		res.Trace = append(res.Trace, st.String())
-	}
+		Handoff: p.handoff, Expected: p.expected, Trace: p.trace}
 	surf, ok := s.Subject.Surfaces[surface]
 	if !ok || (p.want.BadUsage && surface == harness.Gateway) {
 		res.Status = harness.StatusNotImplemented

@@ -53,7 +53,7 @@ type fleetClient struct {
 // resolve asks e's fake for a runtime with the entry's own model and base
 // URL (R9).
 func (p fleetClient) resolve(ctx context.Context, e resolver.Entry) (resolver.Runtime, error) {
-	body, _ := json.Marshal(map[string]*string{"model": orNull(e.Model), "base_url": orNull(e.BaseURL)})
+	body, _ := json.Marshal(resolveBody{Model: orNull(e.Model), BaseURL: orNull(e.BaseURL)})
 	var answer struct {
 		Runtime *resolver.Runtime `json:"runtime"`
 	}
@@ -70,9 +70,25 @@ func (p fleetClient) resolve(ctx context.Context, e resolver.Entry) (resolver.Ru
 	return rt, nil
 }
 
+// The request bodies of PROTOCOL.md's two endpoints.
+type (
+	resolveBody struct {
+		Model   *string `json:"model"`
+		BaseURL *string `json:"base_url"`
+	}
+	message struct {
+		Role    string `json:"role"`
+		Content string `json:"content"`
+	}
+	completionBody struct {
+		Model    string    `json:"model"`
+		Messages []message `json:"messages"`
+	}
+)
+
 // complete sends prompt to rt with model and returns the assistant's text.
 func (p fleetClient) complete(ctx context.Context, rt resolver.Runtime, model, prompt string) (string, error) {
-	body, _ := json.Marshal(map[string]any{"model": model, "messages": []map[string]string{{"role": "user", "content": prompt}}})
+	body, _ := json.Marshal(completionBody{Model: model, Messages: []message{{Role: "user", Content: prompt}}})
 	var answer struct {
 		Choices []struct {
 			Message *struct {
