@@ -27,6 +27,13 @@ type Outcome struct {
 	// another case. The runner then re-runs the case alone on a fresh
 	// gateway to tell the case that kills the gateway from its victims.
 	GatewayDied bool `json:"-"`
+	// Exited is set when the subject's process ended on its own before the
+	// case was judged: a oneshot or cli process that exited (or crashed),
+	// a gateway that exited before its stdin was closed. It is unset when
+	// the harness killed it (a timeout, a flood, cancellation) and for a
+	// surface in this process. The gate uses it to tell a subject that
+	// could not be started (harness.NotStarted) from one that broke rules.
+	Exited bool `json:"-"`
 	// Dir is the scratch folder of the case (case.json, events.jsonl,
 	// home/) when the exec surface was told to keep it (KeepDir); empty
 	// otherwise.

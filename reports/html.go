@@ -58,6 +58,7 @@ type (
 		Stale      []pageNote
 		NotRun     []pageNote
 		Shutdown   []string
+		NotStarted []pageNotStarted
 		Properties []pageProperties
 		Chaos      []pageChaos
 		Mutation   []pageMutation
@@ -72,6 +73,7 @@ type (
 	// pageStageResult is one failing surface of a property counterexample.
 	pageStageResult struct {
 		Surface, Rules, Failure, Stdout, Stderr, Repro string
+		StderrHeading                                  string
 		Violations                                     harness.Violations
 		Timeline                                       []pageCall
 		Events                                         []string
@@ -114,6 +116,7 @@ type (
 		Events                                                               []string
 		Trace                                                                []string
 		Reply, Stdout, Stderr, Failure, Repro, Duration                      string
+		StderrHeading                                                        string
 		Handoff, Gateway                                                     bool
 	}
 	pageCall struct {
@@ -124,6 +127,11 @@ type (
 		Bad                                                 bool
 	}
 	pageNote struct{ Subject, Text string }
+	// pageNotStarted is a surface that could not be started.
+	pageNotStarted struct {
+		Subject, Heading, Stderr string
+		Titles                   []string
+	}
 )
 
 var anchorUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
@@ -189,6 +197,14 @@ func htmlPage(runs []*Results) page {
 		if r.Shutdown != "" {
 			p.Shutdown = append(p.Shutdown, r.Subject+": "+r.Shutdown)
 		}
+		for _, g := range notStartedGroups(r.NotStarted) {
+			var titles []string
+			for _, n := range g {
+				titles = append(titles, notStartedTitle(n))
+			}
+			p.NotStarted = append(p.NotStarted, pageNotStarted{Subject: r.Subject, Titles: titles,
+				Heading: stderrHeading(g[0].Stderr), Stderr: htmlStderr(g[0].Stderr)})
+		}
 		if pr := r.Properties; pr != nil {
 			p.Properties = append(p.Properties, htmlProperties(r.Subject, pr))
 		}
@@ -210,6 +226,8 @@ func htmlPage(runs []*Results) page {
 	p.Counts = all.countsLine()
 	p.Verdict = "conforms"
 	switch {
+	case len(p.NotStarted) > 0:
+		p.Verdict = "could not be started"
 	case failed > 0 || stale > 0:
 		p.Verdict = "does not conform"
 	case !p.OK:
@@ -242,7 +260,8 @@ func htmlCase(c *CaseResult) pageCase {
 		Profile: c.Profile, Seed: c.Seed, Open: c.Status == harness.StatusFail || c.Status == harness.StatusStale,
 		Expected: c.Expected, Observed: c.Observed, ExpectedExit: c.Expected.Exit, ObservedExit: c.ExitCode,
 		Violations: c.Violations, Unexpected: c.Unexpected, Trace: c.Trace,
-		Stdout: c.Stdout, Stderr: c.Stderr, Failure: c.Failure, Repro: c.Repro,
+		Stdout: c.Stdout, Stderr: htmlStderr(c.Stderr), StderrHeading: stderrHeading(c.Stderr),
+		Failure: c.Failure, Repro: c.Repro,
 		Duration: c.Duration.Round(time.Millisecond).String(), Handoff: c.Handoff, Gateway: c.Surface == harness.Gateway,
 	}
 	if len(c.Known) > 0 {
@@ -294,7 +313,8 @@ func htmlProperties(subject string, p *Properties) pageProperties {
 		pp.Rules, pp.Scenario, pp.Saved = strings.Join(f.Rules, ","), f.Scenario, f.Saved
 		for _, r := range f.Results {
 			pp.Results = append(pp.Results, pageStageResult{Surface: r.Surface, Rules: strings.Join(r.Violations.Rules(), ","),
-				Failure: r.Failure, Stdout: r.Stdout, Stderr: r.Stderr, Repro: r.Repro, Violations: r.Violations,
+				Failure: r.Failure, Stdout: r.Stdout, Stderr: htmlStderr(r.Stderr), StderrHeading: stderrHeading(r.Stderr),
+				Repro: r.Repro, Violations: r.Violations,
 				Timeline: htmlTimeline(r.Ledger), Events: htmlEvents(r.Events)})
 		}
 	}
@@ -311,4 +331,18 @@ func htmlChaos(subject string, c *Chaos) pageChaos {
 		pc.Problems = append(pc.Problems, pageProblem{Rule: p.Rule, Message: p.Message, Startups: strings.TrimSpace(p.startupsText())})
 	}
 	return pc
+}
+
+// htmlStderr is the excerpt of a subject's stderr a case shows
+// (StderrExcerpt), ending with a newline when stderr did.
+func htmlStderr(s string) string {
+	lines := StderrExcerpt(s)
+	if len(lines) == 0 {
+		return ""
+	}
+	out := strings.Join(lines, "\n")
+	if strings.HasSuffix(s, "\n") {
+		out += "\n"
+	}
+	return out
 }

@@ -43,6 +43,7 @@ type (
 		Classname string        `xml:"classname,attr"`
 		Time      string        `xml:"time,attr"`
 		Failure   *junitFailure `xml:"failure,omitempty"`
+		Error     *junitFailure `xml:"error,omitempty"`
 		Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	}
 	junitFailure struct {
@@ -65,6 +66,7 @@ const (
 	junitKnown          = "known-failure"
 	junitNotImplemented = "not-implemented"
 	junitSurvivor       = "surviving-mutant"
+	junitTypeNotStarted = "not-started"
 )
 
 // junitSeconds formats a duration as JUnit's decimal seconds.
@@ -103,6 +105,11 @@ func WriteJUnit(w io.Writer, r *Results) error {
 			}
 			total += c.Duration
 			s.add(junitCaseOf(&c, pkg+"."+surf))
+		}
+		for _, n := range r.NotStarted {
+			if n.Surface == surf {
+				s.add(junitNotStarted(n, pkg+"."+surf))
+			}
 		}
 		s.Time = junitSeconds(total)
 		doc.Suites = append(doc.Suites, s)
@@ -241,6 +248,8 @@ func junitChaos(c *Chaos, pkg string, id int, ts string) junitSuite {
 func (s *junitSuite) add(tc junitCase) {
 	s.Tests++
 	switch {
+	case tc.Error != nil:
+		s.Errors++
 	case tc.Failure != nil:
 		s.Failures++
 	case tc.Skipped != nil:
@@ -317,10 +326,11 @@ func caseText(c *CaseResult) string {
 			fmt.Fprintf(&b, "  %s\n", st)
 		}
 	}
-	for _, out := range []struct{ name, text string }{{"stdout", c.Stdout}, {"stderr", c.Stderr}} {
-		if t := strings.TrimSpace(out.text); t != "" {
-			fmt.Fprintf(&b, "\n%s:\n%s\n", out.name, clip(t, 2000))
-		}
+	if t := strings.TrimSpace(c.Stdout); t != "" {
+		fmt.Fprintf(&b, "\nstdout:\n%s\n", clip(t, 2000))
+	}
+	if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
+		fmt.Fprintf(&b, "\n%s:\n%s\n", stderrHeading(c.Stderr), strings.Join(lines, "\n"))
 	}
 	fmt.Fprintf(&b, "\nreproduce: %s\n", c.Repro)
 	return b.String()

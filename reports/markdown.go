@@ -20,7 +20,8 @@ const markdownBudget = 60000
 // commands that reproduce them); when a mutation self-test ran, its score
 // and a table of mutants; then each unexpected failure with its rules,
 // expected and observed, ledger and reproduce command; then known failures
-// and stale expectations.
+// and stale expectations. A failure shows the last lines of the subject's
+// stderr (StderrExcerpt).
 func WriteMarkdown(w io.Writer, r *Results) error {
 	var b bytes.Buffer
 	icon := "✅"
@@ -54,7 +55,8 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		}
 		b.WriteString("\n")
 	}
-	if len(r.Parity) == 0 {
+	writeNotStartedMarkdown(&b, r)
+	if len(r.Parity) == 0 && r.judgedAny() {
 		b.WriteString("\nParity: every scenario reached the same decision on every surface.\n")
 	}
 	for _, p := range r.Parity {
@@ -96,6 +98,9 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 				fmt.Fprintf(&b, "%s\n", mdFence(call.String()))
 			}
 			b.WriteString("```\n</details>\n")
+		}
+		if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
+			fmt.Fprintf(&b, "\nThe subject's %s:\n\n```\n%s\n```\n", stderrHeading(c.Stderr), mdFence(strings.Join(lines, "\n")))
 		}
 		fmt.Fprintf(&b, "\nReproduce:\n\n```sh\n%s\n```\n", mdFence(c.Repro))
 	}

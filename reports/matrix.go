@@ -115,8 +115,8 @@ func (r *Results) failing(s harness.Status) []*CaseResult {
 }
 
 // countsLine is the last line of every report: "24 passed, 3 failed",
-// with ", 2 skipped", ", 1 known failure(s)", ", 1 stale expectation(s)"
-// when there are any.
+// with ", 2 skipped", ", 1 known failure(s)", ", 1 stale expectation(s)",
+// ", 9 not started" when there are any.
 func (r *Results) countsLine() string {
 	g := r.Gate
 	var b strings.Builder
@@ -129,6 +129,9 @@ func (r *Results) countsLine() string {
 	}
 	if g.Stale > 0 {
 		b.WriteString(", " + itoa(g.Stale) + " stale expectation(s)")
+	}
+	if n := r.notStartedCases(); n > 0 {
+		b.WriteString(", " + itoa(n) + " not started")
 	}
 	return b.String()
 }

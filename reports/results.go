@@ -43,6 +43,10 @@ type Results struct {
 	Expectations []KnownFailureResult `json:"expectations,omitempty"`
 	// Shutdown is set when the subject did not shut down cleanly (R17).
 	Shutdown string `json:"shutdown_error,omitempty"`
+	// NotStarted lists the surfaces that could not be started (their
+	// cases are not in Cases), set by SetNotStarted. Optional within
+	// fallbackgate/results/1.
+	NotStarted []harness.NotStarted `json:"not_started,omitempty"`
 	// Mutation is the mutation self-test that ran after the gate (run
 	// --mutate), set by SetMutation; nil, and absent from results.json,
 	// when none ran. Optional within fallbackgate/results/1 (see Mutation).
@@ -233,12 +237,13 @@ func (r *Results) count() {
 		g.Failed++
 	}
 	g.Failed += r.stagesFailed()
+	notStarted := len(r.NotStarted) > 0
 	for _, e := range r.Expectations {
 		if e.Status == ExpectationStale {
 			g.Stale++
 		}
 	}
-	g.OK = g.Failed == 0 && g.Stale == 0 && r.mutantsOK()
+	g.OK = g.Failed == 0 && g.Stale == 0 && r.mutantsOK() && !notStarted
 	r.Gate = g
 }
 

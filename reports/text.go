@@ -24,20 +24,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func WriteText(w io.Writer, r *Results, notes ...string) error {
 	var buf bytes.Buffer
 	buf.WriteString("\n") // the run has named the subject, profile and seed on its first line
-	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
-	fmt.Fprint(tw, "SCENARIO\t")
-	for _, s := range r.Surfaces {
-		fmt.Fprintf(tw, "%s\t", strings.ToUpper(s))
+	if r.judgedAny() || len(r.NotStarted) == 0 {
+		writeMatrixText(&buf, r)
 	}
-	fmt.Fprintln(tw)
-	for _, row := range r.rows() {
-		fmt.Fprintf(tw, "%s %s\t", row.Scenario, row.Name)
-		for _, c := range row.Cells {
-			fmt.Fprintf(tw, "%s\t", label(c))
-		}
-		fmt.Fprintln(tw)
-	}
-	tw.Flush()
+	writeNotStartedText(&buf, r)
 
 	for i, c := range r.failing(harness.StatusFail) {
 		if i == 0 {
@@ -69,7 +59,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 		}
 	}
 	fmt.Fprintln(&buf)
-	if len(r.Parity) == 0 {
+	if len(r.Parity) == 0 && r.judgedAny() {
 		fmt.Fprintln(&buf, "parity: every scenario reached the same decision on every surface")
 	}
 	for _, p := range r.Parity {
@@ -98,6 +88,24 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	fmt.Fprintln(&buf, r.countsLine())
 	_, err := w.Write(redactBytes(buf.Bytes()))
 	return err
+}
+
+// writeMatrixText writes the scenario × surface matrix.
+func writeMatrixText(buf *bytes.Buffer, r *Results) {
+	tw := tabwriter.NewWriter(buf, 0, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "SCENARIO\t")
+	for _, s := range r.Surfaces {
+		fmt.Fprintf(tw, "%s\t", strings.ToUpper(s))
+	}
+	fmt.Fprintln(tw)
+	for _, row := range r.rows() {
+		fmt.Fprintf(tw, "%s %s\t", row.Scenario, row.Name)
+		for _, c := range row.Cells {
+			fmt.Fprintf(tw, "%s\t", label(c))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
 }
 
 // reasons joins the reasons of expectations, each once.
@@ -134,7 +142,8 @@ func writeMutationText(buf *bytes.Buffer, m *Mutation) {
 
 // writeCaseDetail writes what the terminal shows of a failing case under
 // its heading, each line after indent: the violations, whether it is a
-// known failure, the ledger, the reproduce command and the kept folder.
+// known failure, the ledger, the subject's stderr (StderrExcerpt), the
+// reproduce command and the kept folder.
 func writeCaseDetail(buf *bytes.Buffer, c *CaseResult, indent string) {
 	for _, v := range c.Violations {
 		fmt.Fprintf(buf, "%s%s\n", indent, v)
@@ -146,6 +155,12 @@ func writeCaseDetail(buf *bytes.Buffer, c *CaseResult, indent string) {
 		fmt.Fprintf(buf, "%sledger:\n", indent)
 		for _, call := range c.Ledger {
 			fmt.Fprintf(buf, "%s  %s\n", indent, call)
+		}
+	}
+	if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
+		fmt.Fprintf(buf, "%s%s:\n", indent, stderrHeading(c.Stderr))
+		for _, l := range lines {
+			fmt.Fprintf(buf, "%s  | %s\n", indent, l)
 		}
 	}
 	fmt.Fprintf(buf, "%sreproduce: %s\n", indent, c.Repro)

@@ -47,6 +47,7 @@ type gateway struct {
 	caseOf    map[string]string // pending request id -> its case's ID
 	abandoned map[string]bool   // cancelled requests whose late reply is not a violation
 	dead      string
+	exited    bool     // the death was the process exiting on its own
 	inFlight  []string // the IDs of the cases pending when the gateway died
 	deadCh    chan struct{}
 	closing   bool
@@ -121,9 +122,12 @@ func (g *gateway) watch() {
 		return
 	}
 	msg := "gateway crashed: " + g.p.describeExit() + " before its stdin was closed"
-	if t := g.p.stderr.tail(300); t != "" {
+	if t := g.p.stderr.excerpt(300); t != "" {
 		msg += "; stderr: " + t
 	}
+	g.mu.Lock()
+	g.exited = g.dead == "" // a death reported first (a protocol violation) killed it
+	g.mu.Unlock()
 	g.fail(msg)
 }
 
@@ -149,13 +153,15 @@ func (g *gateway) deadReason() string {
 	return g.dead
 }
 
-// died fills out for a request the gateway's death left unanswered: sent
-// says whether the request reached the gateway (it was in flight) or was
-// refused because the gateway was already dead.
+// died fills out for a request the gateway's death left unanswered, with
+// what the gateway wrote on stderr: sent says whether the request reached
+// the gateway (it was in flight) or was refused because the gateway was
+// already dead.
 func (g *gateway) died(out *harness.Outcome, sent bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out.GatewayDied = true
+	out.GatewayDied, out.Exited = true, g.exited
+	out.Stderr = g.p.stderr.String() // the dead gateway's own words, for the reports
 	switch {
 	case !sent:
 		out.Failure = "not sent: the gateway had already died: " + g.dead

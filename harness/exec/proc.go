@@ -9,6 +9,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
+
+	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 // proc is a started subject process in its own process group.
@@ -54,7 +57,7 @@ func startProc(cmd *exec.Cmd, onStdout func(io.Reader), captureLimit int) (*proc
 	if err != nil {
 		rOut.Close()
 		rErr.Close()
-		return nil, fmt.Errorf("cannot start %q: %w", cmd.Path, err)
+		return nil, fmt.Errorf("%w: cannot execute %q: %w", harness.ErrNotStarted, cmd.Path, err)
 	}
 	p := &proc{
 		cmd:    cmd,
@@ -208,11 +211,21 @@ func (c *capture) Truncated() bool {
 	return c.total > int64(len(c.buf))
 }
 
-// tail returns the last n kept bytes, for crash messages.
-func (c *capture) tail(n int) string {
+// excerpt returns at most about n kept bytes, for crash messages: the
+// first third and the last two thirds when it is longer, so that the error
+// line survives whether it came first (a Go panic) or last (a Python
+// traceback).
+func (c *capture) excerpt(n int) string {
 	s := strings.TrimSpace(c.String())
 	if len(s) > n {
-		s = "…" + s[len(s)-n:]
+		h, t := n/3, len(s)-(n-n/3)
+		for h > 0 && !utf8.RuneStart(s[h]) {
+			h--
+		}
+		for t < len(s) && !utf8.RuneStart(s[t]) {
+			t++
+		}
+		s = s[:h] + " … " + s[t:]
 	}
 	return s
 }

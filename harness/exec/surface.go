@@ -239,6 +239,7 @@ func (s *Surface) runProcess(ctx context.Context, c harness.Case) (out harness.O
 	}
 	p.finishIO()
 	killed := len(failures) > 0
+	out.Exited = !killed
 
 	out.Stdout, out.Stderr = stdout.String(), p.stderr.String()
 	if stdout.Truncated() {

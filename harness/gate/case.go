@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
@@ -212,10 +213,27 @@ func judge(res *harness.Result, want harness.Expected, out harness.Outcome, flee
 	res.Outcome = harness.RedactOutcome(out, obs.Secrets)
 }
 
+// clipOutput keeps at most 4 KiB of what a subject wrote for the reports:
+// its first KiB and its last 3, so that neither an error printed first (a
+// Go panic) nor one printed last (a Python traceback) is lost, with a line
+// between them that says how much was left out.
 func clipOutput(s string) string {
-	const max = 4096
-	if len(s) > max {
-		return s[:max] + fmt.Sprintf("… (%d more bytes)", len(s)-max)
+	const head, tail = 1024, 3072
+	if len(s) <= head+tail {
+		return s
 	}
-	return s
+	h, t := head, len(s)-tail
+	if i := strings.LastIndexByte(s[:h], '\n'); i > 0 {
+		h = i + 1 // cut between lines where there is one
+	}
+	if i := strings.IndexByte(s[t:], '\n'); i >= 0 && i < tail-1 {
+		t += i + 1
+	}
+	for h > 0 && !utf8.RuneStart(s[h]) {
+		h--
+	}
+	for t < len(s) && !utf8.RuneStart(s[t]) {
+		t++
+	}
+	return s[:h] + fmt.Sprintf("… (%d bytes not kept) …\n", t-h) + s[t:]
 }

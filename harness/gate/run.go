@@ -50,6 +50,9 @@ type Report struct {
 // each case against the model for the subject's profile and checks surface
 // parity. Each case's fakes are seeded by CaseSeed. The error is for
 // failures of the harness itself; contract violations are in the report.
+// A surface that could not be started (its program cannot be executed, or
+// exits before speaking the protocol on every case) is a
+// *harness.NotStartedError, returned with the complete report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	surfaces := cfg.Surfaces
 	if len(surfaces) == 0 {
@@ -78,16 +81,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	order := rand.New(rand.NewPCG(uint64(cfg.Seed), 1)).Perm(len(jobs))
 
 	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan job)
+		mu        sync.Mutex
+		firstErr  error
+		startErrs = map[string]error{} // per surface: its program could not be executed
+		wg        sync.WaitGroup
+		next      = make(chan job)
 	)
 	for range min(parallel, max(len(jobs), 1)) {
 		wg.Go(func() {
 			for j := range next {
 				res, err := RunCase(ctx, cfg.setup(j.sc, j.surf), j.surf)
 				mu.Lock()
+				if isNotStarted(err) {
+					if startErrs[j.surf] == nil {
+						startErrs[j.surf] = err
+					}
+					res, err = notStartedResult(res, err), nil
+				}
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("%s/%s: %w", j.sc.ID, j.surf, err)
 				}
@@ -117,6 +127,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return rep, err
 	}
 	rep.Parity = parity(rep.Results)
+	if ns := notStarted(cfg.Subject, rep.Results, startErrs); len(ns) > 0 {
+		return rep, &harness.NotStartedError{Subject: cfg.Subject.Name, Surfaces: ns}
+	}
 	return rep, nil
 }
 

@@ -155,10 +155,17 @@ rule with no teeth) fails the run with exit 1.`, s)
 		fmt.Fprint(s.Stderr, "\r\033[K")
 	}
 	closeErr := sub.Close()
-	if runErr != nil {
+	var notStarted *harness.NotStartedError
+	if runErr != nil && !errors.As(runErr, &notStarted) {
 		return &HarnessError{Err: runErr}
 	}
 	res := reports.New(rep, known)
+	if notStarted != nil {
+		// Reported once per surface, with its stderr; the death of a gateway
+		// that never started is no shutdown failure of its own.
+		res.SetNotStarted(notStarted.Surfaces)
+		closeErr = nil
+	}
 	res.SetShutdown(closeErr)
 	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr}
 	if *propChecks > 0 {
@@ -188,6 +195,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 	}
 	if err := reports.WriteText(s.Stdout, res, notes...); err != nil {
 		return &HarnessError{Err: err}
+	}
+	if notStarted != nil {
+		return notStarted // exit 3: nothing about the contract was judged
 	}
 	return verdict(res)
 }

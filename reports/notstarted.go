@@ -1,0 +1,133 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+)
+
+// SetNotStarted records the surfaces of the subject that could not be
+// started (harness.NotStartedError): their cases judged nothing about the
+// contract, so they leave the matrix and the counts, and each surface is
+// reported once, with its stderr. It fails the gate.
+func (r *Results) SetNotStarted(ns []harness.NotStarted) {
+	if len(ns) == 0 {
+		return
+	}
+	r.NotStarted = append(r.NotStarted, ns...)
+	r.Cases = slices.DeleteFunc(r.Cases, func(c CaseResult) bool {
+		return slices.ContainsFunc(ns, func(n harness.NotStarted) bool { return n.Surface == c.Surface })
+	})
+	r.count()
+}
+
+// notStartedCases counts the cases of the surfaces that could not be
+// started.
+func (r *Results) notStartedCases() int {
+	n := 0
+	for _, s := range r.NotStarted {
+		n += s.Cases
+	}
+	return n
+}
+
+// judgedAny reports whether any case ran on a surface the subject
+// implements.
+func (r *Results) judgedAny() bool {
+	return slices.ContainsFunc(r.Cases, func(c CaseResult) bool { return c.Status != harness.StatusNotImplemented })
+}
+
+// notStartedTitle reads "the oneshot surface (python3 adapter.py oneshot)
+// could not be started: REASON".
+func notStartedTitle(n harness.NotStarted) string {
+	return "the " + notStartedWhat(n) + " could not be started: " + n.Reason
+}
+
+// notStartedWhat reads "oneshot surface (python3 adapter.py oneshot)".
+func notStartedWhat(n harness.NotStarted) string {
+	what := n.Surface + " surface"
+	if len(n.Command) > 0 {
+		what += " (" + strings.Join(n.Command, " ") + ")"
+	}
+	return what
+}
+
+// notStartedGroups groups the surfaces that could not be started by what
+// they wrote on stderr, in order, so that one crash shared by every
+// surface is shown once.
+func notStartedGroups(ns []harness.NotStarted) [][]harness.NotStarted {
+	var groups [][]harness.NotStarted
+	for _, n := range ns {
+		i := slices.IndexFunc(groups, func(g []harness.NotStarted) bool { return g[0].Stderr == n.Stderr })
+		if i < 0 {
+			groups = append(groups, nil)
+			i = len(groups) - 1
+		}
+		groups[i] = append(groups[i], n)
+	}
+	return groups
+}
+
+// notStartedNote explains "speaking the protocol".
+const notStartedNote = "nothing about the contract was judged; speaking the protocol is writing an event, calling a fake or replying"
+
+// writeNotStartedText writes the surfaces that could not be started, a
+// line each, with the last lines of the stderr they share.
+func writeNotStartedText(buf *bytes.Buffer, r *Results) {
+	if len(r.NotStarted) == 0 {
+		return
+	}
+	if r.judgedAny() {
+		buf.WriteString("\n")
+	}
+	fmt.Fprintf(buf, "Could not be started (%s):\n", notStartedNote)
+	for _, g := range notStartedGroups(r.NotStarted) {
+		buf.WriteString("\n")
+		for _, n := range g {
+			fmt.Fprintf(buf, "  %s: %s\n", notStartedWhat(n), n.Reason)
+		}
+		lines := StderrExcerpt(g[0].Stderr)
+		if len(lines) == 0 {
+			buf.WriteString("  it wrote nothing on stderr\n")
+			continue
+		}
+		fmt.Fprintf(buf, "  %s:\n", stderrHeading(g[0].Stderr))
+		for _, l := range lines {
+			fmt.Fprintf(buf, "    | %s\n", l)
+		}
+	}
+}
+
+// writeNotStartedMarkdown writes the surfaces that could not be started,
+// with the last lines of the stderr they share.
+func writeNotStartedMarkdown(b *bytes.Buffer, r *Results) {
+	if len(r.NotStarted) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n### ❌ Could not be started\n\n%s.\n", mdText(notStartedNote))
+	for _, g := range notStartedGroups(r.NotStarted) {
+		b.WriteString("\n")
+		for _, n := range g {
+			fmt.Fprintf(b, "- `%s`: %s\n", mdCode(notStartedWhat(n)), mdText(n.Reason))
+		}
+		if lines := StderrExcerpt(g[0].Stderr); len(lines) > 0 {
+			fmt.Fprintf(b, "\nIts %s:\n\n```\n%s\n```\n", stderrHeading(g[0].Stderr), mdFence(strings.Join(lines, "\n")))
+		}
+	}
+}
+
+// junitNotStarted is the one testcase of a surface that could not be
+// started: an <error> (the subject never ran; nothing was judged) of type
+// "not-started", with the last lines of its stderr.
+func junitNotStarted(n harness.NotStarted, classname string) junitCase {
+	title := notStartedTitle(n)
+	text := title + "\n"
+	if lines := StderrExcerpt(n.Stderr); len(lines) > 0 {
+		text += "\n" + stderrHeading(n.Stderr) + ":\n" + strings.Join(lines, "\n") + "\n"
+	}
+	return junitCase{Name: "could not be started", Classname: classname, Time: "0.000",
+		Error: &junitFailure{Type: junitTypeNotStarted, Message: title, Text: xmlSafe(text)}}
+}
