@@ -53,6 +53,10 @@ type Subject struct {
 	// "--subject examples/python-subject/subject.yaml"; empty for the
 	// built-in reference subject.
 	Repro string
+	// Program is how a reproduce command names the fallbackgate command,
+	// e.g. "./bin/fallbackgate" when that is not on the PATH; empty means
+	// "fallbackgate".
+	Program string
 }
 
 // Close closes every surface that has a Close method (the gateway's

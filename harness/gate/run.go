@@ -281,7 +281,11 @@ func parity(results []harness.Result) []harness.Violation {
 // reproCommand is the command that runs scenarios on one surface of sub
 // with the run's seed: built-in scenarios by ID, others by their file.
 func reproCommand(sub *harness.Subject, scs []harness.Scenario, surface string, seed int64) string {
-	parts := []string{"fallbackgate run"}
+	prog := sub.Program
+	if prog == "" {
+		prog = "fallbackgate"
+	}
+	parts := []string{prog + " run"}
 	if sub.Repro != "" {
 		parts = append(parts, sub.Repro)
 	}

@@ -113,7 +113,7 @@ when the harness itself failed.`, s)
 			return &HarnessError{Err: err}
 		}
 	}
-	repro := fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed)
+	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d", program(), subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed)
 	return problemsVerdict(s.Stdout, rep.Problems, rep.Startups, rep.Failed, repro)
 }
 
@@ -135,7 +135,7 @@ func (r chaosReplay) replay() chaos.Replay {
 
 // command is the command that replays the counterexample saved at path.
 func (r chaosReplay) command(path string) string {
-	return fmt.Sprintf("fallbackgate run%s --scenario-file %s --surface %s --seed %d", subjectFlags(r.subject, r.profile), path, r.surface, r.seed)
+	return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), subjectFlags(r.subject, r.profile), path, r.surface, r.seed)
 }
 
 // problemsVerdict prints the problems of a chaos run or history and

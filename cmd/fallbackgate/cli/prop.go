@@ -161,11 +161,11 @@ func subjectTarget(sub *harness.Subject, open func() (*harness.Subject, error)) 
 // that replays it on each failing surface with runSeed. flags are the
 // subject and profile flags of both commands.
 func propertiesStage(rep *prop.Report, surfaces []string, checks int, flags string, runSeed int64) *reports.Properties {
-	repro := fmt.Sprintf("fallbackgate prop%s --surface %s --checks %d --seed %d", flags, strings.Join(surfaces, ","), checks, rep.Seed)
+	repro := fmt.Sprintf("%s prop%s --surface %s --checks %d --seed %d", program(), flags, strings.Join(surfaces, ","), checks, rep.Seed)
 	var replay func(string) string
 	if f := rep.Failure; f != nil && f.Saved != "" {
 		replay = func(surface string) string {
-			return fmt.Sprintf("fallbackgate run%s --scenario-file %s --surface %s --seed %d", flags, f.Saved, surface, runSeed)
+			return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), flags, f.Saved, surface, runSeed)
 		}
 	}
 	return reports.NewProperties(rep, surfaces, checks, repro, replay)

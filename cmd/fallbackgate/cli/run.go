@@ -348,6 +348,7 @@ func openSubject(path, profile string, keep bool) (*harness.Subject, error) {
 		}
 		return nil, &UsageError{Err: err}
 	}
+	sub.Program = program()
 	return sub, nil
 }
 
@@ -385,7 +386,9 @@ func executable() (string, error) {
 // claiming profile p, for --in-process runs: its surfaces bound to
 // in-process fakes, with the in-process request bound.
 func inProcessReference(p resolver.Profile) *harness.Subject {
-	return reference.Subject("reference (in-process)", reference.Options{Profile: p, RequestTimeout: gate.PropRequestTimeout})
+	sub := reference.Subject("reference (in-process)", reference.Options{Profile: p, RequestTimeout: gate.PropRequestTimeout})
+	sub.Program = program()
+	return sub
 }
 
 // scratchRoot returns where case folders go: TMPDIR when the user set it,

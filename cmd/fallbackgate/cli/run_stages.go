@@ -127,6 +127,6 @@ func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Ch
 		}
 		saved = ce.Path
 	}
-	repro := fmt.Sprintf("fallbackgate chaos%s --surface %s --sessions %d --turns %d --seed %d", r.flags(), surface, runChaosSessions, runChaosTurns, r.seed)
+	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d", program(), r.flags(), surface, runChaosSessions, runChaosTurns, r.seed)
 	return reports.NewChaos(rep, history, saved, repro), nil
 }
