@@ -59,6 +59,10 @@ type Result struct {
 	// Repro is the command that runs the case again.
 	Repro    string
 	Duration time.Duration
+
+	// Source is the scenario's file (harness.Scenario.Source), e.g.
+	// "scenarios/files/SF-8.yaml"; empty for a generated case.
+	Source string
 }
 
 // Failed reports whether the case broke the contract.

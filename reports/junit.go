@@ -12,18 +12,26 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness"
 )
 
-// The JUnit XML document, in the shape Jenkins (the xUnit plugin's JUnit
-// schema), GitLab (Gitlab::Ci::Parsers::Test::Junit) and the GitHub
-// Actions reporters (dorny/test-reporter, mikepenz/action-junit-report)
-// read: one bare <testsuites> (the strict schema declares no attributes on
-// it; totals are on each suite), suites with every attribute the schema
-// requires (name, package, id, tests, failures, errors, time, timestamp
-// without a zone, hostname), and testcases with name, classname and time
-// and at most one <failure> or <skipped>, each with a type.
+// The JUnit XML document, in the structure of the common (Ant) JUnit
+// schema, with the additions its common readers define (Jenkins' JUnit
+// plugin, GitLab's Gitlab::Ci::Parsers::Test::Junit, the GitHub Actions
+// reporters dorny/test-reporter and mikepenz/action-junit-report): a
+// <testsuites> with the run's totals; suites with every attribute the
+// schema requires (name, package, id, tests, failures, errors, time,
+// timestamp without a zone, hostname), then <properties> (subject,
+// profile, seed, contract and protocol versions), the testcases,
+// <system-out> and <system-err>; testcases with name, classname, time and
+// the scenario's file, at most one <failure>, <error> or <skipped> (each
+// with a type), then the case's own <system-out> and <system-err>.
 type (
 	junitSuites struct {
-		XMLName xml.Name     `xml:"testsuites"`
-		Suites  []junitSuite `xml:"testsuite"`
+		XMLName  xml.Name     `xml:"testsuites"`
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Errors   int          `xml:"errors,attr"`
+		Time     string       `xml:"time,attr"`
+		Suites   []junitSuite `xml:"testsuite"`
 	}
 	junitSuite struct {
 		Name      string      `xml:"name,attr"`
@@ -36,15 +44,21 @@ type (
 		Time      string      `xml:"time,attr"`
 		Timestamp string      `xml:"timestamp,attr"`
 		Hostname  string      `xml:"hostname,attr"`
+		Props     junitProps  `xml:"properties"`
 		Cases     []junitCase `xml:"testcase"`
+		SystemOut string      `xml:"system-out"`
+		SystemErr string      `xml:"system-err"`
 	}
 	junitCase struct {
 		Name      string        `xml:"name,attr"`
 		Classname string        `xml:"classname,attr"`
 		Time      string        `xml:"time,attr"`
+		File      string        `xml:"file,attr,omitempty"`
 		Failure   *junitFailure `xml:"failure,omitempty"`
 		Error     *junitFailure `xml:"error,omitempty"`
 		Skipped   *junitSkipped `xml:"skipped,omitempty"`
+		SystemOut *junitOutput  `xml:"system-out,omitempty"`
+		SystemErr *junitOutput  `xml:"system-err,omitempty"`
 	}
 	junitFailure struct {
 		Type    string `xml:"type,attr"`
@@ -116,7 +130,7 @@ func WriteJUnit(w io.Writer, r *Results) error {
 	}
 	run := junitSuite{Name: "run", Package: pkg, ID: len(r.Surfaces), Timestamp: ts, Hostname: "localhost", Time: "0.000"}
 	for _, id := range r.scenarioIDs() {
-		tc := junitCase{Name: "parity " + id, Classname: pkg + ".parity", Time: "0.000"}
+		tc := junitCase{Name: "parity " + id, Classname: pkg + ".parity", Time: "0.000", File: r.scenarioFile(id)}
 		for _, p := range r.Parity {
 			if p.Scenario != id {
 				continue
@@ -141,6 +155,7 @@ func WriteJUnit(w io.Writer, r *Results) error {
 			Failure: &junitFailure{Type: "R17", Message: r.Shutdown, Text: xmlSafe(r.Shutdown)}})
 	}
 	doc.Suites = append(doc.Suites, run)
+	doc.Name, doc.Time = "fallbackgate", junitSeconds(r.Elapsed)
 	if p := r.Properties; p != nil {
 		doc.Suites = append(doc.Suites, junitProperties(p, pkg, len(doc.Suites), ts))
 	}
@@ -149,6 +164,11 @@ func WriteJUnit(w io.Writer, r *Results) error {
 	}
 	if m := r.Mutation; m != nil {
 		doc.Suites = append(doc.Suites, junitMutation(m, pkg, len(doc.Suites), ts))
+	}
+	props := junitRunProperties(r)
+	for i := range doc.Suites {
+		doc.Suites[i].Props = props
+		doc.Tests, doc.Failures, doc.Errors = doc.Tests+doc.Suites[i].Tests, doc.Failures+doc.Suites[i].Failures, doc.Errors+doc.Suites[i].Errors
 	}
 
 	var buf bytes.Buffer
@@ -268,7 +288,8 @@ func (r *Results) scenarioIDs() []string {
 }
 
 func junitCaseOf(c *CaseResult, classname string) junitCase {
-	tc := junitCase{Name: c.Scenario + " " + c.ScenarioName, Classname: classname, Time: junitSeconds(c.Duration)}
+	tc := junitCase{Name: c.Scenario + " " + c.ScenarioName, Classname: classname, Time: junitSeconds(c.Duration), File: c.File,
+		SystemOut: junitOutputOf(c.Stdout), SystemErr: junitOutputOf(c.Stderr)}
 	switch c.Status {
 	case harness.StatusFail:
 		rules := c.Violations.Rules()

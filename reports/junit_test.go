@@ -3,9 +3,7 @@ package reports_test
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,97 +116,6 @@ func TestJUnitParsesBack(t *testing.T) {
 	if failures != r.Gate.Failed {
 		t.Errorf("%d failures in the XML; want %d", failures, r.Gate.Failed)
 	}
-}
-
-// The constraints of the Jenkins xUnit plugin's JUnit schema (derived from
-// github.com/windyroad/JUnit-Schema), the strictest schema CI systems
-// validate JUnit against: an aggregated <testsuites> holds suites with a
-// non-empty name, package, id, tests, failures, errors, time, a timestamp
-// without a time zone and a non-empty hostname; a testcase has name,
-// classname and a decimal time, and at most one child, <error>, <failure>
-// (type required, message optional) or <skipped> (type required, nothing
-// else); <testsuites> declares no attribute and a suite holds nothing but
-// testcases.
-var (
-	xunitTimestamp = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
-	xunitDecimal   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-	xunitInt       = regexp.MustCompile(`^[0-9]+$`)
-)
-
-func checkXUnitSchema(root xmlElem) []string {
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
-	allowed := func(where string, e xmlElem, names ...string) {
-		for _, a := range e.Attrs {
-			ok := false
-			for _, n := range names {
-				ok = ok || a.Name.Local == n
-			}
-			if !ok {
-				bad("%s: attribute %q is not in the schema", where, a.Name.Local)
-			}
-		}
-	}
-	if root.XMLName.Local != "testsuites" {
-		bad("root is <%s>; want <testsuites>", root.XMLName.Local)
-	}
-	allowed("testsuites", root)
-	for i, s := range root.Children {
-		where := fmt.Sprintf("testsuite[%d]", i)
-		if s.XMLName.Local != "testsuite" {
-			bad("%s: <%s> inside <testsuites>", where, s.XMLName.Local)
-			continue
-		}
-		allowed(where, s, "name", "package", "id", "tests", "failures", "errors", "skipped", "time", "timestamp", "hostname")
-		for _, req := range []struct {
-			name string
-			re   *regexp.Regexp
-		}{{"name", regexp.MustCompile(`\S`)}, {"package", regexp.MustCompile(`\S`)}, {"id", xunitInt},
-			{"tests", xunitInt}, {"failures", xunitInt}, {"errors", xunitInt}, {"time", xunitDecimal},
-			{"timestamp", xunitTimestamp}, {"hostname", regexp.MustCompile(`\S`)}} {
-			v, ok := s.attr(req.name)
-			if !ok || !req.re.MatchString(v) {
-				bad("%s: %s=%q (present %t) does not match %s", where, req.name, v, ok, req.re)
-			}
-		}
-		if v, ok := s.attr("skipped"); ok && !xunitInt.MatchString(v) {
-			bad("%s: skipped=%q is not an int", where, v)
-		}
-		for j, tc := range s.Children {
-			where := fmt.Sprintf("%s/testcase[%d]", where, j)
-			if tc.XMLName.Local != "testcase" {
-				bad("%s: <%s> inside <testsuite>", where, tc.XMLName.Local)
-				continue
-			}
-			allowed(where, tc, "name", "classname", "time")
-			for _, a := range []string{"name", "classname"} {
-				if v, ok := tc.attr(a); !ok || strings.TrimSpace(v) == "" {
-					bad("%s: %s missing", where, a)
-				}
-			}
-			if v, _ := tc.attr("time"); !xunitDecimal.MatchString(v) {
-				bad("%s: time=%q is not a decimal", where, v)
-			}
-			if len(tc.Children) > 1 {
-				bad("%s: %d children; the schema allows one of error, failure, skipped", where, len(tc.Children))
-			}
-			for _, ch := range tc.Children {
-				switch ch.XMLName.Local {
-				case "failure", "error":
-					allowed(where+"/"+ch.XMLName.Local, ch, "type", "message")
-				case "skipped":
-					allowed(where+"/skipped", ch, "type")
-				default:
-					bad("%s: <%s> is not allowed in a testcase", where, ch.XMLName.Local)
-					continue
-				}
-				if v, _ := ch.attr("type"); v == "" {
-					bad("%s/%s: type missing", where, ch.XMLName.Local)
-				}
-			}
-		}
-	}
-	return errs
 }
 
 // gitlabStatuses reads the XML the way GitLab's parser

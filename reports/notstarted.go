@@ -121,7 +121,8 @@ func writeNotStartedMarkdown(b *bytes.Buffer, r *Results) {
 
 // junitNotStarted is the one testcase of a surface that could not be
 // started: an <error> (the subject never ran; nothing was judged) of type
-// "not-started", with the last lines of its stderr.
+// "not-started", with the last lines of its stderr, and all of it in its
+// <system-err>.
 func junitNotStarted(n harness.NotStarted, classname string) junitCase {
 	title := notStartedTitle(n)
 	text := title + "\n"
@@ -129,5 +130,5 @@ func junitNotStarted(n harness.NotStarted, classname string) junitCase {
 		text += "\n" + stderrHeading(n.Stderr) + ":\n" + strings.Join(lines, "\n") + "\n"
 	}
 	return junitCase{Name: "could not be started", Classname: classname, Time: "0.000",
-		Error: &junitFailure{Type: junitTypeNotStarted, Message: title, Text: xmlSafe(text)}}
+		Error: &junitFailure{Type: junitTypeNotStarted, Message: title, Text: xmlSafe(text)}, SystemErr: junitOutputOf(n.Stderr)}
 }

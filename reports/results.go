@@ -120,6 +120,10 @@ type Judgement struct {
 	// (run --keep); empty when it was removed.
 	Dir      string        `json:"dir,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+
+	// File is the scenario's file, e.g. "scenarios/files/SF-8.yaml": where
+	// JUnit's file attribute and a GitHub annotation point.
+	File string `json:"file,omitempty"`
 }
 
 // NewJudgement returns a harness.Result as results.json holds it.
@@ -129,7 +133,7 @@ func NewJudgement(r harness.Result) Judgement {
 		Profile: r.Profile, Seed: r.Seed, Verdict: Verdict(r.Status), Violations: r.Violations, Handoff: r.Handoff,
 		Expected: r.Expected, Observed: r.Observed, Trace: r.Trace, Events: o.Events, Ledger: r.Ledger,
 		ExitCode: o.ExitCode, Reply: o.Reply, Stdout: o.Stdout, Stderr: o.Stderr, Failure: o.Failure,
-		Repro: r.Repro, Dir: o.Dir, Duration: r.Duration}
+		Repro: r.Repro, Dir: o.Dir, Duration: r.Duration, File: r.Source}
 }
 
 // Judged returns the harness's status of the case, before known failures.

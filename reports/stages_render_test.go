@@ -217,6 +217,9 @@ func containsAll(t *testing.T, what, s string, want ...string) {
 // stage says nothing about one in any format.
 func TestNoStagesNoMention(t *testing.T) {
 	for name, out := range render(t, reports.New(handReport(), nil)) {
+		if name == "junit" { // every suite has <properties>: what the run was
+			out = strings.NewReplacer("<properties>", "", "</properties>", "").Replace(out)
+		}
 		for _, word := range []string{"properties", "chaos", "counterexample"} {
 			if strings.Contains(strings.ToLower(out), word) {
 				t.Errorf("%s report of a run without --prop or --chaos mentions %q", name, word)

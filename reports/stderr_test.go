@@ -65,6 +65,15 @@ func TestFailureShowsStderr(t *testing.T) {
 		}
 	}
 	out := render(t, reports.New(rep, nil))
+	// JUnit carries all of stderr in <system-err>; its failure text shows
+	// the excerpt.
+	root := parseJUnit(t, []byte(out["junit"]))
+	tc := root.children("testsuite")[1].children("testcase")[1]
+	errs := tc.children("system-err")
+	if len(errs) != 1 || !strings.Contains(errs[0].Text, "frame 10") || strings.Contains(errs[0].Text, "sk-live-0123456789") {
+		t.Errorf("SF-8/gateway's <system-err> does not carry all of stderr, redacted: %+v", tc)
+	}
+	out["junit"] = tc.children("failure")[0].Text
 	for _, format := range []string{"text", "markdown", "html", "junit"} {
 		got := out[format]
 		for _, want := range []string{"panic: the first line says why", "No module named", "frame 37", "(first 5 and last 20 of 41 lines)"} {

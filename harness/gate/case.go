@@ -132,7 +132,7 @@ func (p *Prepared) Scenario() harness.Scenario { return p.sc }
 // itself; contract violations are in the Result.
 func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, error) {
 	s, h := p.setup, p.setup.Hooks
-	res := harness.Result{Scenario: s.Scenario.ID, ScenarioName: s.Scenario.Name, Surface: surface, Subject: s.Subject.Name,
+	res := harness.Result{Scenario: s.Scenario.ID, ScenarioName: s.Scenario.Name, Source: s.Scenario.Source, Surface: surface, Subject: s.Subject.Name,
 		Profile: s.Subject.Profile.Name, Seed: s.Seed, Repro: reproCommand(s.Subject, []harness.Scenario{s.Scenario}, surface, s.RunSeed),
 		Handoff: p.handoff, Expected: p.expected, Trace: p.trace}
 	surf, ok := s.Subject.Surfaces[surface]

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/xml"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,8 +52,31 @@ func TestRunCrashingAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(junit), errLine) || !strings.Contains(string(junit), `type="not-started"`) {
-		t.Errorf("junit.xml lacks the not-started error with the traceback:\n%s", junit)
+	var doc struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name  string `xml:"name,attr"`
+				Error *struct {
+					Type string `xml:"type,attr"`
+				} `xml:"error"`
+				SystemErr string `xml:"system-err"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(junit, &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Error != nil && c.Error.Type == "not-started" && strings.Contains(c.SystemErr, errLine) && strings.Contains(c.SystemErr, "Traceback (most recent call last):") {
+				found++
+			}
+		}
+	}
+	if found != 3 {
+		t.Errorf("junit.xml has %d not-started errors whose <system-err> holds the traceback; want one per surface:\n%s", found, junit)
 	}
 }
 
