@@ -12,12 +12,16 @@ import (
 )
 
 func listCmd(_ context.Context, s Streams, args []string) error {
-	fs := newFlags("list", "list", "Lists the built-in scenarios with the rules each one checks, the contract profiles, and the surfaces.", s)
+	fs := newFlags("list", "list [--json]", "Lists the built-in scenarios with the rules each one checks, the contract profiles, and the surfaces.\nWith --json, the same as one JSON object on stdout, for programs.", s)
+	asJSON := fs.Bool("json", false, "write the catalogue as JSON: scenarios (id, name, summary, rules, file), profiles, surfaces and versions")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("list takes no arguments, got %q", fs.Args())
+	}
+	if *asJSON {
+		return writeCatalogueJSON(s.Stdout)
 	}
 	tw := tabwriter.NewWriter(s.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tNAME\tRULES\tWHAT IT CHECKS")

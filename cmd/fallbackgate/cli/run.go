@@ -79,7 +79,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	reportDir := fs.String("report-dir", "", "write every report format into `DIR` (created when missing): "+formatFiles())
 	formatPaths := map[string]*string{}
 	for _, f := range reports.Formats {
-		formatPaths[f.Name] = fs.String(f.Name, "", "write the "+f.Name+" report ("+f.File+") to `FILE`")
+		formatPaths[f.Name] = fs.String(f.Name, "", "write the "+f.Name+" report ("+f.File+") to `FILE`; - writes it to stdout and the terminal report to stderr")
 	}
 	propChecks := fs.Int("prop", 0, "after the scenarios, property-test the subject with `N` generated cases on the selected surfaces (as fallbackgate prop does); 0: none")
 	shrink := fs.Duration("shrink-time", 30*time.Second, "with --prop: time limit for shrinking a failure")
@@ -106,6 +106,14 @@ rule with no teeth) fails the run with exit 1.`, s)
 	seed, err := parseSeed(*seedFlag)
 	if err != nil {
 		return err
+	}
+	piped, err := stdoutFormat(formatPaths)
+	if err != nil {
+		return err
+	}
+	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
+	if piped != nil {
+		text = s.Stderr
 	}
 	var known *reports.Expectations
 	if *expectFile != "" {
@@ -135,7 +143,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.Stdout, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
+	fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
 		sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
 	total := len(sel) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
 	var done atomic.Int64
@@ -193,8 +201,13 @@ rule with no teeth) fails the run with exit 1.`, s)
 	if err != nil {
 		return &HarnessError{Err: err}
 	}
-	if err := reports.WriteText(s.Stdout, res, notes...); err != nil {
+	if err := reports.WriteText(text, res, notes...); err != nil {
 		return &HarnessError{Err: err}
+	}
+	if piped != nil {
+		if err := piped.Write(s.Stdout, res); err != nil {
+			return &HarnessError{Err: err}
+		}
 	}
 	if notStarted != nil {
 		return notStarted // exit 3: nothing about the contract was judged
@@ -273,7 +286,7 @@ func writeReports(res *reports.Results, dir string, paths map[string]*string) ([
 		notes = append(notes, fmt.Sprintf("reports written to %s (%s)", dir, formatFiles()))
 	}
 	for _, f := range reports.Formats {
-		if p := *paths[f.Name]; p != "" {
+		if p := *paths[f.Name]; p != "" && p != "-" {
 			if err := f.WriteFile(p, res); err != nil {
 				return nil, err
 			}

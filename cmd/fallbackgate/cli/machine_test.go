@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fallbackgate/fallbackgate/reports"
+)
+
+// TestRunJSONToStdout: --json - writes results.json to stdout, and only
+// that, so that it can be piped to a program; the terminal report, with
+// its counts, moves to stderr. Two reports on stdout are bad usage.
+func TestRunJSONToStdout(t *testing.T) {
+	needPython(t)
+	dir := t.TempDir()
+	stdout, stderr, code := run(t, "run", "--subject", goodSubject, "--scenario", "SF-1,SF-8", "--surface", "oneshot", "--seed", "3", "--json", "-", "--report-dir", dir)
+	if code != ExitConforms {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	res, err := reports.ReadJSON("stdout", []byte(stdout))
+	if err != nil {
+		t.Fatalf("stdout is not a results.json: %v\n%s", err, stdout)
+	}
+	if len(res.Cases) != 2 || res.Seed != 3 || !res.OK() {
+		t.Errorf("results on stdout: %d cases, seed %d, ok %t", len(res.Cases), res.Seed, res.OK())
+	}
+	for _, want := range []string{"fallbackgate run: subject python-example", "SCENARIO", "seed 3", "2 passed, 0 failed"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks the terminal report's %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "json report written to") {
+		t.Errorf("stderr says a file named - was written:\n%s", stderr)
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error("a file named - was written")
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "results.json")); err != nil || !json.Valid(data) {
+		t.Errorf("--report-dir still writes results.json: %v", err)
+	}
+
+	_, stderr, code = run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "oneshot", "--json", "-", "--junit", "-")
+	if code != ExitUsage || !strings.Contains(stderr, "only one report can go to stdout") {
+		t.Errorf("--json - --junit -: exit %d, %q; want bad usage", code, stderr)
+	}
+}
+
+// TestListJSON: list --json is the catalogue list prints, as one JSON
+// object.
+func TestListJSON(t *testing.T) {
+	stdout, stderr, code := run(t, "list", "--json")
+	if code != ExitConforms {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var c struct {
+		Protocol, ContractVersion string
+		Scenarios                 []struct {
+			ID, Name, Summary, File string
+			Rules                   []string
+		}
+		Profiles []struct{ Name, Summary string }
+		Surfaces []string
+	}
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(stdout, `"contract_version"`, `"ContractVersion"`)), &c); err != nil {
+		t.Fatalf("list --json: %v\n%s", err, stdout)
+	}
+	if len(c.Scenarios) != 9 || c.Scenarios[7].ID != "SF-8" || c.Scenarios[7].Name != "rate-limited-primary" ||
+		!strings.Contains(strings.Join(c.Scenarios[7].Rules, ","), "R7") || c.Scenarios[7].File != "scenarios/files/SF-8.yaml" {
+		t.Errorf("scenarios: %+v", c.Scenarios)
+	}
+	if len(c.Profiles) != 3 || c.Profiles[0].Name != "strict" || strings.Join(c.Surfaces, ",") != "oneshot,gateway,cli" ||
+		c.Protocol != "fallbackgate/1" || c.ContractVersion == "" {
+		t.Errorf("catalogue: %+v", c)
+	}
+	for _, sc := range c.Scenarios {
+		if _, err := os.Stat(filepath.Join("..", "..", "..", sc.File)); err != nil || sc.Summary == "" {
+			t.Errorf("%s: file %q (%v), summary %q", sc.ID, sc.File, err, sc.Summary)
+		}
+	}
+}
