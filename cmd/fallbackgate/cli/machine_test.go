@@ -81,3 +81,31 @@ func TestListJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestRunGitHubAnnotations: under GitHub Actions (GITHUB_ACTIONS=true),
+// run writes an annotation per failure on the scenario's file, before the
+// terminal report, whose last line stays the counts; --github=false turns
+// them off, --github turns them on anywhere.
+func TestRunGitHubAnnotations(t *testing.T) {
+	needPython(t)
+	args := []string{"run", "--subject", brokenSubject, "--scenario", "SF-1,SF-8", "--surface", "oneshot", "--seed", "1"}
+	const ann = "::error file=scenarios/files/SF-8.yaml,title=R7%2CR15::SF-8/oneshot (rate-limited-primary): expected failed: openai-codex codex_rate_limited"
+	t.Setenv("GITHUB_ACTIONS", "true")
+	stdout, _, code := run(t, args...)
+	if code != ExitViolation || !strings.Contains(stdout, ann) || strings.Count(stdout, "::error ") != 1 {
+		t.Fatalf("exit %d; want one annotation %q:\n%s", code, ann, stdout)
+	}
+	if last := lastLine(stdout); last != "1 passed, 1 failed" || strings.Index(stdout, "::error") > strings.Index(stdout, "SCENARIO") {
+		t.Errorf("the annotations must come before the report, the counts last; last line %q:\n%s", last, stdout)
+	}
+	if stdout, _, _ := run(t, append(args, "--github=false")...); strings.Contains(stdout, "::error") {
+		t.Errorf("--github=false still annotates:\n%s", stdout)
+	}
+	t.Setenv("GITHUB_ACTIONS", "")
+	if stdout, _, _ := run(t, args...); strings.Contains(stdout, "::error") {
+		t.Errorf("annotations outside GitHub Actions:\n%s", stdout)
+	}
+	if stdout, _, _ := run(t, append(args, "--github")...); !strings.Contains(stdout, ann) {
+		t.Errorf("--github does not annotate:\n%s", stdout)
+	}
+}

@@ -85,6 +85,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	shrink := fs.Duration("shrink-time", 30*time.Second, "with --prop: time limit for shrinking a failure")
 	chaos := fs.Bool("chaos", false, "after the scenarios, run a chaos pass (8 sessions × 20 turns, on the gateway when the subject has one, else oneshot; as fallbackgate chaos does)")
 	mutate := fs.Bool("mutate", false, "after the gate, run the mutation self-test (in-process) and report its score; a surviving mutant fails the run")
+	github := fs.Bool("github", false, "also write a GitHub Actions annotation (::error file=…,title=R7::…) per failure; on by default when GITHUB_ACTIONS=true (--github=false turns it off)")
 	expectFile := fs.String("expect", "", "known failures `FILE` (YAML: known_failures: [{scenario, surface, rule, reason}]); fail only on unexpected and stale results")
 	if err := parse(fs, args, s); err != nil {
 		return err
@@ -111,6 +112,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	if err != nil {
 		return err
 	}
+	annotate := githubAnnotations(fs, *github)
 	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
 	if piped != nil {
 		text = s.Stderr
@@ -200,6 +202,11 @@ rule with no teeth) fails the run with exit 1.`, s)
 	notes, err := writeReports(res, *reportDir, formatPaths)
 	if err != nil {
 		return &HarnessError{Err: err}
+	}
+	if annotate { // before the terminal report, whose last line states the counts
+		if err := reports.WriteGitHub(text, res); err != nil {
+			return &HarnessError{Err: err}
+		}
 	}
 	if err := reports.WriteText(text, res, notes...); err != nil {
 		return &HarnessError{Err: err}

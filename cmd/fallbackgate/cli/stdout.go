@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"flag"
+	"os"
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/reports"
@@ -28,4 +30,16 @@ func stdoutFormat(paths map[string]*string) (*reports.Format, error) {
 		names = append(names, "--"+f.Name)
 	}
 	return nil, usagef("run: %s all say -: only one report can go to stdout", strings.Join(names, " and "))
+}
+
+// githubAnnotations decides whether run writes GitHub Actions annotations:
+// as --github says when it was given, else when the run is a GitHub
+// Actions step (GITHUB_ACTIONS=true).
+func githubAnnotations(fs *flag.FlagSet, flagValue bool) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "github" })
+	if given {
+		return flagValue
+	}
+	return os.Getenv("GITHUB_ACTIONS") == "true"
 }
