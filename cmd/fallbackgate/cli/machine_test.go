@@ -109,3 +109,23 @@ func TestRunGitHubAnnotations(t *testing.T) {
 		t.Errorf("--github does not annotate:\n%s", stdout)
 	}
 }
+
+// TestRunWriteExpect: run --write-expect writes the run's failures as an
+// expectations file; the same run judged with it (--expect) passes, and
+// the known failures are listed.
+func TestRunWriteExpect(t *testing.T) {
+	needPython(t)
+	path := filepath.Join(t.TempDir(), "ci", "expect.yaml")
+	args := []string{"run", "--subject", brokenSubject, "--scenario", "SF-1,SF-8", "--seed", "1"}
+	stdout, _, code := run(t, append(args, "--write-expect", path)...)
+	if code != ExitViolation || !strings.Contains(stdout, "expectations written to "+path+" (6 known failure(s))") {
+		t.Fatalf("exit %d:\n%s", code, stdout)
+	}
+	if _, err := reports.LoadExpectations(path); err != nil {
+		t.Fatalf("the written file does not load: %v", err)
+	}
+	stdout, stderr, code := run(t, append(args, "--expect", path)...)
+	if code != ExitConforms || lastLine(stdout) != "3 passed, 0 failed, 3 known failure(s)" {
+		t.Errorf("with the written expectations: exit %d, last line %q\n%s", code, lastLine(stdout), stderr)
+	}
+}

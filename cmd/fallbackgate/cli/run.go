@@ -86,6 +86,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	chaos := fs.Bool("chaos", false, "after the scenarios, run a chaos pass (8 sessions × 20 turns, on the gateway when the subject has one, else oneshot; as fallbackgate chaos does)")
 	mutate := fs.Bool("mutate", false, "after the gate, run the mutation self-test (in-process) and report its score; a surviving mutant fails the run")
 	github := fs.Bool("github", false, "also write a GitHub Actions annotation (::error file=…,title=R7::…) per failure; on by default when GITHUB_ACTIONS=true (--github=false turns it off)")
+	writeExpect := fs.String("write-expect", "", "write the run's failures as an expectations `FILE` (the --expect format), to adopt the gate on a subject that does not conform yet")
 	expectFile := fs.String("expect", "", "known failures `FILE` (YAML: known_failures: [{scenario, surface, rule, reason}]); fail only on unexpected and stale results")
 	if err := parse(fs, args, s); err != nil {
 		return err
@@ -202,6 +203,13 @@ rule with no teeth) fails the run with exit 1.`, s)
 	notes, err := writeReports(res, *reportDir, formatPaths)
 	if err != nil {
 		return &HarnessError{Err: err}
+	}
+	if *writeExpect != "" {
+		note, err := writeExpectations(*writeExpect, res)
+		if err != nil {
+			return &HarnessError{Err: err}
+		}
+		notes = append(notes, note)
 	}
 	if annotate { // before the terminal report, whose last line states the counts
 		if err := reports.WriteGitHub(text, res); err != nil {
