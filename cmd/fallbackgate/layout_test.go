@@ -18,8 +18,10 @@ const module = "github.com/fallbackgate/fallbackgate"
 // adapter reads a manifest's profile with resolver; generators, chaos and
 // the incident replay build fault plans and virtual clocks with fakes).
 // reports and scenarios may use the vocabulary and every harness/* package
-// (for their types; reports never runs anything). A new package must be
-// added here, deliberately.
+// (for their types; reports never runs anything). harness/gatetest sits on
+// top, as the command does: it runs the gate from go test and prints a
+// failure as the reports do. A new package must be added here,
+// deliberately.
 var layout = map[string][]string{
 	"resolver":             {},
 	"fakes":                {},
@@ -32,6 +34,7 @@ var layout = map[string][]string{
 	"harness/chaos":        {"harness", "harness/gate", "harness/model", "harness/prop", "resolver", "fakes"},
 	"harness/incident":     {"harness", "harness/gate", "harness/model", "harness/reference", "resolver", "fakes"},
 	"harness/mutation":     {"harness", "harness/gate", "harness/prop", "harness/reference", "resolver", "fakes"},
+	"harness/gatetest":     {"harness", "harness/gate", "harness/exec", "harness/reference", "harness/prop", "scenarios", "reports", "resolver", "fakes"},
 	"scenarios":            {"harness", "harness/*", "resolver", "fakes"},
 	"reports":              {"harness", "harness/*", "resolver", "fakes"},
 	"cmd/fallbackgate/cli": {"*"},

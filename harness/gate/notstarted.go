@@ -21,11 +21,12 @@ func notStartedResult(res harness.Result, err error) harness.Result {
 	return res
 }
 
-// silent reports whether a case's subject process ended on its own without
+// Silent reports whether a case's subject process ended on its own without
 // speaking the protocol: no event, no request to a fake, no gateway reply.
 // A bad-usage case is never silent: exiting 2 before anything is resolved
-// is what it must do.
-func silent(r harness.Result) bool {
+// is what it must do. A surface all of whose cases are silent could not be
+// started (Run returns a *harness.NotStartedError).
+func Silent(r harness.Result) bool {
 	o := r.Outcome
 	return r.Status == harness.StatusFail && o.Exited && len(o.Events) == 0 && len(r.Ledger) == 0 && o.Reply == nil &&
 		r.Expected.Exit != harness.ExitUsage
@@ -49,7 +50,7 @@ func notStarted(sub *harness.Subject, results []harness.Result, startErrs map[st
 		if len(cases) == 0 || !slices.ContainsFunc(cases, func(r harness.Result) bool { return r.Expected.Exit != harness.ExitUsage }) {
 			continue
 		}
-		if slices.ContainsFunc(cases, func(r harness.Result) bool { return !silent(r) && r.Expected.Exit != harness.ExitUsage }) {
+		if slices.ContainsFunc(cases, func(r harness.Result) bool { return !Silent(r) && r.Expected.Exit != harness.ExitUsage }) {
 			continue
 		}
 		ns := harness.NotStarted{Surface: surf, Cases: len(cases)}
