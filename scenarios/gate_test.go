@@ -14,7 +14,7 @@ import (
 )
 
 var _ = Describe("The gate on the reference subject", func() {
-	Describe("in-process", Label(labelInProcess), func() {
+	Describe("in-process", labelInProcess, func() {
 		var subject *harness.Subject
 
 		BeforeEach(func() {
@@ -32,7 +32,7 @@ var _ = Describe("The gate on the reference subject", func() {
 		)
 	})
 
-	Describe("over exec", Label(labelExec), func() {
+	Describe("over exec", labelExec, func() {
 		var subject *harness.Subject
 
 		BeforeEach(func() {
@@ -57,7 +57,7 @@ var _ = Describe("The gate on the reference subject", func() {
 // (walk everything) while its manifest claims strict must fail exactly the
 // scenarios where upstream and strict differ, each citing the rule that
 // separates them, and pass the others.
-var _ = Describe("The gate on a subject that breaks its claimed profile", Label(labelExec), func() {
+var _ = Describe("The gate on a subject that breaks its claimed profile", labelExec, func() {
 	var subject *harness.Subject
 
 	BeforeEach(func() {
@@ -68,7 +68,7 @@ var _ = Describe("The gate on a subject that breaks its claimed profile", Label(
 		DeferCleanup(subject.Close)
 	})
 
-	It("fails exactly the scenarios whose upstream expectation differs from strict", Label(labelOneshot, labelGateway, labelCLI), func(ctx SpecContext) {
+	It("fails exactly the scenarios whose upstream expectation differs from strict", labelAllSurfaces, func(ctx SpecContext) {
 		differs := map[string]bool{}
 		for _, sc := range All() {
 			differs[sc.ID] = !cmp.Equal(sc.ExpectationFor("upstream"), sc.Expect, expectationOpts)
@@ -115,7 +115,7 @@ func brokenEntries() []TableEntry {
 	for _, r := range rows {
 		for _, surf := range harness.Surfaces {
 			out = append(out, Entry(fmt.Sprintf("%s on %s: %s (%s)", r.id, surf, r.why, r.rule), r.id, r.rule, surf,
-				Label(surfaceLabels[surf], scenarioLabel(r.id)), SpecTimeout(caseTimeout)))
+				surfaceLabels[surf], scenarioLabels[r.id], SpecTimeout(caseTimeout)))
 		}
 	}
 	return out

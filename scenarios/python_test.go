@@ -26,7 +26,7 @@ const gateTimeout = 3 * time.Minute
 // the gate passes the example and fails each copy exactly where it is
 // broken. Each spec runs the whole gate (9 scenarios × 3 surfaces) once, so
 // that parity is judged too.
-var _ = Describe("The gate on the Python example", Label(labelPython, labelOneshot, labelGateway, labelCLI), func() {
+var _ = Describe("The gate on the Python example", labelPython, labelAllSurfaces, func() {
 	var subject *harness.Subject
 
 	// openPython opens the subject described by the manifest at rel, under

@@ -27,26 +27,9 @@ func TestScenarios(t *testing.T) {
 	RunSpecs(t, "Scenarios Suite")
 }
 
-// Labels. Every grid entry carries its surface's and its scenario's label,
-// and its container the path label of how the subject is driven.
-const (
-	labelInProcess = "path:in-process"
-	labelExec      = "path:exec"
-	labelPython    = "path:python"
-
-	labelOneshot = "surface:" + harness.Oneshot
-	labelGateway = "surface:" + harness.Gateway
-	labelCLI     = "surface:" + harness.CLI
-
-	// labelScenarioPrefix is followed by a scenario ID: "scenario:SF-4".
-	labelScenarioPrefix = "scenario:"
-)
-
-// surfaceLabels maps a surface to its label.
-var surfaceLabels = map[string]string{harness.Oneshot: labelOneshot, harness.Gateway: labelGateway, harness.CLI: labelCLI}
-
-// scenarioLabel is the label of a scenario, e.g. "scenario:SF-4".
-func scenarioLabel(id string) string { return labelScenarioPrefix + id }
+// Labels: every grid entry carries its surface's, its scenario's and its
+// rules' labels (labels_test.go), and its container the path label of how
+// the subject is driven.
 
 // caseTimeout bounds one spec that runs one case.
 const caseTimeout = time.Minute
@@ -104,7 +87,7 @@ func gridEntries() []TableEntry {
 	for _, sc := range All() {
 		for _, surf := range harness.Surfaces {
 			out = append(out, Entry(fmt.Sprintf("%s %s on %s", sc.ID, sc.Name, surf), sc, surf,
-				Label(surfaceLabels[surf], scenarioLabel(sc.ID)), SpecTimeout(caseTimeout)))
+				surfaceLabels[surf], scenarioLabels[sc.ID], SpecTimeout(caseTimeout)))
 		}
 	}
 	return out
