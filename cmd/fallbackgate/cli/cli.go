@@ -102,6 +102,7 @@ func commands() []command {
 		{"check", "re-check a saved chaos history offline", checkCmd},
 		{"fakes", "serve fake providers on loopback for a subject you drive by hand", fakesCmd},
 		{"version", "print the version and the protocol it speaks", versionCmd},
+		{"completion", "print a shell completion script (bash, zsh or fish)", completionCmd},
 	}
 }
 
@@ -153,7 +154,7 @@ func dispatch(ctx context.Context, args []string, s Streams) error {
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, "fallbackgate checks LLM agent workers against the startup fallback contract.\n\nUsage:\n  fallbackgate <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun `fallbackgate <command> --help` for a command's flags.\n")
 	fmt.Fprint(w, "Exit codes: 0 conforms, 1 contract violation(s), 2 bad usage or input file, 3 harness failure.\n")
