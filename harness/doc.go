@@ -7,7 +7,8 @@
 // [Event]s and [Outcome] it produces, the [Scenario] files, the [Surface]
 // and [Subject] interfaces, what the model predicts ([Expected]), the
 // checker ([Check]: expected against observed, violations citing rules),
-// and the one [Result] and [Status] of every stage.
+// the one [Result] and [Status] of every stage, and [NotStarted], a
+// surface that could not be started at all.
 //
 // The stages live below it, one package per job:
 //

@@ -9,7 +9,15 @@
 // WriteMarkdown (a pull-request comment or $GITHUB_STEP_SUMMARY) and
 // WriteHTML (a self-contained scenario × surface × subject matrix whose
 // cells open each case); WriteDir writes the four files of a report
-// folder. Diff compares two runs read back with ReadJSON.
+// folder. Diff compares two runs read back with ReadJSON. results.schema.json
+// beside this file is the JSON Schema of Version.
+//
+// Around them: StderrExcerpt is what every format shows of a subject's
+// stderr (its last lines, and its first when there are more); WriteCase
+// writes one case as the terminal shows a failure (harness/gatetest prints
+// failing subtests so); WriteGitHub writes GitHub Actions annotations;
+// WriteExpectations writes an expectations file from a run's failures;
+// SetNotStarted reports a subject that could not be started.
 //
 // Every format passes through one redaction of secret-shaped tokens (API
 // keys, bearer tokens, the fakes' fgk-/fgr- secrets) before it is written,
