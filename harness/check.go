@@ -100,31 +100,11 @@ func (c *checker) result() error {
 	return c.vs
 }
 
-// secrets checks R16 on every output of the case.
+// secrets checks R16 on every output of the case with the one detector
+// (see leaks.go).
 func (c *checker) secrets() {
-	o := c.got.Outcome
-	var raw strings.Builder
-	for _, ev := range o.Events {
-		raw.WriteString(ev.Raw)
-		raw.WriteByte('\n')
-	}
-	events, _ := json.Marshal(o.Events)
-	var reply []byte
-	if o.Reply != nil {
-		reply, _ = json.Marshal(o.Reply)
-	}
-	outputs := []struct{ name, text string }{
-		{"stdout", o.Stdout}, {"stderr", o.Stderr}, {"events", raw.String() + string(events)}, {"gateway reply", string(reply)},
-	}
-	for _, s := range c.got.Secrets {
-		if s == "" {
-			continue
-		}
-		for _, out := range outputs {
-			if strings.Contains(out.text, s) {
-				c.add("R16", "an API key issued by the fakes appears in %s", out.name)
-			}
-		}
+	for _, l := range Leaks(c.got.Outcome, c.got.Secrets) {
+		c.add("R16", "%s", l)
 	}
 }
 

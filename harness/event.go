@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -123,10 +124,12 @@ func ParseEvent(line []byte) (Event, error) {
 	return ev, nil
 }
 
-// QuoteLine quotes a line a subject wrote for an error message, cut at 200
-// bytes.
+// QuoteLine quotes a line a subject wrote for an error message, redacted
+// (fakes.Redact), then cut at 200 bytes: a cut never leaves a prefix of a
+// key.
 func QuoteLine(line string) string {
 	const max = 200
+	line = fakes.Redact(line)
 	if len(line) > max {
 		line = line[:max] + "…"
 	}

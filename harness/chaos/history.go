@@ -199,12 +199,8 @@ func startupInvariants(r *StartupRecord, surface string, profile resolver.Profil
 	if surface == harness.Gateway && (r.Result.Outcome.Reply == nil || strings.Contains(r.Result.Outcome.Failure, "exited") || strings.Contains(r.Result.Outcome.Failure, "gateway")) {
 		add("R17", "the gateway did not answer: %s", firstLine(r.Result.Outcome.Failure))
 	}
-	events, _ := json.Marshal(r.Result.Outcome.Events)
-	reply, _ := json.Marshal(r.Result.Outcome.Reply)
-	for _, out := range []struct{ name, text string }{{"stdout", r.Result.Outcome.Stdout}, {"stderr", r.Result.Outcome.Stderr}, {"events", string(events)}, {"gateway reply", string(reply)}} {
-		if fakes.SecretPattern.MatchString(out.text) {
-			add("R16", "a secret appears in %s", out.name)
-		}
+	for _, l := range harness.Leaks(r.outcome(surface), nil) {
+		add("R16", "%s", l)
 	}
 	return vs
 }
@@ -325,16 +321,7 @@ func recheckStartup(ctx context.Context, r *StartupRecord, run RunInfo, profile 
 	if err != nil {
 		return nil, err
 	}
-	secrets := slices.Compact(slices.Sorted(func(yield func(string) bool) {
-		for _, text := range []string{r.Result.Outcome.Stdout, r.Result.Outcome.Stderr} {
-			for _, s := range fakes.SecretPattern.FindAllString(text, -1) {
-				if !yield(s) {
-					return
-				}
-			}
-		}
-	}))
-	vs := harness.AsViolations(harness.Check(want, harness.Observation{Outcome: r.outcome(run.Surface), Calls: r.Result.Ledger, Secrets: secrets}))
+	vs := harness.AsViolations(harness.Check(want, harness.Observation{Outcome: r.outcome(run.Surface), Calls: r.Result.Ledger}))
 	for _, v := range r.Result.Violations {
 		// Outputs are recorded redacted, so a leak is carried over from
 		// the run's own verdict rather than found again.

@@ -199,17 +199,35 @@ func judge(res *harness.Result, want harness.Expected, out harness.Outcome, flee
 	if stray := fleet.Err(); stray != nil {
 		vs = append(vs, harness.Violation{Rule: "protocol", Message: "requests that reached no fake: " + strings.ReplaceAll(stray.Error(), "\n", "; ")})
 	}
-	res.Violations = vs
 	res.Status = harness.StatusPass
 	if len(vs) > 0 {
 		res.Status = harness.StatusFail
 	}
 	res.Ledger = obs.Calls
-	res.Observed = harness.ObservedSummary(out)
-	// Redact last, so that no report carries a secret whatever the
-	// subject printed (R16 is judged above).
-	out.Stdout, out.Stderr = clipOutput(out.Stdout), clipOutput(out.Stderr)
+	// Redact last, so that no result carries a secret whatever the
+	// subject printed (R16 is judged above), and before clipping, so that
+	// a cut leaves no prefix of a key: the outcome, every message quoting
+	// it, and what the observation summary took from the events.
+	res.Violations = redactViolations(vs)
 	res.Outcome = harness.RedactOutcome(out, obs.Secrets)
+	res.Outcome.Stdout, res.Outcome.Stderr = clipOutput(res.Outcome.Stdout), clipOutput(res.Outcome.Stderr)
+	res.Observed = redactSummary(harness.ObservedSummary(out))
+}
+
+func redactViolations(vs harness.Violations) harness.Violations {
+	for i := range vs {
+		vs[i].Message = fakes.Redact(vs[i].Message)
+	}
+	return vs
+}
+
+func redactSummary(s harness.Summary) harness.Summary {
+	s.Provider, s.Model, s.Error = fakes.Redact(s.Provider), fakes.Redact(s.Model), fakes.Redact(s.Error)
+	s.Remaining = slices.Clone(s.Remaining)
+	for i, r := range s.Remaining {
+		s.Remaining[i] = fakes.Redact(r)
+	}
+	return s
 }
 
 func clipOutput(s string) string {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
 )
 
 // Streams are the standard streams a command reads and writes.
@@ -119,7 +121,8 @@ func Run(ctx context.Context, args []string, s Streams) error {
 	switch {
 	case err == nil, errors.As(err, &ee), errors.Is(err, flag.ErrHelp):
 	default:
-		fmt.Fprintf(s.Stderr, "fallbackgate: %v\n", err)
+		// The last line of a failed run may quote a subject: redact it.
+		fmt.Fprintf(s.Stderr, "fallbackgate: %s\n", fakes.Redact(err.Error()))
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
