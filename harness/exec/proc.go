@@ -34,8 +34,10 @@ type proc struct {
 }
 
 // startProc starts cmd in a new process group with stdout handed to
-// onStdout and stderr captured, and reaps it in the background.
-func startProc(cmd *exec.Cmd, onStdout func(io.Reader), captureLimit int) (*proc, error) {
+// onStdout and stderr drained into stderr, and reaps it in the background.
+// ready, when set, is called with the process before anything reads its
+// output (to wire the captures' onFlood to it).
+func startProc(cmd *exec.Cmd, onStdout func(io.Reader), stderr *capture, ready func(*proc)) (*proc, error) {
 	rOut, wOut, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -59,9 +61,12 @@ func startProc(cmd *exec.Cmd, onStdout func(io.Reader), captureLimit int) (*proc
 	p := &proc{
 		cmd:    cmd,
 		pgid:   cmd.Process.Pid,
-		stderr: newCapture(captureLimit),
+		stderr: stderr,
 		exited: make(chan struct{}),
 		pipes:  []*os.File{rOut, rErr},
+	}
+	if ready != nil {
+		ready(p)
 	}
 	p.readers.Add(2)
 	go func() { defer p.readers.Done(); onStdout(rOut) }()
@@ -165,60 +170,4 @@ func (p *proc) describeExit() string {
 		return strings.TrimPrefix(f, "crashed: ")
 	}
 	return fmt.Sprintf("exited with code %d", p.exitCode())
-}
-
-// capture keeps the first limit bytes written and counts the rest.
-type capture struct {
-	mu    sync.Mutex
-	limit int
-	buf   []byte
-	total int64
-}
-
-func newCapture(limit int) *capture { return &capture{limit: limit} }
-
-// drain reads r to its end, keeping what fits.
-func (c *capture) drain(r io.Reader) {
-	b := make([]byte, 64<<10)
-	for {
-		n, err := r.Read(b)
-		if n > 0 {
-			c.mu.Lock()
-			if room := c.limit - len(c.buf); room > 0 {
-				c.buf = append(c.buf, b[:min(n, room)]...)
-			}
-			c.total += int64(n)
-			c.mu.Unlock()
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (c *capture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return string(c.buf)
-}
-
-func (c *capture) Truncated() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.total > int64(len(c.buf))
-}
-
-// tail returns the last n kept bytes, for crash messages.
-func (c *capture) tail(n int) string {
-	s := strings.TrimSpace(c.String())
-	if len(s) > n {
-		s = "…" + s[len(s)-n:]
-	}
-	return s
-}
-
-func (c *capture) overflow(stream string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return fmt.Sprintf("output flood: wrote %d bytes on %s, more than the capture limit of %d", c.total, stream, c.limit)
 }
