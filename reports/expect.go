@@ -94,7 +94,7 @@ func ParseExpectations(name string, data []byte) (*Expectations, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: empty; want a known_failures list", name)
 		}
-		return nil, fmt.Errorf("%s: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("%s: %v", name, harness.YAMLProblem(err))
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root)

@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -201,7 +202,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	events := chaosEvents(cfg.Hang)
 	for turn := range cfg.Turns {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return rep, r.interrupted(time.Duration(turn)*cfg.Tick, err)
 		}
 		at := time.Duration(turn) * cfg.Tick
 		changed, prev := r.schedule(turn, events, at, rep)
@@ -214,6 +215,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			wg.Go(func() { recs[s], wants[s], errs[s] = r.startup(ctx, turn, s, sc, at) })
 		}
 		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			// The turn's start-ups were cut short: none of them is a
+			// verdict. The history says it ends here.
+			return rep, r.interrupted(at, err)
+		}
 		for s, rec := range recs {
 			if errs[s] != nil {
 				return rep, fmt.Errorf("chaos: turn %d session %d: %w", turn, s, errs[s])
@@ -398,6 +404,15 @@ func (r *chaosRun) tally(rep *Report, rec *StartupRecord, want harness.Expected)
 			rep.Problems = append(rep.Problems, Problem{Startup: rec.ID, Violation: v})
 		}
 	}
+}
+
+// interrupted ends the history with an "interrupted" line and returns
+// cause, the context's error.
+func (r *chaosRun) interrupted(at time.Duration, cause error) error {
+	if err := r.write(HistoryRecord{Kind: HistoryInterrupted, At: at, Note: "the run was interrupted; the start-ups of this turn were not judged"}); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
 }
 
 func (r *chaosRun) write(rec HistoryRecord) error {

@@ -43,7 +43,7 @@ type gateway struct {
 	stdin  *os.File
 	events *eventTail
 	// stderr keeps what the gateway wrote on stderr since the last reply;
-	// each reply's case takes it, so R16 sees every byte of it.
+	// each reply's case checks it for secrets, so R16 sees every byte.
 	stderr *capture
 	// rec is the isolation recorder; each reply's case takes the hosts
 	// recorded since the last reply.
@@ -358,9 +358,12 @@ func (g *gateway) do(ctx context.Context, c harness.Case) (harness.Outcome, erro
 		failures = append(failures, fmt.Sprintf(`protocol violation: failed reply to %s has class %q, want "auth", "rate_limit" or "other"`, id, r.Class))
 	}
 	out.Reply = &r.Reply
-	// What the gateway wrote on stderr since the last reply goes with
-	// this one, so that R16 judges every byte of it.
-	out.Stderr = g.stderr.take()
+	// What the gateway wrote on stderr since the last reply is judged with
+	// this one, so that R16 sees every byte of it. It is not the case's
+	// output: which reply a line comes before is a race between two pipes.
+	if fakes.HasSecret(g.stderr.take()) {
+		out.Leaks = append(out.Leaks, "gateway stderr")
+	}
 	if f := isolationFailure(g.rec.take()); f != "" {
 		failures = append(failures, f)
 	}
@@ -466,6 +469,9 @@ func (g *gateway) doClose() error {
 	}
 	if g.p.survivors != nil {
 		errs = append(errs, g.p.survivors.Error())
+	}
+	if f := g.p.escapedFailure(); f != "" {
+		errs = append(errs, "gateway "+f)
 	}
 	if f := isolationFailure(hosts); f != "" {
 		errs = append(errs, f)

@@ -142,7 +142,7 @@ func TestExecHostileGatewayStreams(t *testing.T) {
 	}{
 		{mode: "gateway-unknown-id-event", died: true, want: `protocol violation: events.jsonl:1: event for unknown request id "nobody" (not in flight)`},
 		{mode: "gateway-stderr-flood", died: true, want: "output flood: more than 1048576 bytes on the gateway's stderr since the last reply; process group killed"},
-		{mode: "gateway-stderr-leak", leaks: []string{"an API key issued by the fakes appears in gateway stderr (split across lines)"}},
+		{mode: "gateway-stderr-leak", leaks: []string{"an API key issued by the fakes appears in gateway stderr"}},
 		{mode: "gateway-reply-leak", want: "protocol violation", leaks: []string{"an API key issued by the fakes appears in gateway stdout"}},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
@@ -158,10 +158,17 @@ func TestExecHostileGatewayStreams(t *testing.T) {
 			if out.GatewayDied != tc.died {
 				t.Errorf("GatewayDied = %t; want %t (failure %q)", out.GatewayDied, tc.died, out.Failure)
 			}
-			if got := harness.Leaks(out, nil); !slices.Equal(got, tc.leaks) {
-				t.Errorf("Leaks = %q; want %q", got, tc.leaks)
+			got := harness.Leaks(out, nil)
+			closeErr := s.Close()
+			if tc.mode == "gateway-stderr-leak" && len(got) == 0 && closeErr != nil &&
+				strings.Contains(closeErr.Error(), "R16: an API key issued by the fakes appears in the gateway's stderr after its last reply") {
+				// The stderr line lost the race with the reply on the
+				// other pipe: the gateway's Close reports it instead.
+				got = tc.leaks
 			}
-			_ = s.Close()
+			if !slices.Equal(got, tc.leaks) {
+				t.Errorf("Leaks = %q (Close: %v); want %q", got, closeErr, tc.leaks)
+			}
 		})
 	}
 }

@@ -24,6 +24,9 @@ type proc struct {
 	waitErr   error
 	leftover  bool
 	survivors error
+	// escaped are the processes it left running outside its group, which
+	// the sweep after it killed (only where the harness is a subreaper).
+	escaped []stray
 
 	mu     sync.Mutex // guards reaped against kill
 	reaped bool
@@ -50,7 +53,7 @@ func startProc(cmd *exec.Cmd, onStdout func(io.Reader), stderr *capture, ready f
 	}
 	cmd.Stdout, cmd.Stderr = wOut, wErr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Start()
+	err = startRegistered(cmd)
 	wOut.Close()
 	wErr.Close()
 	if err != nil {
@@ -85,6 +88,17 @@ func (p *proc) reap() {
 	p.waitErr, p.state, p.reaped = err, p.cmd.ProcessState, true
 	p.mu.Unlock()
 	p.leftover, p.survivors = settleGroup(p.pgid)
+	p.escaped = sweep(p.pgid, marker(p.cmd.Env), p.pgid)
+	unregister(p.pgid)
+}
+
+// escapedFailure describes the processes the sweep after p killed; "" for
+// none.
+func (p *proc) escapedFailure() string {
+	if len(p.escaped) == 0 {
+		return ""
+	}
+	return "left processes running outside its process group: " + describeStrays(p.escaped) + "; killed them"
 }
 
 // settleGroup kills the members of the process group pgid that are still

@@ -276,6 +276,9 @@ func (s *Surface) runProcess(ctx context.Context, c harness.Case) (out harness.O
 	if p.survivors != nil {
 		failures = append(failures, p.survivors.Error())
 	}
+	if f := p.escapedFailure(); f != "" {
+		failures = append(failures, f)
+	}
 
 	if f := isolationFailure(rec.take()); f != "" {
 		failures = append(failures, f)

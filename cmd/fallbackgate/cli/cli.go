@@ -112,8 +112,9 @@ func commands() []command {
 // already said what it had to.
 func Run(ctx context.Context, args []string, s Streams) error {
 	err := dispatch(ctx, args, s)
+	sweep(s.Stderr)
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		// Ctrl-C or SIGTERM: say so, not "context canceled". The exit code
+		// Ctrl-C, SIGTERM or SIGHUP: say so, not "context canceled". The exit code
 		// stays 3: nothing was judged.
 		err = &InterruptedError{}
 	}

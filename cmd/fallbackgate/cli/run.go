@@ -16,6 +16,7 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/exec"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
@@ -107,6 +108,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 	if err != nil {
 		return err
 	}
+	if err := checkReportPaths(*reportDir, formatPaths); err != nil {
+		return err
+	}
 	var known *reports.Expectations
 	if *expectFile != "" {
 		if known, err = reports.LoadExpectations(*expectFile); err != nil {
@@ -128,7 +132,13 @@ rule with no teeth) fails the run with exit 1.`, s)
 		if err != nil {
 			return usagef("run: --scenario-file: %v", err)
 		}
+		if err := model.CheckExpectations(ctx, sc, data); err != nil {
+			return usagef("run: --scenario-file: %v", err)
+		}
 		sel = append(sel, sc)
+	}
+	if err := harness.CheckUniqueIDs(sel); err != nil {
+		return usagef("run: %v", err)
 	}
 
 	sub, err := openSubject(*subject, *profile, *keep)
@@ -182,12 +192,14 @@ rule with no teeth) fails the run with exit 1.`, s)
 		}
 		res.SetMutation(mrep)
 	}
-	notes, err := writeReports(res, *reportDir, formatPaths)
-	if err != nil {
-		return &HarnessError{Err: err}
-	}
+	notes, werr := writeReports(res, *reportDir, formatPaths)
+	// The matrix and the counts are printed even when a report could not
+	// be written (checked before the run, it may still fail: a full disk).
 	if err := reports.WriteText(s.Stdout, res, notes...); err != nil {
 		return &HarnessError{Err: err}
+	}
+	if werr != nil {
+		return &HarnessError{Err: fmt.Errorf("reports: %w", werr)}
 	}
 	return verdict(res)
 }
