@@ -184,7 +184,8 @@ func containsFold(text, word string) bool {
 func RedactBytes(b []byte) []byte { return []byte(Redact(string(b))) }
 
 // view is a decoding of a text: byte i of b stands for the bytes
-// [from[i], to[i]) of the text. A nil from means the identity.
+// [from[i], to[i]) of the text. A nil from means the identity; a nil to
+// means each byte stands for one (to[i] = from[i]+1).
 type view struct {
 	b        []byte
 	from, to []int32
@@ -196,13 +197,18 @@ func (v view) span(i, j int) (int, int) {
 	if v.from == nil {
 		return i, j
 	}
+	if v.to == nil {
+		return int(v.from[i]), int(v.from[j-1]) + 1
+	}
 	return int(v.from[i]), int(v.to[j-1])
 }
 
 func (v *view) add(c byte, from, to int) {
 	v.b = append(v.b, c)
 	v.from = append(v.from, int32(from))
-	v.to = append(v.to, int32(to))
+	if v.to != nil {
+		v.to = append(v.to, int32(to))
+	}
 }
 
 func constEncoding(enc string) func(int, int) string {
@@ -271,7 +277,7 @@ func overlaps(leaks []Leak, s, e int) bool {
 // escapes of a line break or tab (\n, \r, \t), so that a secret split
 // across lines, in raw output or inside a JSON string, reads whole.
 func splitView(text string) view {
-	v := view{b: make([]byte, 0, len(text)), from: make([]int32, 0, len(text)), to: make([]int32, 0, len(text))}
+	v := view{b: make([]byte, 0, len(text)), from: make([]int32, 0, len(text))}
 	for i := 0; i < len(text); i++ {
 		c := text[i]
 		switch c {
@@ -388,17 +394,36 @@ func hexRuns(v view, i, j int, leaks []Leak) []Leak {
 	return leaks
 }
 
+// decodeChunk is how many characters of a run decodeRun decodes at once,
+// a multiple of both group sizes: memory stays bounded on a flood.
+const decodeChunk = 16 << 10
+
 // decodeRun decodes v.b[i:j] in groups of group characters (2: hex, 4:
 // base64) and appends the secrets found in the decoding, each spanning the
-// whole groups that encode it.
+// whole groups that encode it. Long runs are decoded a chunk at a time,
+// chunks overlapping by more than an encoded secret.
 func decodeRun(v view, i, j, group int, leaks []Leak) []Leak {
+	overlap := minBase64Run + 4
+	if group == 2 {
+		overlap = minHexRun + 2
+	}
+	for cs := i; cs < j; cs += decodeChunk {
+		ce := min(cs+decodeChunk+overlap, j)
+		leaks = decodeSpan(v, cs, ce, group, leaks)
+		if ce == j {
+			break
+		}
+	}
+	return leaks
+}
+
+// decodeSpan decodes v.b[i:j], i on a group boundary, for decodeRun.
+func decodeSpan(v view, i, j, group int, leaks []Leak) []Leak {
 	var dec []byte
-	var grp []int // the group each decoded byte came from
 	for g := i; g+group <= j || (group == 4 && g+2 <= j); g += group {
 		switch group {
 		case 2:
 			dec = append(dec, byte(hexVal(v.b[g])<<4|hexVal(v.b[g+1])))
-			grp = append(grp, g)
 		case 4:
 			// The last group may be short (no padding, or cut by "="): two
 			// characters hold one byte, three hold two.
@@ -409,22 +434,21 @@ func decodeRun(v view, i, j, group int, leaks []Leak) []Leak {
 			}
 			n <<= 6 * uint(4-k)
 			dec = append(dec, []byte{byte(n >> 16), byte(n >> 8), byte(n)}[:k-1]...)
-			for range k - 1 {
-				grp = append(grp, g)
-			}
 		}
 	}
 	if len(dec) < secretLen {
 		return leaks
 	}
 	enc := EncodingBase64
+	per := 3 // decoded bytes per group
 	if group == 2 {
-		enc = EncodingHex
+		enc, per = EncodingHex, 1
 	}
 	d := view{b: dec}
 	for _, l := range d.find(nil, constEncoding(enc)) {
-		last := min(grp[l.End-1]+group, j)
-		s, _ := v.span(grp[l.Start], grp[l.Start]+1)
+		first := i + l.Start/per*group
+		last := min(i+(l.End-1)/per*group+group, j)
+		s, _ := v.span(first, first+1)
 		_, e := v.span(last-1, last)
 		if !overlaps(leaks, s, e) {
 			leaks = append(leaks, Leak{Start: s, End: e, Encoding: enc})

@@ -142,3 +142,19 @@ func BenchmarkRedact(b *testing.B) {
 		Redact(text)
 	}
 }
+
+// TestFindSecretsAcrossChunks: a key encoded in a run longer than a decode
+// chunk is found wherever it sits, also across a chunk's edge.
+func TestFindSecretsAcrossChunks(t *testing.T) {
+	enc := base64.StdEncoding.EncodeToString([]byte(testSecret))
+	for _, at := range []int{0, decodeChunk - 20, decodeChunk - 47, decodeChunk + 4, 3*decodeChunk - 8} {
+		text := strings.Repeat("A", at) + enc + strings.Repeat("A", 100)
+		if leaks := FindSecrets(text); len(leaks) != 1 || leaks[0].Encoding != EncodingBase64 {
+			t.Errorf("base64 key at %d in a run of %d: %v", at, len(text), leaks)
+		}
+		h := strings.Repeat("0", at) + hex.EncodeToString([]byte(testSecret)) + strings.Repeat("0", 100)
+		if leaks := FindSecrets(h); len(leaks) != 1 || leaks[0].Encoding != EncodingHex {
+			t.Errorf("hex key at %d in a run of %d: %v", at, len(h), leaks)
+		}
+	}
+}
