@@ -20,7 +20,8 @@ invariants that need no model (quota amplification, pinned downgrade,
 attempts bounded, one fallback event per fallback, a gateway answer for
 every request, no secret in output). A history in which no call met a fault
 fails as vacuous. Exit 0 when the history conforms, 1 on a violation, 2 on
-bad usage or a history that cannot be read.`, s)
+bad usage or a history that cannot be read or lies about itself (naming
+FILE:LINE and the field), 3 when it is incomplete (an interrupted run).`, s)
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
