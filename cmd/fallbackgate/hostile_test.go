@@ -251,6 +251,8 @@ func TestHostileSubjects(t *testing.T) {
 			want: []string{"R16: an API key issued by the fakes appears in stderr (URL-encoded)"}},
 		{name: "key past where reports clip", subject: "leak-encoded/prefix.yaml", code: 1,
 			want: []string{"R16: an API key issued by the fakes appears in stderr"}},
+		{name: "floods stdout with 1 GiB", subject: "stdout-flood", code: 1,
+			want: []string{"output flood: more than 1048576 bytes on stdout; process group killed"}},
 		{name: "gateway floods stderr with 1 GiB", subject: "stderr-flood", args: []string{"--surface", "gateway"}, code: 1,
 			want: []string{"output flood: more than 1048576 bytes on the gateway's stderr since the last reply; process group killed"}},
 		{name: "gateway writes events for unknown ids and types", subject: "stray-events", args: []string{"--surface", "gateway"}, code: 1,
