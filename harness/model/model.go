@@ -87,7 +87,7 @@ func Request(cfg harness.CaseConfig, pin harness.Args, profile resolver.Profile)
 	if err != nil {
 		return resolver.Request{}, err
 	}
-	req := resolver.Request{Primary: c.Primary, Chain: c.Chain, Profile: profile, Pinned: provider != "" || model != ""}
+	req := resolver.Request{Primary: c.Primary, Chain: profile.ReadChain(c.Chain), Profile: profile, Pinned: provider != "" || model != ""}
 	switch {
 	case provider != "":
 		req.Primary = resolver.Entry{Provider: provider, Model: model}
