@@ -345,7 +345,8 @@ func (f *Fleet) route(method string, u *url.URL) (*provider, Endpoint, error) {
 // in (the in-process transport, Do, loopback) serves through here.
 func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, body []byte) answer {
 	var req struct {
-		Model *string `json:"model"`
+		Model   *string `json:"model"`
+		BaseURL *string `json:"base_url"`
 	}
 	badBody := json.Unmarshal(body, &req)
 	base := "http://" + host + "/p/" + fp.name
@@ -354,7 +355,7 @@ func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, body []byte
 	defer fp.mu.Unlock()
 	now := f.clock.Now()
 	at := now.Sub(f.start)
-	call := Call{Provider: fp.name, Endpoint: ep, At: at, Model: req.Model}
+	call := Call{Provider: fp.name, Endpoint: ep, At: at, Model: req.Model, BaseURL: req.BaseURL}
 	var a answer
 	if badBody != nil {
 		// A request the protocol cannot read is refused before the plan.

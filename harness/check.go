@@ -164,6 +164,10 @@ func (c *checker) ledger() {
 			strings.Join(got[n:], ", "), strings.Join(want[n:], ", "))
 		return
 	}
+	if msg := fieldDiffs(resolveEntries(c.got.Calls), resolveEntries(w.ResolveCalls), func(i int) string { return fmt.Sprintf("resolve #%d", i+1) }); msg != "" {
+		c.add("R9", "%s (each entry is resolved with its own provider, model and base URL)", msg)
+		return
+	}
 	if bound := 1 + len(w.Request.Chain); len(got) > bound && hasRepeat(w.Request) {
 		c.add("R12", "%d resolves for a chain of %d (at most %d): an entry equal to the primary must be resolved once more, never retried in a loop: %s", len(got), len(w.Request.Chain), bound, strings.Join(got, ", "))
 		return
@@ -220,8 +224,12 @@ func (c *checker) landed() {
 		if ev.Model != w.Decision.Model {
 			c.add("R10", "effective model is %q; want %q (%s)", ev.Model, w.Decision.Model, modelReason(w))
 		}
-		if got, want := ev.RemainingStrings(), w.Decision.Remaining.Strings(); !slices.Equal(got, want) {
-			c.add("R14", "remaining chain handed to the runtime is [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+		if got, want := ev.RemainingStrings(), ChainStrings(w.Decision.Remaining); !slices.Equal(got, want) {
+			if msg := fieldDiffs(eventChain(ev), w.Decision.Remaining, func(i int) string { return fmt.Sprintf("remaining[%d]", i) }); msg != "" {
+				c.add("R14", "remaining chain handed to the runtime: %s", msg)
+			} else {
+				c.add("R14", "remaining chain handed to the runtime is [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+			}
 		}
 	}
 	if n := len(EventsNamed(o.Events, EventFailed)); n > 0 {
@@ -406,8 +414,9 @@ func EventsNamed(events []Event, name string) []Event {
 }
 
 // Resolves lists the resolve requests among calls, in order, as
-// "provider/model" (the bare provider for a request that named no model):
-// the form scenario files use.
+// "provider/model" (the bare provider for a request that named no model),
+// then " @ URL" for a request that named a base URL: the form scenario
+// files use (EntryString).
 func Resolves(calls []fakes.Call) []string {
 	var out []string
 	for _, c := range calls {
@@ -416,6 +425,63 @@ func Resolves(calls []fakes.Call) []string {
 		}
 	}
 	return out
+}
+
+// resolveEntries returns the entry each resolve request among calls asked
+// for (callEntry), in order.
+func resolveEntries(calls []fakes.Call) resolver.Chain {
+	var out resolver.Chain
+	for _, c := range calls {
+		if c.Endpoint == fakes.EndpointResolve {
+			out = append(out, callEntry(c))
+		}
+	}
+	return out
+}
+
+// eventChain returns a started event's remaining chain, base URLs after
+// R2's trailing-slash strip.
+func eventChain(ev Event) resolver.Chain {
+	if ev.Remaining == nil {
+		return nil
+	}
+	out := make(resolver.Chain, len(*ev.Remaining))
+	for i, e := range *ev.Remaining {
+		e.BaseURL = strings.TrimRight(strings.TrimSpace(e.BaseURL), "/")
+		out[i] = e
+	}
+	return out
+}
+
+// fieldDiffs compares two lists of entries of the same length and the same
+// providers in the same order, field by field, and says which fields of
+// which entries differ: `resolve #2 (openai-codex/gpt-5.5): base_url
+// "https://a"; want "https://b"`. It returns "" when the lists differ in
+// length or in a provider (an order problem, not a field problem) or not at
+// all. label names the i-th entry (0-based).
+func fieldDiffs(got, want resolver.Chain, label func(i int) string) string {
+	if len(got) != len(want) {
+		return ""
+	}
+	var diffs []string
+	for i := range got {
+		g, w := got[i], want[i]
+		w.BaseURL = strings.TrimRight(w.BaseURL, "/")
+		if g.Provider != w.Provider {
+			return ""
+		}
+		var fields []string
+		if g.Model != w.Model {
+			fields = append(fields, fmt.Sprintf("model %q; want %q", g.Model, w.Model))
+		}
+		if g.BaseURL != w.BaseURL {
+			fields = append(fields, fmt.Sprintf("base_url %q; want %q", g.BaseURL, w.BaseURL))
+		}
+		if len(fields) > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s (%s): %s", label(i), w.Provider, strings.Join(fields, ", ")))
+		}
+	}
+	return strings.Join(diffs, "; ")
 }
 
 // callsOtherThan counts calls, on any endpoint, to providers other than p.
@@ -504,12 +570,21 @@ func clip(s string) string {
 	return s
 }
 
-// target renders a call's provider and requested model as Resolves does.
-func target(c fakes.Call) string {
-	if c.Model == nil || *c.Model == "" {
-		return c.Provider
+// target renders a call's provider, requested model and base URL as
+// Resolves does.
+func target(c fakes.Call) string { return EntryString(callEntry(c)) }
+
+// callEntry is the entry a call asked for: its provider, requested model
+// and base URL, after R2's trailing-slash strip.
+func callEntry(c fakes.Call) resolver.Entry {
+	e := resolver.Entry{Provider: c.Provider}
+	if c.Model != nil {
+		e.Model = *c.Model
 	}
-	return c.Provider + "/" + *c.Model
+	if c.BaseURL != nil {
+		e.BaseURL = strings.TrimRight(strings.TrimSpace(*c.BaseURL), "/")
+	}
+	return e
 }
 
 // describeEventError reads a failed event's error: `xai-oauth's error

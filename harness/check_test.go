@@ -123,6 +123,9 @@ func ledgerCall(seq int, ep fakes.Endpoint, e resolver.Entry, err error) fakes.C
 	if e.Model != "" {
 		c.Model = ptrTo(e.Model)
 	}
+	if e.BaseURL != "" && ep == fakes.EndpointResolve {
+		c.BaseURL = ptrTo(e.BaseURL)
+	}
 	var ae *resolver.AuthError
 	switch {
 	case err == nil:

@@ -19,8 +19,12 @@ type Expected struct {
 	Err error
 	// Rule is the rule that decided the outcome: the last trace step's.
 	Rule string
-	// Resolves are the resolve requests in order, as "provider/model".
+	// Resolves are the resolve requests in order, as "provider/model" (and
+	// " @ URL" for one that names a base URL, EntryString).
 	Resolves []string
+	// ResolveCalls are the same requests as the model's fakes recorded
+	// them, for a field-by-field comparison (R9).
+	ResolveCalls []fakes.Call
 	// Answer is the final answer on success.
 	Answer string
 	// Exit is the oneshot and cli exit code.

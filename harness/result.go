@@ -110,7 +110,7 @@ func ExpectedSummary(w Expected) Summary {
 	}
 	landing := w.Decision.Landing(w.Request)
 	return Summary{Landed: &w.Decision.Landed, Provider: landing.Provider, Model: w.Decision.Model,
-		Remaining: w.Decision.Remaining.Strings(), Exit: 0}
+		Remaining: ChainStrings(w.Decision.Remaining), Exit: 0}
 }
 
 // errorSummary reads a surfaced error as "provider code" for an AuthError

@@ -69,6 +69,7 @@ func Predict(ctx context.Context, sc harness.Scenario, profile resolver.Profile,
 		}
 	}
 	want.Resolves = harness.Resolves(fleet.Ledger().Calls())
+	want.ResolveCalls = fleet.Ledger().Resolves()
 	return want, nil
 }
 

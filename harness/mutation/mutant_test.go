@@ -180,8 +180,8 @@ func TestMutantCatalogue(t *testing.T) {
 			t.Errorf("mutant %s changes the profile it claims; a mutant breaks the contract, it does not claim another one", m.Name)
 		}
 	}
-	if len(seen) != 15 {
-		t.Errorf("%d mutants; want the 15 of issue 7", len(seen))
+	if want := 15 + len(issue12Mutants); len(seen) != want {
+		t.Errorf("%d mutants; want the 15 of issue 7 and the %d of issue 12 (%d)", len(seen), len(issue12Mutants), want)
 	}
 	if _, err := reference.MutantByName("nope"); err == nil || !strings.Contains(err.Error(), "ignores-chain") {
 		t.Errorf("MutantByName(nope) = %v; want an error listing the known mutants", err)
@@ -215,4 +215,10 @@ func TestPropertyStage(t *testing.T) {
 	if k, err := stage.Kill(ctx, ref, 1); err != nil || k != nil {
 		t.Errorf("the property stage killed the reference: %+v, %v", k, err)
 	}
+}
+
+// issue12Mutants are the mutants that contract 1.1 added (issue 12), each
+// proving one new check.
+var issue12Mutants = []string{
+	"resolves-with-primary-base-url",
 }

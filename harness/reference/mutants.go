@@ -62,6 +62,9 @@ func Mutants() []Mutant {
 		{Name: "keeps-primary-model", Rule: "R10",
 			Bug:     "keeps the primary's model on the provider it fell back to",
 			Options: Options{Decide: keepPrimaryModel}},
+		{Name: "resolves-with-primary-base-url", Rule: "R9",
+			Bug:     "resolves every chain entry against the primary's base URL instead of the entry's own",
+			Options: Options{Decide: resolveWithPrimaryBaseURL}},
 		{Name: "no-fallback-event", Rule: "R15",
 			Bug:     "emits no fallback event when it lands on a chain entry (the failing primary stays invisible)",
 			Options: Options{DropFallbackEvent: true}},
@@ -203,6 +206,16 @@ func fallBackOnOtherError(r resolver.Request, resolve resolver.ResolveFunc) (res
 		}
 		first = false
 		return rt, err
+	})
+}
+
+// resolveWithPrimaryBaseURL resolves each chain entry with the primary's
+// base URL in place of its own, as a loader that keeps one base URL per
+// profile does.
+func resolveWithPrimaryBaseURL(r resolver.Request, resolve resolver.ResolveFunc) (resolver.Decision, error) {
+	return resolver.Resolve(r, func(e resolver.Entry) (resolver.Runtime, error) {
+		e.BaseURL = r.Primary.BaseURL
+		return resolve(e)
 	})
 }
 

@@ -1,0 +1,97 @@
+package harness_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/resolver"
+	"github.com/fallbackgate/fallbackgate/scenarios"
+)
+
+// A messageRow breaks one thing in the honest outcome of a scenario (a
+// built-in one or an extra, by its file's ID) and wants Check to cite
+// exactly rule with a message that contains every one of says: the
+// message must say what differs, not only that something does.
+type messageRow struct {
+	name     string
+	scenario string
+	change   func(*harness.Scenario)
+	profile  resolver.Profile
+	surface  string
+	rule     string
+	says     []string
+	mutate   func(*harness.Observation)
+}
+
+func messageRows() []messageRow {
+	strict := resolver.Strict
+	return []messageRow{
+		// Base URLs (issue 12, item 2): R9 compares each resolve field by
+		// field, R14 each remaining entry.
+		{"entry resolved with the primary's base URL", "MX-3", nil, strict, harness.Oneshot, "R9",
+			[]string{"resolve #2 (openai-codex)", `base_url "https://xai.proxy.example/v1"; want "https://eu.openai.example/v1"`},
+			func(o *harness.Observation) { o.Calls[1].BaseURL = ptrTo("https://xai.proxy.example/v1") }},
+		{"entry resolved without its base URL", "MX-3", nil, strict, harness.Gateway, "R9",
+			[]string{"resolve #2 (openai-codex)", `base_url ""; want "https://eu.openai.example/v1"`},
+			func(o *harness.Observation) { o.Calls[1].BaseURL = nil }},
+		{"entry resolved with another model", "MX-3", nil, strict, harness.CLI, "R9",
+			[]string{"resolve #2 (openai-codex)", `model "gpt-5"; want "gpt-5.5"`},
+			func(o *harness.Observation) { o.Calls[1].Model = ptrTo("gpt-5") }},
+		{"a trailing slash is R2's to strip, not a difference", "MX-3", nil, strict, harness.Oneshot, "",
+			nil,
+			func(o *harness.Observation) { o.Calls[1].BaseURL = ptrTo("https://eu.openai.example/v1/") }},
+		{"remaining entry handed on without its base URL", "MX-3", nil, strict, harness.Oneshot, "R14",
+			[]string{"remaining[0] (anthropic)", `base_url ""; want "https://eu.anthropic.example/v1"`},
+			func(o *harness.Observation) { (*startedOf(o).Remaining)[0].BaseURL = "" }},
+	}
+}
+
+// TestCheckSaysWhichFieldDiffers runs the message rows.
+func TestCheckSaysWhichFieldDiffers(t *testing.T) {
+	for _, row := range messageRows() {
+		t.Run(row.scenario+"/"+row.surface+"/"+row.name, func(t *testing.T) {
+			sc := checkScenario(t, row.scenario, row.change)
+			want := mustPredict(t, sc, row.profile)
+			if err := harness.Check(want, honestObservation(want, row.surface)); err != nil {
+				t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, row.surface, err)
+			}
+			obs := honestObservation(want, row.surface)
+			row.mutate(&obs)
+			err := harness.Check(want, obs)
+			if row.rule == "" {
+				if err != nil {
+					t.Fatalf("Check(%s/%s, %s) = \n%v\nwant nil", sc.ID, row.surface, row.name, err)
+				}
+				return
+			}
+			vs := harness.AsViolations(err)
+			if diff := cmp.Diff([]string{row.rule}, vs.Rules()); diff != "" {
+				t.Fatalf("Check(%s/%s, %s) cited the wrong rules (-want +got):\n%s\nviolations:\n%v", sc.ID, row.surface, row.name, diff, err)
+			}
+			for _, s := range row.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("Check(%s/%s, %s) does not say %q:\n%v", sc.ID, row.surface, row.name, s, err)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckHonestExtras: the honest outcome of every extra scenario passes
+// on every surface under every profile, as TestCheckHonest shows for the
+// nine.
+func TestCheckHonestExtras(t *testing.T) {
+	for _, sc := range scenarios.Extra() {
+		for _, p := range resolver.Profiles() {
+			want := mustPredict(t, sc, p)
+			for _, surf := range harness.Surfaces {
+				if err := harness.Check(want, honestObservation(want, surf)); err != nil {
+					t.Errorf("Check(%s/%s, profile %s, honest outcome) = \n%v\nwant nil", sc.ID, surf, p.Name, err)
+				}
+			}
+		}
+	}
+}
