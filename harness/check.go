@@ -140,9 +140,17 @@ func (c *checker) ledger() {
 			c.add("R7", "quota amplification: %d request(s) to %s after the primary's 429; want none", n, strings.Join(who, ", "))
 			return
 		}
+		if len(got) > 1 {
+			c.add("R7", "quota amplification: %d more resolve(s) after the primary's 429 (%s); want none", len(got)-1, strings.Join(got[1:], ", "))
+			return
+		}
 	case "R6":
 		if n, who := callsOtherThan(c.got.Calls, primary); n > 0 {
 			c.add("R6", "pinned to %s, but %d request(s) went to %s (silent downgrade)", primary, n, strings.Join(who, ", "))
+			return
+		}
+		if len(got) > 1 {
+			c.add("R6", "pinned to %s, but the start-up went on to resolve %s; want nothing else resolved", primary, strings.Join(got[1:], ", "))
 			return
 		}
 	case "R5":
@@ -159,28 +167,159 @@ func (c *checker) ledger() {
 	if slices.Equal(got, want) {
 		return
 	}
-	if n := w.Decision.Attempts(); w.Err == nil && len(want) > n && len(got) >= n && slices.Equal(got[:n], want[:n]) {
-		c.add("R14", "after the landed runtime failed, the runtime resolved [%s]; want [%s] (remaining[0] onwards, never the dead primary or an entry before the landed one)",
-			strings.Join(got[n:], ", "), strings.Join(want[n:], ", "))
-		return
-	}
 	if msg := fieldDiffs(resolveEntries(c.got.Calls), resolveEntries(w.ResolveCalls), func(i int) string { return fmt.Sprintf("resolve #%d", i+1) }); msg != "" {
 		c.add("R9", "%s (each entry is resolved with its own provider, model and base URL)", msg)
 		return
 	}
-	if bound := 1 + len(w.Request.Chain); len(got) > bound && hasRepeat(w.Request) {
-		c.add("R12", "%d resolves for a chain of %d (at most %d): an entry equal to the primary must be resolved once more, never retried in a loop: %s", len(got), len(w.Request.Chain), bound, strings.Join(got, ", "))
+	if n := w.Decision.Attempts(); w.Err == nil && len(want) > n && len(got) >= n && slices.Equal(got[:n], want[:n]) {
+		if !c.handedOffOther() {
+			c.runtimeWalk(got[n:], want[n:])
+		}
 		return
 	}
-	if bound := 1 + len(w.Request.Chain); len(got) > bound {
-		c.add("R9", "%d resolves for a chain of %d (at most %d): %s", len(got), len(w.Request.Chain), bound, strings.Join(got, ", "))
+	bound := 1 + len(w.Request.Chain)
+	if len(got) > bound {
+		rule, why := "R9", ""
+		if hasRepeat(w.Request) && loopsOnPrimary(got, target(w.ResolveCalls[0])) {
+			rule, why = "R12", ": an entry equal to the primary must be resolved once more, never retried in a loop"
+		}
+		c.add(rule, "%d resolves for a chain of %d (at most %d)%s: %s", len(got), len(w.Request.Chain), bound, why, strings.Join(got, ", "))
 		return
 	}
-	rule := "R9"
-	if w.Rule == "R12" || hasRepeat(w.Request) {
-		rule = "R12"
+	if len(got) > 0 && len(want) > 0 && got[0] == want[0] {
+		if c.skipped(got, want) {
+			return
+		}
 	}
-	c.add(rule, "resolves in order were [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+	c.add("R9", "resolves in order were [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+}
+
+// skipped reports, citing its rule, a start-up walk that passed over
+// exactly one kind of chain entry and was otherwise the chain in order:
+// the entries equal to the failed primary (R12: resolved once more, never
+// deduplicated), those written as shorthand strings (R2/R3: the v6.6
+// failure, an entry dropped without a word), or those without a model
+// (R10: resolved, with the primary model). got and want start with the
+// same primary resolve.
+func (c *checker) skipped(got, want []string) bool {
+	w := c.want
+	chain := w.Request.Chain
+	kinds := []struct {
+		rule, what string
+		is         func(i int, e resolver.Entry) bool
+	}{
+		{"R12", "equal to the failed primary (an entry equal to the primary is resolved once more, not skipped or deduplicated)",
+			func(_ int, e resolver.Entry) bool { return e == w.Request.Primary }},
+		{"R2", "written as shorthand \"provider/model\" strings (R2: a shorthand string is an entry; R3: no entry is dropped without a word; the v6.6 failure)",
+			func(i int, _ resolver.Entry) bool { return i < len(w.Shorthand) && w.Shorthand[i] }},
+		{"R10", "without a model (an entry without a model is resolved and runs the primary model)",
+			func(_ int, e resolver.Entry) bool { return e.Model == "" }},
+	}
+	walked := got[1:]
+	for _, k := range kinds {
+		var rest []string // the chain without this kind of entry
+		var restAt []int  // each one's chain index
+		for i, e := range chain {
+			if !k.is(i, e) {
+				rest, restAt = append(rest, EntryString(e)), append(restAt, i)
+			}
+		}
+		if len(walked) > len(rest) || !slices.Equal(walked, rest[:len(walked)]) {
+			continue
+		}
+		// The walk passed every entry of this kind before the last one
+		// it resolved; all of them when it went to the end of the chain.
+		stop := -1
+		switch {
+		case len(walked) == len(rest):
+			stop = len(chain)
+		case len(walked) > 0:
+			stop = restAt[len(walked)-1]
+		}
+		var skipped []string
+		for i, e := range chain[:max(stop, 0)] {
+			if k.is(i, e) {
+				skipped = append(skipped, fmt.Sprintf("chain[%d] %s", i, EntryString(e)))
+			}
+		}
+		if len(skipped) == 0 {
+			continue
+		}
+		c.add(k.rule, "the walk skipped exactly the chain entries %s: %s; resolves were [%s], want [%s]",
+			k.what, strings.Join(skipped, ", "), strings.Join(got, ", "), strings.Join(want, ", "))
+		return true
+	}
+	return false
+}
+
+// loopsOnPrimary reports whether the resolves beyond the chain's bound are
+// retries of the primary's entry.
+func loopsOnPrimary(got []string, primary string) bool {
+	n := 0
+	for _, g := range got {
+		if g == primary {
+			n++
+		}
+	}
+	return n > 2
+}
+
+// handedOffOther reports whether the started event hands the runtime
+// another remaining chain than the model's: then the runtime walks that
+// chain, and the violation is the hand-off's (R14, judged with the event),
+// not the walk's.
+func (c *checker) handedOffOther() bool {
+	started := EventsNamed(c.got.Outcome.Events, EventStarted)
+	return len(started) == 1 && !slices.Equal(started[0].RemainingStrings(), ChainStrings(c.want.Decision.Remaining))
+}
+
+// runtimeWalk judges the resolves of the runtime walk of R18 (PROTOCOL.md,
+// "Runtime hand-off"): after the landed runtime's completion failed, got
+// must be want, remaining[0] onwards, each at most once, on any failure
+// the next entry. The message says which step went wrong. A walk along a
+// wrong remaining chain is R14's (the started event says so); this judges
+// the walk itself.
+func (c *checker) runtimeWalk(got, want []string) {
+	w := c.want
+	remaining := ChainStrings(w.Decision.Remaining)
+	primary := EntryString(w.Request.Primary)
+	before := map[string]bool{}
+	for _, e := range w.Request.Chain[:max(w.Decision.Landed+1, 0)] {
+		before[EntryString(e)] = true
+	}
+	seen := map[string]bool{}
+	for k, g := range got {
+		if k < len(want) && g == want[k] {
+			seen[g] = true
+			continue
+		}
+		switch {
+		case g == primary && !slices.Contains(remaining[k:], g):
+			c.add("R18", "after the landed runtime failed, the runtime resolved the primary %s again; the walk never returns to the dead primary (want remaining[%d] %s)", g, k, orNone(want, k))
+		case before[g] && !slices.Contains(remaining[min(k, len(remaining)):], g):
+			c.add("R18", "after the landed runtime failed, the runtime went back to %s, an entry before remaining[0]; the walk never returns to an entry before the landed one (want remaining[%d] %s)", g, k, orNone(want, k))
+		case seen[g]:
+			c.add("R18", "the runtime walk resolved %s more than once; each entry at most once", g)
+		case k >= len(want):
+			c.add("R18", "the runtime walk went on to %s after remaining[%d] %s answered", g, len(want)-1, want[len(want)-1])
+		default:
+			c.add("R18", "the runtime walk resolved %s as step %d; want remaining[%d] %s (the remaining chain in order)", g, k+1, k, want[k])
+		}
+		return
+	}
+	switch k := len(got); {
+	case k == 0:
+		c.add("R18", "after the landed runtime's completion failed, the runtime resolved nothing; want remaining[0] %s next", want[0])
+	case k < len(want):
+		c.add("R18", "the runtime walk stopped after remaining[%d] %s failed; want it to go on to remaining[%d] %s (any failure of an entry moves on)", k-1, got[k-1], k, want[k])
+	}
+}
+
+func orNone(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return "(none: the walk had ended)"
 }
 
 func (c *checker) landed() {

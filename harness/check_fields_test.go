@@ -1,6 +1,7 @@
 package harness_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,6 +44,40 @@ func messageRows() []messageRow {
 		{"a trailing slash is R2's to strip, not a difference", "MX-3", nil, strict, harness.Oneshot, "",
 			nil,
 			func(o *harness.Observation) { o.Calls[1].BaseURL = ptrTo("https://eu.openai.example/v1/") }},
+		// R18: the runtime walk, step by step (MX-4 with the hand-off
+		// check: openai-codex's completion fails; anthropic answers 404;
+		// openrouter, model-less, answers).
+		{"runtime resolved the primary again", "MX-4", handoff("openai-codex"), strict, harness.Oneshot, "R18",
+			[]string{"resolved the primary xai-oauth/grok-4.3 again", "want remaining[0] anthropic/claude-opus-4-7"},
+			func(o *harness.Observation) {
+				o.Calls = slices.Insert(o.Calls, 2, resolveCall("xai-oauth", "grok-4.3"))
+			}},
+		{"runtime stopped after remaining[0] failed", "MX-4", handoff("openai-codex"), strict, harness.Gateway, "R18",
+			[]string{"stopped after remaining[0] anthropic/claude-opus-4-7 failed", "go on to remaining[1] openrouter"},
+			func(o *harness.Observation) { o.Calls = slices.Delete(o.Calls, 3, 4) }},
+		{"runtime went back to the landed entry", "MX-4", handoff("openai-codex"), strict, harness.CLI, "R18",
+			[]string{"went back to openai-codex/gpt-5.5, an entry before remaining[0]"},
+			func(o *harness.Observation) {
+				o.Calls = slices.Insert(o.Calls, 2, resolveCall("openai-codex", "gpt-5.5"))
+			}},
+		{"runtime did not walk", "MX-4", handoff("openai-codex"), strict, harness.Oneshot, "R18",
+			[]string{"resolved nothing; want remaining[0] anthropic/claude-opus-4-7 next"},
+			func(o *harness.Observation) { o.Calls = slices.Delete(o.Calls, 2, 4) }},
+
+		// Item 8: a walk that skipped exactly one kind of entry says so.
+		{"the entry equal to the primary deduplicated", "SF-9", nil, strict, harness.Oneshot, "R12",
+			[]string{"skipped exactly the chain entries equal to the failed primary", "chain[0] xai-oauth/grok-4.3"},
+			func(o *harness.Observation) { o.Calls = slices.Delete(o.Calls, 1, 2) }},
+		{"another order in a chain that repeats the primary is R9, not R12", "SF-9", nil, strict, harness.Oneshot, "R9",
+			[]string{"resolves in order were [xai-oauth/grok-4.3, openai-codex/gpt-5.5, xai-oauth/grok-4.3]"},
+			func(o *harness.Observation) { o.Calls[1], o.Calls[2] = o.Calls[2], o.Calls[1] }},
+		{"the shorthand entries skipped (v6.6)", "SF-2", shorthandFirst, strict, harness.Oneshot, "R2",
+			[]string{"skipped exactly the chain entries written as shorthand", "chain[0] openai-codex/gpt-5.5", "v6.6"},
+			func(o *harness.Observation) { o.Calls[1] = resolveCall("anthropic", "claude-opus-4-7") }},
+		{"the model-less entries skipped", "SF-6", modelLessThenB, strict, harness.Oneshot, "R10",
+			[]string{"skipped exactly the chain entries without a model", "chain[0] openrouter"},
+			func(o *harness.Observation) { o.Calls[1] = resolveCall("anthropic", "claude-opus-4-7") }},
+
 		{"remaining entry handed on without its base URL", "MX-3", nil, strict, harness.Oneshot, "R14",
 			[]string{"remaining[0] (anthropic)", `base_url ""; want "https://eu.anthropic.example/v1"`},
 			func(o *harness.Observation) { (*startedOf(o).Remaining)[0].BaseURL = "" }},
@@ -93,5 +128,24 @@ func TestCheckHonestExtras(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// handoff makes the provider's first completion fail: the hand-off check.
+func handoff(provider string) func(*harness.Scenario) {
+	return func(s *harness.Scenario) { *s = s.WithHandoff(provider) }
+}
+
+// shorthandFirst writes the first chain entry as a "provider/model" string.
+func shorthandFirst(s *harness.Scenario) {
+	s.Config.FallbackProviders = slices.Clone(s.Config.FallbackProviders)
+	s.Config.FallbackProviders[0].Shorthand = true
+}
+
+// modelLessThenB makes the chain [openrouter (no model), anthropic].
+func modelLessThenB(s *harness.Scenario) {
+	s.Config.FallbackProviders = []harness.ConfigEntry{
+		{Entry: resolver.Entry{Provider: "openrouter"}},
+		{Entry: resolver.Entry{Provider: "anthropic", Model: "claude-opus-4-7"}},
 	}
 }

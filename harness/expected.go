@@ -25,6 +25,10 @@ type Expected struct {
 	// ResolveCalls are the same requests as the model's fakes recorded
 	// them, for a field-by-field comparison (R9).
 	ResolveCalls []fakes.Call
+	// Shorthand marks the entries of Request.Chain that the config wrote as
+	// "provider/model" strings, so that a walk that skipped exactly those
+	// can be named (R2/R3).
+	Shorthand []bool
 	// Answer is the final answer on success.
 	Answer string
 	// Exit is the oneshot and cli exit code.

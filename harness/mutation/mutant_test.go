@@ -221,4 +221,6 @@ func TestPropertyStage(t *testing.T) {
 // proving one new check.
 var issue12Mutants = []string{
 	"resolves-with-primary-base-url",
+	"runtime-resolves-primary-again",
+	"runtime-stops-after-first-entry",
 }

@@ -65,6 +65,12 @@ func Mutants() []Mutant {
 		{Name: "resolves-with-primary-base-url", Rule: "R9",
 			Bug:     "resolves every chain entry against the primary's base URL instead of the entry's own",
 			Options: Options{Decide: resolveWithPrimaryBaseURL}},
+		{Name: "runtime-resolves-primary-again", Rule: "R18",
+			Bug:     "when the landed runtime fails, the runtime loop tries the dead primary again before the remaining chain",
+			Options: Options{Walk: walkPrimaryFirst}},
+		{Name: "runtime-stops-after-first-entry", Rule: "R18",
+			Bug:     "when the landed runtime fails, the runtime loop tries remaining[0] only, and fails the turn when that fails too",
+			Options: Options{Walk: walkFirstEntryOnly}},
 		{Name: "no-fallback-event", Rule: "R15",
 			Bug:     "emits no fallback event when it lands on a chain entry (the failing primary stays invisible)",
 			Options: Options{DropFallbackEvent: true}},
@@ -216,6 +222,32 @@ func resolveWithPrimaryBaseURL(r resolver.Request, resolve resolver.ResolveFunc)
 	return resolver.Resolve(r, func(e resolver.Entry) (resolver.Runtime, error) {
 		e.BaseURL = r.Primary.BaseURL
 		return resolve(e)
+	})
+}
+
+// walkPrimaryFirst is the runtime walk of a loop that retries the primary
+// (it may have recovered) before it moves along the remaining chain.
+func walkPrimaryFirst(req resolver.Request, dec resolver.Decision, run func(int, resolver.Entry, string) error) error {
+	return resolver.Walk(req, dec, func(i int, e resolver.Entry, model string) error {
+		if i == 0 && dec.FellBack() {
+			if err := run(0, req.Primary, req.Primary.Model); err == nil {
+				return nil
+			}
+		}
+		return run(i, e, model)
+	})
+}
+
+// walkFirstEntryOnly is the runtime walk of a loop that hands off once, to
+// remaining[0], and gives up when that fails too.
+func walkFirstEntryOnly(req resolver.Request, dec resolver.Decision, run func(int, resolver.Entry, string) error) error {
+	var last error
+	return resolver.Walk(req, dec, func(i int, e resolver.Entry, model string) error {
+		if i > 0 {
+			return last
+		}
+		last = run(i, e, model)
+		return last
 	})
 }
 

@@ -51,6 +51,9 @@ type Options struct {
 	// landed (R1, R14): it is given the case, the request as read and the
 	// decision, and returns the chain the runtime gets.
 	Handoff func(c harness.Case, req resolver.Request, dec resolver.Decision) resolver.Chain
+	// Walk, when set, replaces resolver.Walk, the runtime walk of R18 along
+	// the remaining chain after the landed runtime failed.
+	Walk func(req resolver.Request, dec resolver.Decision, run func(i int, e resolver.Entry, model string) error) error
 	// DropFallbackEvent leaves out the fallback event of a start-up that
 	// landed on a chain entry (R15).
 	DropFallbackEvent bool
@@ -192,7 +195,11 @@ func (o Options) answer(ctx context.Context, s startup, p Providers, prompt stri
 		at   resolver.Entry // the runtime tried last
 		last error          // and how it failed
 	)
-	err := resolver.Walk(s.req, s.dec, func(i int, e resolver.Entry, model string) error {
+	walk := o.Walk
+	if walk == nil {
+		walk = resolver.Walk
+	}
+	err := walk(s.req, s.dec, func(i int, e resolver.Entry, model string) error {
 		rt := s.dec.Runtime
 		if i >= 0 {
 			if o.NoRuntimeFallback {
