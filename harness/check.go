@@ -114,11 +114,11 @@ func (c *checker) badUsage() {
 	case o.Surface == Gateway && o.Reply == nil:
 		c.add("R17", "no gateway reply")
 	case o.Surface == Gateway:
-		// The gateway has no command line and no exit code (CONTRACT.md:
-		// bad usage is n/a); an override naming a provider without a
-		// model fails that request.
-		if o.Reply.OK {
-			c.add("usage", "gateway replied ok=true to an override that names a provider without a model; want an error reply before any resolve")
+		// The gateway has no exit code: an override naming a provider
+		// without a model is a failed reply of class other (CONTRACT.md,
+		// contract 1.1).
+		if o.Reply.OK || o.Reply.Class != "other" {
+			c.add("usage", "gateway replied ok=%t class=%q to an override that names a provider without a model; want ok=false class=\"other\" before any resolve", o.Reply.OK, o.Reply.Class)
 		}
 	case o.ExitCode != 2:
 		c.add("usage", "--provider without a model must exit 2 before any resolve; exited %d", o.ExitCode)
@@ -168,6 +168,10 @@ func (c *checker) ledger() {
 		return
 	}
 	if msg := fieldDiffs(resolveEntries(c.got.Calls), resolveEntries(w.ResolveCalls), func(i int) string { return fmt.Sprintf("resolve #%d", i+1) }); msg != "" {
+		if w.Request.Pinned && strings.HasPrefix(msg, "resolve #1 ") {
+			c.add("R6", "%s (a pin replaces the primary: a pinned provider with its pinned model, a model pinned alone with the configured provider)", msg)
+			return
+		}
 		c.add("R9", "%s (each entry is resolved with its own provider, model and base URL)", msg)
 		return
 	}
@@ -413,16 +417,16 @@ func (c *checker) notice() {
 	}
 	switch o.Surface {
 	case Oneshot:
-		if !hasLineWith(o.Stderr, landing) {
-			c.add("R15", "no fallback notice on stderr naming %s", landing)
+		if !hasLineWith(o.Stderr, primary, landing) {
+			c.add("R15", "no fallback notice on stderr naming both the failed primary %s and the provider now used %s", primary, landing)
 		}
 	case CLI:
 		if !hasLineWith(o.Stdout, primary, landing) {
 			c.add("R15", "no visible line naming the failed primary %s and the provider now used %s", primary, landing)
 		}
 	case Gateway:
-		if o.Reply != nil && !strings.Contains(o.Reply.Notice, landing) {
-			c.add("R15", "gateway notice %q does not name the provider now used, %s", o.Reply.Notice, landing)
+		if o.Reply != nil && o.Reply.OK && !(strings.Contains(o.Reply.Notice, primary) && strings.Contains(o.Reply.Notice, landing)) {
+			c.add("R15", "gateway notice %q does not name both the failed primary %s and the provider now used %s", o.Reply.Notice, primary, landing)
 		}
 	}
 }
@@ -491,7 +495,7 @@ func (c *checker) gatewayFailure(ae *resolver.AuthError) {
 	switch {
 	case want == "rate_limit" && said:
 		c.add("R7", "a rate-limit reply says \"authentication failed\": %q", clip(r.Reply))
-	case want == "auth" && !said:
+	case want == "auth" && !said && !r.OK:
 		c.add(c.want.Rule, "an auth-failure reply must say authentication failed: %q", clip(r.Reply))
 	}
 	_ = ae
@@ -506,6 +510,8 @@ func (c *checker) cliHint(ae *resolver.AuthError) {
 	switch {
 	case wantHint && hint == "":
 		c.add(c.want.Rule, "no re-login hint, although %s requires a new login", ae.Provider)
+	case !wantHint && hint != "" && ae != nil && ae.RateLimited():
+		c.add("R7", "re-login hint %q for a rate limit: re-logging in cannot fix it (no hint for a surfaced rate limit)", hint)
 	case !wantHint && hint != "":
 		c.add(c.want.Rule, "re-login hint %q, although re-logging in cannot fix this error", hint)
 	}

@@ -78,6 +78,60 @@ func messageRows() []messageRow {
 			[]string{"skipped exactly the chain entries without a model", "chain[0] openrouter"},
 			func(o *harness.Observation) { o.Calls[1] = resolveCall("anthropic", "claude-opus-4-7") }},
 
+		// R7 for every surfaced rate limit: the last entry's under R13
+		// (MX-5) is shown as a rate limit on every surface.
+		{"last entry's rate limit exits 1", "MX-5", nil, strict, harness.Oneshot, "R7",
+			[]string{"exited 1; want 75"},
+			func(o *harness.Observation) { o.Outcome.ExitCode = 1 }},
+		{"last entry's rate limit in class auth", "MX-5", nil, strict, harness.Gateway, "R7",
+			[]string{`class="auth"; want ok=false class="rate_limit"`},
+			func(o *harness.Observation) { o.Outcome.Reply.Class = "auth" }},
+		{"last entry's rate limit says authentication failed", "MX-5", nil, strict, harness.Gateway, "R7",
+			[]string{`a rate-limit reply says "authentication failed"`},
+			func(o *harness.Observation) {
+				o.Outcome.Reply.Reply = "authentication failed: " + o.Outcome.Reply.Reply
+			}},
+		{"last entry's rate limit with a re-login hint", "MX-5", nil, strict, harness.CLI, "R7",
+			[]string{"re-login hint", "for a rate limit"},
+			func(o *harness.Observation) { o.Outcome.Stdout += checkReloginHint("openai-codex") + "\n" }},
+
+		// R15: the notice names both providers on every surface.
+		{"oneshot notice names only the provider now used", "SF-2", nil, strict, harness.Oneshot, "R15",
+			[]string{"naming both the failed primary xai-oauth and the provider now used openai-codex"},
+			func(o *harness.Observation) { o.Outcome.Stderr = "using openai-codex/gpt-5.5\n" }},
+		{"gateway notice names only the provider now used", "SF-2", nil, strict, harness.Gateway, "R15",
+			[]string{"does not name both the failed primary xai-oauth and the provider now used openai-codex"},
+			func(o *harness.Observation) { o.Outcome.Reply.Notice = "using openai-codex/gpt-5.5" }},
+
+		// The cli's re-login hint, if and only if relogin_required.
+		{"no hint although relogin_required", "SF-4", nil, strict, harness.CLI, "R13",
+			[]string{"no re-login hint, although anthropic requires a new login"},
+			func(o *harness.Observation) { o.Outcome.Stdout = firstLine(o.Outcome.Stdout) }},
+
+		// R6: what a pin replaces, and bad usage on the gateway.
+		{"model pinned alone ignored", "MX-6", nil, strict, harness.Oneshot, "R6",
+			[]string{"resolve #1 (xai-oauth)", `model "grok-4.3"; want "grok-4.3-mini"`, "a pin replaces the primary"},
+			func(o *harness.Observation) { o.Calls[0].Model = ptrTo("grok-4.3") }},
+		{"gateway bad usage in class auth", "MX-7", nil, strict, harness.Gateway, "usage",
+			[]string{`want ok=false class="other" before any resolve`},
+			func(o *harness.Observation) { o.Outcome.Reply.Class = "auth" }},
+
+		// Item 8: the "authentication failed" wording is judged on failed
+		// replies only; an ok reply where a failure is due is the
+		// class's violation alone.
+		{"ok reply for an auth failure", "SF-4", nil, strict, harness.Gateway, "R13",
+			[]string{`gateway replied ok=true class=""`},
+			func(o *harness.Observation) {
+				o.Outcome.Reply = &harness.Reply{ID: "r1", Session: "s1", OK: true, Reply: "hello"}
+			}},
+
+		// A malformed 200 is an other error: R5 for the primary.
+		{"malformed 200 taken for a runtime", "MX-8", nil, strict, harness.Oneshot, "R5",
+			[]string{"the start-up succeeded (started event); want it to fail"},
+			func(o *harness.Observation) {
+				o.Outcome.Events = append(o.Outcome.Events, harness.Event{Event: harness.EventStarted, Provider: "xai-oauth", Model: "grok-4.3", LandedAt: ptrTo(-1)})
+			}},
+
 		{"remaining entry handed on without its base URL", "MX-3", nil, strict, harness.Oneshot, "R14",
 			[]string{"remaining[0] (anthropic)", `base_url ""; want "https://eu.anthropic.example/v1"`},
 			func(o *harness.Observation) { (*startedOf(o).Remaining)[0].BaseURL = "" }},

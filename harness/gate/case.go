@@ -125,9 +125,9 @@ func (p *Prepared) Scenario() harness.Scenario { return p.sc }
 
 // Run runs the case on surface with a fleet of its own and judges it: the
 // one path from a case to a result of every stage. A surface the subject
-// does not implement, and bad usage on the gateway (CONTRACT.md: a session
-// override is no command line), give a result with
-// harness.StatusNotImplemented. The error is for failures of the harness
+// does not implement gives a result with harness.StatusNotImplemented;
+// bad usage runs on the gateway too (contract 1.1: a failed reply of class
+// other, before any resolve). The error is for failures of the harness
 // itself; contract violations are in the Result.
 func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, error) {
 	s, h := p.setup, p.setup.Hooks
@@ -135,7 +135,7 @@ func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, err
 		Profile: s.Subject.Profile.Name, Seed: s.Seed, Repro: reproCommand(s.Subject, []harness.Scenario{s.Scenario}, surface, s.RunSeed),
 		Handoff: p.handoff, Expected: p.expected, Trace: p.trace}
 	surf, ok := s.Subject.Surfaces[surface]
-	if !ok || (p.want.BadUsage && surface == harness.Gateway) {
+	if !ok {
 		res.Status = harness.StatusNotImplemented
 		return res, nil
 	}
@@ -153,6 +153,7 @@ func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, err
 		return res, err
 	}
 	c := p.sc.Case(surface, conn.URLs)
+	c.RequestTimeoutMS = int(requestTimeout(h) / time.Millisecond)
 	var drift *drifting
 	if h.Drift != nil {
 		if drift, err = h.Drift.start(p.want, c); err != nil {
@@ -236,4 +237,14 @@ func clipOutput(s string) string {
 		return s[:max] + fmt.Sprintf("… (%d more bytes)", len(s)-max)
 	}
 	return s
+}
+
+// requestTimeout is the bound on each request to a fake that the case
+// names (request_timeout_ms) and the model keeps: the hooks' or
+// harness.DefaultRequestTimeout.
+func requestTimeout(h Hooks) time.Duration {
+	if h.RequestTimeout > 0 {
+		return h.RequestTimeout
+	}
+	return harness.DefaultRequestTimeout
 }

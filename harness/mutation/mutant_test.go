@@ -223,4 +223,10 @@ var issue12Mutants = []string{
 	"resolves-with-primary-base-url",
 	"runtime-resolves-primary-again",
 	"runtime-stops-after-first-entry",
+	"exit-1-on-last-entry-rate-limit",
+	"notice-omits-primary",
+	"cli-no-relogin-hint",
+	"ignores-pinned-model",
+	"gateway-defaults-pinned-model",
+	"accepts-runtime-without-key",
 }
