@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,6 +99,29 @@ func (s Summary) Decision() string {
 		return fmt.Sprintf("landed %d on %s/%s with remaining [%s]", *s.Landed, s.Provider, s.Model, strings.Join(s.Remaining, ", "))
 	}
 	return "failed: " + s.Error
+}
+
+// Headline compares the model's summary with the surface's in a few words
+// and names what differs: "expected landed 0 on openai-codex/gpt-5.5,
+// observed failed: ..." when the decisions differ; when they match, the
+// field that does not ("landed -1 on xai-oauth/grok-4.3 as expected, but
+// the remaining chain is [...]; want [...]"), or, when no field of the
+// summaries differs, that the violations say what does.
+func Headline(want, got Summary) string {
+	if want.String() != got.String() {
+		return fmt.Sprintf("expected %s, observed %s", want, got)
+	}
+	var diffs []string
+	if !slices.Equal(want.Remaining, got.Remaining) {
+		diffs = append(diffs, fmt.Sprintf("the remaining chain is [%s]; want [%s]", strings.Join(got.Remaining, ", "), strings.Join(want.Remaining, ", ")))
+	}
+	if want.Exit != got.Exit && got.Exit >= 0 {
+		diffs = append(diffs, fmt.Sprintf("it exited %d; want %d", got.Exit, want.Exit))
+	}
+	if len(diffs) == 0 {
+		return want.String() + " as expected; the violations say what differs"
+	}
+	return want.String() + " as expected, but " + strings.Join(diffs, ", and ")
 }
 
 // ExpectedSummary is the model's expectation in a few words.
