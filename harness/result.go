@@ -65,6 +65,26 @@ type Result struct {
 // Failed reports whether the case broke the contract.
 func (r Result) Failed() bool { return r.Status == StatusFail }
 
+// KnownFunc says whether breaking rule on surface is a known, accepted
+// failure (an expectations file, --expect).
+type KnownFunc func(surface, rule string) bool
+
+// ApplyKnown marks a failed result whose every violation known accepts as
+// a known failure (StatusKnown) and reports whether it did. A result with
+// one violation known does not accept stays failed, every violation kept.
+func (r *Result) ApplyKnown(known KnownFunc) bool {
+	if known == nil || !r.Failed() {
+		return false
+	}
+	for _, v := range r.Violations {
+		if !known(r.Surface, v.Rule) {
+			return false
+		}
+	}
+	r.Status = StatusKnown
+	return true
+}
+
 // Summary is a decision in a few words: where a start-up landed, or the
 // error it surfaced. Parity compares them across surfaces.
 //

@@ -70,7 +70,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (YAML, see PROTOCOL.md); default: the built-in reference subject")
 	var surfaces, ids, files listFlag
 	fs.Var(&surfaces, "surface", "`SURFACES` to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
-	fs.Var(&ids, "scenario", "`IDS` of the scenarios to run, comma-separated, e.g. SF-4,SF-8 (default all; see fallbackgate list)")
+	fs.Var(&ids, "scenario", "`IDS` of the scenarios to run, comma-separated, e.g. SF-4,SF-8, an extra (MX-3) or a saved regression, by its file's own ID (default the nine; see fallbackgate list)")
 	fs.Var(&files, "scenario-file", "also run the scenario in `FILE` (repeatable), e.g. a saved counterexample")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of the one its manifest claims: "+profileNames())
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the case order (default: random, printed)")
@@ -171,6 +171,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 	res := reports.New(rep, known)
 	res.SetShutdown(closeErr)
 	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr}
+	if known != nil {
+		stages.known = known.KnownRule
+	}
 	if *propChecks > 0 {
 		p, err := stages.properties(ctx, rep.Surfaces, sub, *propChecks)
 		if err != nil {
