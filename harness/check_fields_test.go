@@ -14,8 +14,9 @@ import (
 
 // A messageRow breaks one thing in the honest outcome of a scenario (a
 // built-in one or an extra, by its file's ID) and wants Check to cite
-// exactly rule with a message that contains every one of says: the
-// message must say what differs, not only that something does.
+// exactly rule with a message that contains every one of says (and none of
+// those written "!text"): the message must say what differs, not only that
+// something does.
 type messageRow struct {
 	name     string
 	scenario string
@@ -120,7 +121,7 @@ func messageRows() []messageRow {
 		// replies only; an ok reply where a failure is due is the
 		// class's violation alone.
 		{"ok reply for an auth failure", "SF-4", nil, strict, harness.Gateway, "R13",
-			[]string{`gateway replied ok=true class=""`},
+			[]string{`gateway replied ok=true class=""`, "!must say authentication failed"},
 			func(o *harness.Observation) {
 				o.Outcome.Reply = &harness.Reply{ID: "r1", Session: "s1", OK: true, Reply: "hello"}
 			}},
@@ -161,6 +162,12 @@ func TestCheckSaysWhichFieldDiffers(t *testing.T) {
 				t.Fatalf("Check(%s/%s, %s) cited the wrong rules (-want +got):\n%s\nviolations:\n%v", sc.ID, row.surface, row.name, diff, err)
 			}
 			for _, s := range row.says {
+				if not, ok := strings.CutPrefix(s, "!"); ok {
+					if strings.Contains(err.Error(), not) {
+						t.Errorf("Check(%s/%s, %s) says %q, which it must not:\n%v", sc.ID, row.surface, row.name, not, err)
+					}
+					continue
+				}
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("Check(%s/%s, %s) does not say %q:\n%v", sc.ID, row.surface, row.name, s, err)
 				}
