@@ -199,13 +199,16 @@ func (l *Ledger) MarshalJSON() ([]byte, error) {
 // WriteTable writes the calls as an aligned text table for a person.
 func (l *Ledger) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tAT\tPROVIDER\tENDPOINT\tMODEL\tFAULT\tSTATUS\tOUTCOME\tCODE")
+	fmt.Fprintln(tw, "SEQ\tAT\tPROVIDER\tENDPOINT\tMODEL\tBASE_URL\tFAULT\tSTATUS\tOUTCOME\tCODE")
 	for _, c := range l.Calls() {
-		code := c.Code
+		code, base := c.Code, "-"
 		if code == "" {
 			code = "-"
 		}
-		fmt.Fprintf(tw, "%d\t+%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.Seq, c.At, c.Provider, c.Endpoint, c.ModelString(), c.Fault, c.Status, c.Served, code)
+		if c.BaseURL != nil {
+			base = *c.BaseURL
+		}
+		fmt.Fprintf(tw, "%d\t+%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.Seq, c.At, c.Provider, c.Endpoint, c.ModelString(), base, c.Fault, c.Status, c.Served, code)
 	}
 	return tw.Flush()
 }
