@@ -352,7 +352,8 @@ func eventError(err error) *harness.EventError {
 // RunOneshot runs the oneshot worker surface for c and returns its exit
 // code: 0 with exactly the answer on stdout (no newline added), 1 on a
 // start-up failure (stderr names the surfaced error's provider and message),
-// 75 on a rate-limited primary, 2 for a --provider without a --model. The
+// 75 whenever the surfaced error is rate-limited (the primary's under R7, or
+// the last entry's under R13), 2 for a --provider without a --model. The
 // fallback notice is one line on stderr.
 func RunOneshot(ctx context.Context, c harness.Case, env Env) int {
 	stdout, stderr := orDiscard(env.Stdout), orDiscard(env.Stderr)
