@@ -56,7 +56,8 @@
 //	                  header Retry-After: 30
 //	400, 404      {"error": {"type": "config", provider, message}}
 //	500, 502, 503 {"error": {"type": "unavailable", provider, message}}
-//	malformed     200 with a body that is neither a runtime nor a completion
+//	malformed     200 without a usable answer: /resolve's runtime has an empty api_key,
+//	              the completion has no choices
 //	reset         the connection is dropped (TCP RST; ECONNRESET in-process)
 //	hang          no answer until the client gives up or the fleet closes
 //

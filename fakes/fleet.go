@@ -345,7 +345,8 @@ func (f *Fleet) route(method string, u *url.URL) (*provider, Endpoint, error) {
 // in (the in-process transport, Do, loopback) serves through here.
 func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, body []byte) answer {
 	var req struct {
-		Model *string `json:"model"`
+		Model   *string `json:"model"`
+		BaseURL *string `json:"base_url"`
 	}
 	badBody := json.Unmarshal(body, &req)
 	base := "http://" + host + "/p/" + fp.name
@@ -354,7 +355,7 @@ func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, body []byte
 	defer fp.mu.Unlock()
 	now := f.clock.Now()
 	at := now.Sub(f.start)
-	call := Call{Provider: fp.name, Endpoint: ep, At: at, Model: req.Model}
+	call := Call{Provider: fp.name, Endpoint: ep, At: at, Model: req.Model, BaseURL: req.BaseURL}
 	var a answer
 	if badBody != nil {
 		// A request the protocol cannot read is refused before the plan.
@@ -409,6 +410,13 @@ const maxBody = 1 << 20
 // resolve answers /resolve with fault applied to the credential.
 func (f *Fleet) resolve(fp *provider, fault Fault, now time.Time, base string, model *string) answer {
 	k := fault.Kind
+	if k == Malformed {
+		// A 200 whose runtime has a base_url but an empty api_key: not a
+		// usable runtime (PROTOCOL.md), which a subject must check.
+		b, _ := json.Marshal(map[string]any{"runtime": map[string]string{
+			"provider": fp.name, "model": orDefault(model, fp.model), "base_url": base, "api_key": ""}})
+		return answer{kind: Malformed, status: http.StatusOK, body: b}
+	}
 	if k > Unconfigured {
 		return fp.fail(fault, model)
 	}
@@ -571,4 +579,12 @@ func (a answer) header() http.Header {
 		h.Set("Retry-After", fmt.Sprint(int64(a.retryAfter/time.Second)))
 	}
 	return h
+}
+
+// orDefault returns *model, or def when the request named none.
+func orDefault(model *string, def string) string {
+	if model != nil && *model != "" {
+		return *model
+	}
+	return def
 }

@@ -128,8 +128,11 @@ func checkBody(t *testing.T, way string, k Kind, r reply, typ, code string, relo
 			t.Errorf("%s: runtime %s", way, r.raw)
 		}
 	case k == Malformed:
-		if _, ok := r.body["runtime"].(map[string]any); ok {
-			t.Errorf("%s: malformed answer has a runtime object: %s", way, r.raw)
+		// A runtime object with a base_url but an empty api_key: a 200
+		// without a usable runtime (PROTOCOL.md).
+		rt, _ := r.body["runtime"].(map[string]any)
+		if rt == nil || rt["base_url"] == "" || rt["api_key"] != "" {
+			t.Errorf("%s: malformed answer %s; want a runtime with a base_url and an empty api_key", way, r.raw)
 		}
 	default:
 		e, _ := r.body["error"].(map[string]any)

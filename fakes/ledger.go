@@ -46,6 +46,9 @@ type Call struct {
 	At time.Duration `json:"at_ns"`
 	// Model is the requested model; nil when the request named none.
 	Model *string `json:"model"`
+	// BaseURL is the base URL the request's body named (a /resolve
+	// carries the entry's own, R9); nil when it named none.
+	BaseURL *string `json:"base_url,omitempty"`
 	// Status is the HTTP status sent; 0 for a reset or a hang.
 	Status int    `json:"status"`
 	Served Served `json:"outcome"`
@@ -66,10 +69,15 @@ func (c Call) ModelString() string {
 }
 
 // String returns one line such as
-// `#3 +1.5s xai-oauth resolve model=grok-4.3 401 auth xai_auth_missing_access_token`.
-// The offset is rounded to the microsecond for reading; At keeps it exact.
+// `#3 +1.5s xai-oauth resolve model=grok-4.3 401 auth xai_auth_missing_access_token`,
+// with `base_url=URL` after the model when the request named one. The
+// offset is rounded to the microsecond for reading; At keeps it exact.
 func (c Call) String() string {
-	s := fmt.Sprintf("#%d +%s %s %s model=%s %d %s", c.Seq, c.At.Round(time.Microsecond), c.Provider, c.Endpoint, c.ModelString(), c.Status, c.Served)
+	s := fmt.Sprintf("#%d +%s %s %s model=%s", c.Seq, c.At.Round(time.Microsecond), c.Provider, c.Endpoint, c.ModelString())
+	if c.BaseURL != nil {
+		s += " base_url=" + *c.BaseURL
+	}
+	s += fmt.Sprintf(" %d %s", c.Status, c.Served)
 	if c.Code != "" {
 		s += " " + c.Code
 	}
@@ -191,13 +199,16 @@ func (l *Ledger) MarshalJSON() ([]byte, error) {
 // WriteTable writes the calls as an aligned text table for a person.
 func (l *Ledger) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tAT\tPROVIDER\tENDPOINT\tMODEL\tFAULT\tSTATUS\tOUTCOME\tCODE")
+	fmt.Fprintln(tw, "SEQ\tAT\tPROVIDER\tENDPOINT\tMODEL\tBASE_URL\tFAULT\tSTATUS\tOUTCOME\tCODE")
 	for _, c := range l.Calls() {
-		code := c.Code
+		code, base := c.Code, "-"
 		if code == "" {
 			code = "-"
 		}
-		fmt.Fprintf(tw, "%d\t+%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.Seq, c.At, c.Provider, c.Endpoint, c.ModelString(), c.Fault, c.Status, c.Served, code)
+		if c.BaseURL != nil {
+			base = *c.BaseURL
+		}
+		fmt.Fprintf(tw, "%d\t+%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.Seq, c.At, c.Provider, c.Endpoint, c.ModelString(), base, c.Fault, c.Status, c.Served, code)
 	}
 	return tw.Flush()
 }

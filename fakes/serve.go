@@ -1,6 +1,7 @@
 package fakes
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -55,8 +56,10 @@ func ParsePlanFile(name string, data []byte) ([]Provider, error) {
 // Serve runs the fakes of a plan file for a person: it serves them on
 // 127.0.0.1 on a free port, prints the seed and each provider's base URL
 // and plan to stdout, blocks until ctx is done, then closes the fleet and
-// prints the ledger as a table. planFile names data in errors.
+// prints the ledger as a table. planFile names data in errors. Everything
+// it prints passes through Redact: a ledger quotes what a client sent.
 func Serve(ctx context.Context, planFile string, data []byte, stdout io.Writer) error {
+	stdout = redactingWriter{stdout}
 	providers, err := ParsePlanFile(planFile, data)
 	if err != nil {
 		return err
@@ -76,10 +79,23 @@ func Serve(ctx context.Context, planFile string, data []byte, stdout io.Writer) 
 	}
 	<-ctx.Done()
 	cerr := f.Close()
-	fmt.Fprintf(stdout, "\nledger (%d calls):\n", f.Ledger().Len())
-	werr := f.Ledger().WriteTable(stdout)
+	var ledger bytes.Buffer
+	fmt.Fprintf(&ledger, "\nledger (%d calls):\n", f.Ledger().Len())
+	werr := f.Ledger().WriteTable(&ledger)
 	if serr := f.Err(); serr != nil {
-		fmt.Fprintf(stdout, "\nrequests that reached no fake:\n%v\n", serr)
+		fmt.Fprintf(&ledger, "\nrequests that reached no fake:\n%v\n", serr)
 	}
-	return errors.Join(werr, cerr)
+	_, err = stdout.Write(ledger.Bytes())
+	return errors.Join(werr, err, cerr)
+}
+
+// redactingWriter passes each write through Redact; a caller writes whole
+// lines or blocks at once.
+type redactingWriter struct{ w io.Writer }
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	if _, err := r.w.Write(RedactBytes(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

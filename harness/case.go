@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
@@ -24,11 +25,27 @@ type Case struct {
 	Events string `json:"events,omitempty"`
 	// Home holds config.yaml; empty for the gateway.
 	Home string `json:"home,omitempty"`
+	// RequestTimeoutMS bounds every request the subject makes to a fake:
+	// past it the subject gives up on that request and treats it as a
+	// non-auth error (PROTOCOL.md). It is well under the case's timeout.
+	RequestTimeoutMS int `json:"request_timeout_ms,omitempty"`
+}
+
+// RequestTimeout returns RequestTimeoutMS as a duration; zero when the
+// case names none.
+func (c Case) RequestTimeout() time.Duration {
+	return time.Duration(c.RequestTimeoutMS) * time.Millisecond
 }
 
 // Pinned reports whether the case's arguments pin the start-up (R6).
 func (c Case) Pinned() bool {
 	return strings.TrimSpace(c.Args.Model) != "" || strings.TrimSpace(c.Args.Provider) != ""
+}
+
+// BadUsage reports whether the case's arguments name a provider without a
+// model: bad usage on every surface, refused before any resolve (R6).
+func (c Case) BadUsage() bool {
+	return strings.TrimSpace(c.Args.Provider) != "" && strings.TrimSpace(c.Args.Model) == ""
 }
 
 // Args are the command-line arguments the case would have been started with.

@@ -100,31 +100,11 @@ func (c *checker) result() error {
 	return c.vs
 }
 
-// secrets checks R16 on every output of the case.
+// secrets checks R16 on every output of the case with the one detector
+// (see leaks.go).
 func (c *checker) secrets() {
-	o := c.got.Outcome
-	var raw strings.Builder
-	for _, ev := range o.Events {
-		raw.WriteString(ev.Raw)
-		raw.WriteByte('\n')
-	}
-	events, _ := json.Marshal(o.Events)
-	var reply []byte
-	if o.Reply != nil {
-		reply, _ = json.Marshal(o.Reply)
-	}
-	outputs := []struct{ name, text string }{
-		{"stdout", o.Stdout}, {"stderr", o.Stderr}, {"events", raw.String() + string(events)}, {"gateway reply", string(reply)},
-	}
-	for _, s := range c.got.Secrets {
-		if s == "" {
-			continue
-		}
-		for _, out := range outputs {
-			if strings.Contains(out.text, s) {
-				c.add("R16", "an API key issued by the fakes appears in %s", out.name)
-			}
-		}
+	for _, l := range Leaks(c.got.Outcome, c.got.Secrets) {
+		c.add("R16", "%s", l)
 	}
 }
 
@@ -134,11 +114,11 @@ func (c *checker) badUsage() {
 	case o.Surface == Gateway && o.Reply == nil:
 		c.add("R17", "no gateway reply")
 	case o.Surface == Gateway:
-		// The gateway has no command line and no exit code (CONTRACT.md:
-		// bad usage is n/a); an override naming a provider without a
-		// model fails that request.
-		if o.Reply.OK {
-			c.add("usage", "gateway replied ok=true to an override that names a provider without a model; want an error reply before any resolve")
+		// The gateway has no exit code: an override naming a provider
+		// without a model is a failed reply of class other (CONTRACT.md,
+		// contract 1.1).
+		if o.Reply.OK || o.Reply.Class != "other" {
+			c.add("usage", "gateway replied ok=%t class=%q to an override that names a provider without a model; want ok=false class=\"other\" before any resolve", o.Reply.OK, o.Reply.Class)
 		}
 	case o.ExitCode != 2:
 		c.add("usage", "--provider without a model must exit 2 before any resolve; exited %d", o.ExitCode)
@@ -160,9 +140,17 @@ func (c *checker) ledger() {
 			c.add("R7", "quota amplification: %d request(s) to %s after the primary's 429; want none", n, strings.Join(who, ", "))
 			return
 		}
+		if len(got) > 1 {
+			c.add("R7", "quota amplification: %d more resolve(s) after the primary's 429 (%s); want none", len(got)-1, strings.Join(got[1:], ", "))
+			return
+		}
 	case "R6":
 		if n, who := callsOtherThan(c.got.Calls, primary); n > 0 {
 			c.add("R6", "pinned to %s, but %d request(s) went to %s (silent downgrade)", primary, n, strings.Join(who, ", "))
+			return
+		}
+		if len(got) > 1 {
+			c.add("R6", "pinned to %s, but the start-up went on to resolve %s; want nothing else resolved", primary, strings.Join(got[1:], ", "))
 			return
 		}
 	case "R5":
@@ -179,24 +167,163 @@ func (c *checker) ledger() {
 	if slices.Equal(got, want) {
 		return
 	}
+	if msg := fieldDiffs(resolveEntries(c.got.Calls), resolveEntries(w.ResolveCalls), func(i int) string { return fmt.Sprintf("resolve #%d", i+1) }); msg != "" {
+		if w.Request.Pinned && strings.HasPrefix(msg, "resolve #1 ") {
+			c.add("R6", "%s (a pin replaces the primary: a pinned provider with its pinned model, a model pinned alone with the configured provider)", msg)
+			return
+		}
+		c.add("R9", "%s (each entry is resolved with its own provider, model and base URL)", msg)
+		return
+	}
 	if n := w.Decision.Attempts(); w.Err == nil && len(want) > n && len(got) >= n && slices.Equal(got[:n], want[:n]) {
-		c.add("R14", "after the landed runtime failed, the runtime resolved [%s]; want [%s] (remaining[0] onwards, never the dead primary or an entry before the landed one)",
-			strings.Join(got[n:], ", "), strings.Join(want[n:], ", "))
+		if !c.handedOffOther() {
+			c.runtimeWalk(got[n:], want[n:])
+		}
 		return
 	}
-	if bound := 1 + len(w.Request.Chain); len(got) > bound && hasRepeat(w.Request) {
-		c.add("R12", "%d resolves for a chain of %d (at most %d): an entry equal to the primary must be resolved once more, never retried in a loop: %s", len(got), len(w.Request.Chain), bound, strings.Join(got, ", "))
+	bound := 1 + len(w.Request.Chain)
+	if len(got) > bound {
+		rule, why := "R9", ""
+		if hasRepeat(w.Request) && loopsOnPrimary(got, target(w.ResolveCalls[0])) {
+			rule, why = "R12", ": an entry equal to the primary must be resolved once more, never retried in a loop"
+		}
+		c.add(rule, "%d resolves for a chain of %d (at most %d)%s: %s", len(got), len(w.Request.Chain), bound, why, strings.Join(got, ", "))
 		return
 	}
-	if bound := 1 + len(w.Request.Chain); len(got) > bound {
-		c.add("R9", "%d resolves for a chain of %d (at most %d): %s", len(got), len(w.Request.Chain), bound, strings.Join(got, ", "))
+	if len(got) > 0 && len(want) > 0 && got[0] == want[0] {
+		if c.skipped(got, want) {
+			return
+		}
+	}
+	c.add("R9", "resolves in order were [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+}
+
+// skipped reports, citing its rule, a start-up walk that passed over
+// exactly one kind of chain entry and was otherwise the chain in order:
+// the entries equal to the failed primary (R12: resolved once more, never
+// deduplicated), those written as shorthand strings (R2/R3: the v6.6
+// failure, an entry dropped without a word), or those without a model
+// (R10: resolved, with the primary model). got and want start with the
+// same primary resolve.
+func (c *checker) skipped(got, want []string) bool {
+	w := c.want
+	chain := w.Request.Chain
+	kinds := []struct {
+		rule, what string
+		is         func(i int, e resolver.Entry) bool
+	}{
+		{"R12", "equal to the failed primary (an entry equal to the primary is resolved once more, not skipped or deduplicated)",
+			func(_ int, e resolver.Entry) bool { return e == w.Request.Primary }},
+		{"R2", "written as shorthand \"provider/model\" strings (R2: a shorthand string is an entry; R3: no entry is dropped without a word; the v6.6 failure)",
+			func(i int, _ resolver.Entry) bool { return i < len(w.Shorthand) && w.Shorthand[i] }},
+		{"R10", "without a model (an entry without a model is resolved and runs the primary model)",
+			func(_ int, e resolver.Entry) bool { return e.Model == "" }},
+	}
+	walked := got[1:]
+	for _, k := range kinds {
+		var rest []string // the chain without this kind of entry
+		var restAt []int  // each one's chain index
+		for i, e := range chain {
+			if !k.is(i, e) {
+				rest, restAt = append(rest, EntryString(e)), append(restAt, i)
+			}
+		}
+		if len(walked) > len(rest) || !slices.Equal(walked, rest[:len(walked)]) {
+			continue
+		}
+		// The walk passed every entry of this kind before the last one
+		// it resolved; all of them when it went to the end of the chain.
+		stop := -1
+		switch {
+		case len(walked) == len(rest):
+			stop = len(chain)
+		case len(walked) > 0:
+			stop = restAt[len(walked)-1]
+		}
+		var skipped []string
+		for i, e := range chain[:max(stop, 0)] {
+			if k.is(i, e) {
+				skipped = append(skipped, fmt.Sprintf("chain[%d] %s", i, EntryString(e)))
+			}
+		}
+		if len(skipped) == 0 {
+			continue
+		}
+		c.add(k.rule, "the walk skipped exactly the chain entries %s: %s; resolves were [%s], want [%s]",
+			k.what, strings.Join(skipped, ", "), strings.Join(got, ", "), strings.Join(want, ", "))
+		return true
+	}
+	return false
+}
+
+// loopsOnPrimary reports whether the resolves beyond the chain's bound are
+// retries of the primary's entry.
+func loopsOnPrimary(got []string, primary string) bool {
+	n := 0
+	for _, g := range got {
+		if g == primary {
+			n++
+		}
+	}
+	return n > 2
+}
+
+// handedOffOther reports whether the started event hands the runtime
+// another remaining chain than the model's: then the runtime walks that
+// chain, and the violation is the hand-off's (R14, judged with the event),
+// not the walk's.
+func (c *checker) handedOffOther() bool {
+	started := EventsNamed(c.got.Outcome.Events, EventStarted)
+	return len(started) == 1 && !slices.Equal(started[0].RemainingStrings(), ChainStrings(c.want.Decision.Remaining))
+}
+
+// runtimeWalk judges the resolves of the runtime walk of R18 (PROTOCOL.md,
+// "Runtime hand-off"): after the landed runtime's completion failed, got
+// must be want, remaining[0] onwards, each at most once, on any failure
+// the next entry. The message says which step went wrong. A walk along a
+// wrong remaining chain is R14's (the started event says so); this judges
+// the walk itself.
+func (c *checker) runtimeWalk(got, want []string) {
+	w := c.want
+	remaining := ChainStrings(w.Decision.Remaining)
+	primary := EntryString(w.Request.Primary)
+	before := map[string]bool{}
+	for _, e := range w.Request.Chain[:max(w.Decision.Landed+1, 0)] {
+		before[EntryString(e)] = true
+	}
+	seen := map[string]bool{}
+	for k, g := range got {
+		if k < len(want) && g == want[k] {
+			seen[g] = true
+			continue
+		}
+		switch {
+		case g == primary && !slices.Contains(remaining[k:], g):
+			c.add("R18", "after the landed runtime failed, the runtime resolved the primary %s again; the walk never returns to the dead primary (want remaining[%d] %s)", g, k, orNone(want, k))
+		case before[g] && !slices.Contains(remaining[min(k, len(remaining)):], g):
+			c.add("R18", "after the landed runtime failed, the runtime went back to %s, an entry before remaining[0]; the walk never returns to an entry before the landed one (want remaining[%d] %s)", g, k, orNone(want, k))
+		case seen[g]:
+			c.add("R18", "the runtime walk resolved %s more than once; each entry at most once", g)
+		case k >= len(want):
+			c.add("R18", "the runtime walk went on to %s after remaining[%d] %s answered", g, len(want)-1, want[len(want)-1])
+		default:
+			c.add("R18", "the runtime walk resolved %s as step %d; want remaining[%d] %s (the remaining chain in order)", g, k+1, k, want[k])
+		}
 		return
 	}
-	rule := "R9"
-	if w.Rule == "R12" || hasRepeat(w.Request) {
-		rule = "R12"
+	switch k := len(got); {
+	case k == 0:
+		c.add("R18", "after the landed runtime's completion failed, the runtime resolved nothing; want remaining[0] %s next", want[0])
+	case k < len(want):
+		c.add("R18", "the runtime walk stopped after remaining[%d] %s failed; want it to go on to remaining[%d] %s (any failure of an entry moves on)", k-1, got[k-1], k, want[k])
 	}
-	c.add(rule, "resolves in order were [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+}
+
+func orNone(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return "(none: the walk had ended)"
 }
 
 func (c *checker) landed() {
@@ -240,8 +367,12 @@ func (c *checker) landed() {
 		if ev.Model != w.Decision.Model {
 			c.add("R10", "effective model is %q; want %q (%s)", ev.Model, w.Decision.Model, modelReason(w))
 		}
-		if got, want := ev.RemainingStrings(), w.Decision.Remaining.Strings(); !slices.Equal(got, want) {
-			c.add("R14", "remaining chain handed to the runtime is [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+		if got, want := ev.RemainingStrings(), ChainStrings(w.Decision.Remaining); !slices.Equal(got, want) {
+			if msg := fieldDiffs(eventChain(ev), w.Decision.Remaining, func(i int) string { return fmt.Sprintf("remaining[%d]", i) }); msg != "" {
+				c.add("R14", "remaining chain handed to the runtime: %s", msg)
+			} else {
+				c.add("R14", "remaining chain handed to the runtime is [%s]; want [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+			}
 		}
 	}
 	if n := len(EventsNamed(o.Events, EventFailed)); n > 0 {
@@ -286,16 +417,16 @@ func (c *checker) notice() {
 	}
 	switch o.Surface {
 	case Oneshot:
-		if !hasLineWith(o.Stderr, landing) {
-			c.add("R15", "no fallback notice on stderr naming %s", landing)
+		if !hasLineWith(o.Stderr, primary, landing) {
+			c.add("R15", "no fallback notice on stderr naming both the failed primary %s and the provider now used %s", primary, landing)
 		}
 	case CLI:
 		if !hasLineWith(o.Stdout, primary, landing) {
 			c.add("R15", "no visible line naming the failed primary %s and the provider now used %s", primary, landing)
 		}
 	case Gateway:
-		if o.Reply != nil && !strings.Contains(o.Reply.Notice, landing) {
-			c.add("R15", "gateway notice %q does not name the provider now used, %s", o.Reply.Notice, landing)
+		if o.Reply != nil && o.Reply.OK && !(strings.Contains(o.Reply.Notice, primary) && strings.Contains(o.Reply.Notice, landing)) {
+			c.add("R15", "gateway notice %q does not name both the failed primary %s and the provider now used %s", o.Reply.Notice, primary, landing)
 		}
 	}
 }
@@ -364,7 +495,7 @@ func (c *checker) gatewayFailure(ae *resolver.AuthError) {
 	switch {
 	case want == "rate_limit" && said:
 		c.add("R7", "a rate-limit reply says \"authentication failed\": %q", clip(r.Reply))
-	case want == "auth" && !said:
+	case want == "auth" && !said && !r.OK:
 		c.add(c.want.Rule, "an auth-failure reply must say authentication failed: %q", clip(r.Reply))
 	}
 	_ = ae
@@ -379,6 +510,8 @@ func (c *checker) cliHint(ae *resolver.AuthError) {
 	switch {
 	case wantHint && hint == "":
 		c.add(c.want.Rule, "no re-login hint, although %s requires a new login", ae.Provider)
+	case !wantHint && hint != "" && ae != nil && ae.RateLimited():
+		c.add("R7", "re-login hint %q for a rate limit: re-logging in cannot fix it (no hint for a surfaced rate limit)", hint)
 	case !wantHint && hint != "":
 		c.add(c.want.Rule, "re-login hint %q, although re-logging in cannot fix this error", hint)
 	}
@@ -426,8 +559,9 @@ func EventsNamed(events []Event, name string) []Event {
 }
 
 // Resolves lists the resolve requests among calls, in order, as
-// "provider/model" (the bare provider for a request that named no model):
-// the form scenario files use.
+// "provider/model" (the bare provider for a request that named no model),
+// then " @ URL" for a request that named a base URL: the form scenario
+// files use (EntryString).
 func Resolves(calls []fakes.Call) []string {
 	var out []string
 	for _, c := range calls {
@@ -436,6 +570,63 @@ func Resolves(calls []fakes.Call) []string {
 		}
 	}
 	return out
+}
+
+// resolveEntries returns the entry each resolve request among calls asked
+// for (callEntry), in order.
+func resolveEntries(calls []fakes.Call) resolver.Chain {
+	var out resolver.Chain
+	for _, c := range calls {
+		if c.Endpoint == fakes.EndpointResolve {
+			out = append(out, callEntry(c))
+		}
+	}
+	return out
+}
+
+// eventChain returns a started event's remaining chain, base URLs after
+// R2's trailing-slash strip.
+func eventChain(ev Event) resolver.Chain {
+	if ev.Remaining == nil {
+		return nil
+	}
+	out := make(resolver.Chain, len(*ev.Remaining))
+	for i, e := range *ev.Remaining {
+		e.BaseURL = strings.TrimRight(strings.TrimSpace(e.BaseURL), "/")
+		out[i] = e
+	}
+	return out
+}
+
+// fieldDiffs compares two lists of entries of the same length and the same
+// providers in the same order, field by field, and says which fields of
+// which entries differ: `resolve #2 (openai-codex/gpt-5.5): base_url
+// "https://a"; want "https://b"`. It returns "" when the lists differ in
+// length or in a provider (an order problem, not a field problem) or not at
+// all. label names the i-th entry (0-based).
+func fieldDiffs(got, want resolver.Chain, label func(i int) string) string {
+	if len(got) != len(want) {
+		return ""
+	}
+	var diffs []string
+	for i := range got {
+		g, w := got[i], want[i]
+		w.BaseURL = strings.TrimRight(w.BaseURL, "/")
+		if g.Provider != w.Provider {
+			return ""
+		}
+		var fields []string
+		if g.Model != w.Model {
+			fields = append(fields, fmt.Sprintf("model %q; want %q", g.Model, w.Model))
+		}
+		if g.BaseURL != w.BaseURL {
+			fields = append(fields, fmt.Sprintf("base_url %q; want %q", g.BaseURL, w.BaseURL))
+		}
+		if len(fields) > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s (%s): %s", label(i), w.Provider, strings.Join(fields, ", ")))
+		}
+	}
+	return strings.Join(diffs, "; ")
 }
 
 // callsOtherThan counts calls, on any endpoint, to providers other than p.
@@ -524,12 +715,21 @@ func clip(s string) string {
 	return s
 }
 
-// target renders a call's provider and requested model as Resolves does.
-func target(c fakes.Call) string {
-	if c.Model == nil || *c.Model == "" {
-		return c.Provider
+// target renders a call's provider, requested model and base URL as
+// Resolves does.
+func target(c fakes.Call) string { return EntryString(callEntry(c)) }
+
+// callEntry is the entry a call asked for: its provider, requested model
+// and base URL, after R2's trailing-slash strip.
+func callEntry(c fakes.Call) resolver.Entry {
+	e := resolver.Entry{Provider: c.Provider}
+	if c.Model != nil {
+		e.Model = *c.Model
 	}
-	return c.Provider + "/" + *c.Model
+	if c.BaseURL != nil {
+		e.BaseURL = strings.TrimRight(strings.TrimSpace(*c.BaseURL), "/")
+	}
+	return e
 }
 
 // describeEventError reads a failed event's error: `xai-oauth's error

@@ -52,6 +52,12 @@ func honestObservation(want harness.Expected, surface string) harness.Observatio
 			obs.Calls = append(obs.Calls, ledgerCall(len(obs.Calls)+1, fakes.EndpointResolve, st.Entry, st.Err))
 		}
 	}
+	// A hand-off case (runtime-fallback) has the runtime walk's resolves
+	// after the start-up's, as the model's fakes saw them.
+	for _, c := range want.ResolveCalls[min(len(obs.Calls), len(want.ResolveCalls)):] {
+		c.Seq = len(obs.Calls) + 1
+		obs.Calls = append(obs.Calls, c)
+	}
 	if want.Err == nil {
 		landing := want.Decision.Landing(want.Request)
 		obs.Calls = append(obs.Calls, ledgerCall(len(obs.Calls)+1, fakes.EndpointCompletions,
@@ -122,6 +128,9 @@ func ledgerCall(seq int, ep fakes.Endpoint, e resolver.Entry, err error) fakes.C
 	c := fakes.Call{Seq: seq, Provider: e.Provider, Endpoint: ep, Status: 200, Served: fakes.ServedOK}
 	if e.Model != "" {
 		c.Model = ptrTo(e.Model)
+	}
+	if e.BaseURL != "" && ep == fakes.EndpointResolve {
+		c.BaseURL = ptrTo(e.BaseURL)
 	}
 	var ae *resolver.AuthError
 	switch {

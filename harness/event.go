@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
@@ -36,12 +37,37 @@ type Event struct {
 }
 
 // RemainingStrings returns a started event's remaining chain as
-// "provider/model" strings; nil when the event has none.
+// EntryString does; nil when the event has none.
 func (e Event) RemainingStrings() []string {
 	if e.Remaining == nil {
 		return nil
 	}
-	return e.Remaining.Strings()
+	return ChainStrings(*e.Remaining)
+}
+
+// EntryString writes an entry as scenario files and reports do:
+// "provider/model" (the bare provider without a model), then " @ URL" when
+// it has a base URL, after R2's trailing-slash strip:
+// "openai-codex/gpt-5.5 @ https://eu.example/v1".
+func EntryString(e resolver.Entry) string {
+	s := e.String()
+	if base := strings.TrimRight(strings.TrimSpace(e.BaseURL), "/"); base != "" {
+		s += BaseURLMark + base
+	}
+	return s
+}
+
+// BaseURLMark separates an entry from its base URL in EntryString.
+const BaseURLMark = " @ "
+
+// ChainStrings returns EntryString of every entry of c; an empty list
+// for an empty chain.
+func ChainStrings(c resolver.Chain) []string {
+	out := make([]string, len(c))
+	for i, e := range c {
+		out[i] = EntryString(e)
+	}
+	return out
 }
 
 // EventEntry is a provider and model in a fallback event.
@@ -123,10 +149,12 @@ func ParseEvent(line []byte) (Event, error) {
 	return ev, nil
 }
 
-// QuoteLine quotes a line a subject wrote for an error message, cut at 200
-// bytes.
+// QuoteLine quotes a line a subject wrote for an error message, redacted
+// (fakes.Redact), then cut at 200 bytes: a cut never leaves a prefix of a
+// key.
 func QuoteLine(line string) string {
 	const max = 200
+	line = fakes.Redact(line)
 	if len(line) > max {
 		line = line[:max] + "…"
 	}

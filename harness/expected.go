@@ -19,8 +19,16 @@ type Expected struct {
 	Err error
 	// Rule is the rule that decided the outcome: the last trace step's.
 	Rule string
-	// Resolves are the resolve requests in order, as "provider/model".
+	// Resolves are the resolve requests in order, as "provider/model" (and
+	// " @ URL" for one that names a base URL, EntryString).
 	Resolves []string
+	// ResolveCalls are the same requests as the model's fakes recorded
+	// them, for a field-by-field comparison (R9).
+	ResolveCalls []fakes.Call
+	// Shorthand marks the entries of Request.Chain that the config wrote as
+	// "provider/model" strings, so that a walk that skipped exactly those
+	// can be named (R2/R3).
+	Shorthand []bool
 	// Answer is the final answer on success.
 	Answer string
 	// Exit is the oneshot and cli exit code.

@@ -38,6 +38,11 @@ type Outcome struct {
 	// home/) when the exec surface was told to keep it (KeepDir); empty
 	// otherwise.
 	Dir string
+	// Leaks names each channel ("gateway stdout", "gateway stderr",
+	// "events") in which the surface found a secret (fakes.FindSecrets) in
+	// what it read but did not keep as it was: a line it quoted redacted,
+	// a reply field it does not know. The checker cites R16 for each.
+	Leaks []string `json:"-"`
 }
 
 // Reply is one line of a gateway's stdout, matched to a request by ID.

@@ -4,23 +4,27 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
 // redact returns s with every one of secrets replaced by
-// resolver.Redacted.
+// resolver.Redacted, then every secret the one redactor finds
+// (fakes.Redact: the fakes' keys and tokens in any encoding, other
+// key-shaped tokens).
 func redact(s string, secrets []string) string {
 	for _, sec := range secrets {
 		if sec != "" {
 			s = strings.ReplaceAll(s, sec, resolver.Redacted)
 		}
 	}
-	return s
+	return fakes.Redact(s)
 }
 
-// RedactOutcome returns o with every one of secrets replaced in everything
-// a subject wrote: stdout, stderr, the failure, the events (whose raw lines
-// are dropped) and the gateway's reply.
+// RedactOutcome returns o with every one of secrets, and every secret
+// fakes.Redact finds, replaced in everything a subject wrote: stdout,
+// stderr, the failure, the events (whose raw lines are dropped) and the
+// gateway's reply. A caller that cuts an output must redact it first.
 func RedactOutcome(o Outcome, secrets []string) Outcome {
 	o.Stdout, o.Stderr = redact(o.Stdout, secrets), redact(o.Stderr, secrets)
 	o.Failure = redact(o.Failure, secrets)

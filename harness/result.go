@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,26 @@ type Result struct {
 // Failed reports whether the case broke the contract.
 func (r Result) Failed() bool { return r.Status == StatusFail }
 
+// KnownFunc says whether breaking rule on surface is a known, accepted
+// failure (an expectations file, --expect).
+type KnownFunc func(surface, rule string) bool
+
+// ApplyKnown marks a failed result whose every violation known accepts as
+// a known failure (StatusKnown) and reports whether it did. A result with
+// one violation known does not accept stays failed, every violation kept.
+func (r *Result) ApplyKnown(known KnownFunc) bool {
+	if known == nil || !r.Failed() {
+		return false
+	}
+	for _, v := range r.Violations {
+		if !known(r.Surface, v.Rule) {
+			return false
+		}
+	}
+	r.Status = StatusKnown
+	return true
+}
+
 // Summary is a decision in a few words: where a start-up landed, or the
 // error it surfaced. Parity compares them across surfaces.
 //
@@ -104,6 +125,29 @@ func (s Summary) Decision() string {
 	return "failed: " + s.Error
 }
 
+// Headline compares the model's summary with the surface's in a few words
+// and names what differs: "expected landed 0 on openai-codex/gpt-5.5,
+// observed failed: ..." when the decisions differ; when they match, the
+// field that does not ("landed -1 on xai-oauth/grok-4.3 as expected, but
+// the remaining chain is [...]; want [...]"), or, when no field of the
+// summaries differs, that the violations say what does.
+func Headline(want, got Summary) string {
+	if want.String() != got.String() {
+		return fmt.Sprintf("expected %s, observed %s", want, got)
+	}
+	var diffs []string
+	if !slices.Equal(want.Remaining, got.Remaining) {
+		diffs = append(diffs, fmt.Sprintf("the remaining chain is [%s]; want [%s]", strings.Join(got.Remaining, ", "), strings.Join(want.Remaining, ", ")))
+	}
+	if want.Exit != got.Exit && got.Exit >= 0 {
+		diffs = append(diffs, fmt.Sprintf("it exited %d; want %d", got.Exit, want.Exit))
+	}
+	if len(diffs) == 0 {
+		return want.String() + " as expected; the violations say what differs"
+	}
+	return want.String() + " as expected, but " + strings.Join(diffs, ", and ")
+}
+
 // ExpectedSummary is the model's expectation in a few words.
 func ExpectedSummary(w Expected) Summary {
 	if w.BadUsage {
@@ -114,7 +158,7 @@ func ExpectedSummary(w Expected) Summary {
 	}
 	landing := w.Decision.Landing(w.Request)
 	return Summary{Landed: &w.Decision.Landed, Provider: landing.Provider, Model: w.Decision.Model,
-		Remaining: w.Decision.Remaining.Strings(), Exit: 0}
+		Remaining: ChainStrings(w.Decision.Remaining), Exit: 0}
 }
 
 // errorSummary reads a surfaced error as "provider code" for an AuthError

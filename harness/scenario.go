@@ -90,10 +90,15 @@ func ParseScenario(name string, data []byte) (Scenario, error) {
 		if errors.Is(err, io.EOF) {
 			return s, fmt.Errorf("%s: empty scenario file", name)
 		}
-		return s, fmt.Errorf("%s: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return s, fmt.Errorf("%s: %v", name, YAMLProblem(err))
 	}
 	s.Source = name
 	var problems []string
+	for i, r := range s.Rules {
+		if !KnownRule(r) {
+			problems = append(problems, fmt.Sprintf("rules[%d]: %q is not a rule of CONTRACT.md (R1 … R18, or protocol, usage, parity)", i, r))
+		}
+	}
 	if !scenarioID.MatchString(s.ID) {
 		problems = append(problems, fmt.Sprintf("id: want a name like SF-1, got %q", s.ID))
 	}

@@ -37,6 +37,22 @@ type KnownFailure struct {
 // String reads "SF-8/gateway R7".
 func (e KnownFailure) String() string { return e.Scenario + "/" + e.Surface + " " + e.Rule }
 
+// KnownRule reports whether breaking rule on surface is a known failure of
+// some expectation, whatever its scenario: a generated case (prop, chaos)
+// has no scenario ID of its own, so an expectation covers its rule on its
+// surface in every one. Parity entries cover no case.
+func (x *Expectations) KnownRule(surface, rule string) bool {
+	if x == nil {
+		return false
+	}
+	for _, e := range x.Known {
+		if e.Rule != RuleParity && e.Rule == rule && (e.Surface == AnySurface || e.Surface == surface) {
+			return true
+		}
+	}
+	return false
+}
+
 // covers reports whether e is about the case scenario/surface.
 func (e KnownFailure) covers(scenario, surface string) bool {
 	return e.Rule != RuleParity && e.Scenario == scenario && (e.Surface == AnySurface || e.Surface == surface)
@@ -94,7 +110,7 @@ func ParseExpectations(name string, data []byte) (*Expectations, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: empty; want a known_failures list", name)
 		}
-		return nil, fmt.Errorf("%s: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("%s: %v", name, harness.YAMLProblem(err))
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root)

@@ -57,7 +57,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	}
 	writeNotStartedMarkdown(&b, r)
 	if len(r.Parity) == 0 && r.judgedAny() {
-		b.WriteString("\nParity: every scenario reached the same decision on every surface.\n")
+		fmt.Fprintf(&b, "\nParity: %s.\n", mdText(r.parityAgreed()))
 	}
 	for _, p := range r.Parity {
 		fmt.Fprintf(&b, "\n**parity** (%s): %s\n", p.Status, mdText(p.Message))
@@ -85,7 +85,11 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 			break
 		}
 		fmt.Fprintf(&b, "\n#### %s`%s` (%s): %s\n\n", mdIcon(c), c.ID(), mdText(c.ScenarioName), strings.Join(c.Violations.Rules(), ", "))
-		fmt.Fprintf(&b, "Expected **%s**, observed **%s**.\n\n", mdText(c.Expected.String()), mdText(c.Observed.String()))
+		if c.Expected.String() != c.Observed.String() {
+			fmt.Fprintf(&b, "Expected **%s**, observed **%s**.\n\n", mdText(c.Expected.String()), mdText(c.Observed.String()))
+		} else {
+			fmt.Fprintf(&b, "%s.\n\n", mdText(harness.Headline(c.Expected, c.Observed)))
+		}
 		for _, v := range c.Violations {
 			fmt.Fprintf(&b, "- **%s**: %s\n", mdText(v.Rule), mdText(v.Message))
 		}

@@ -61,7 +61,9 @@ func notStartedWhat(n harness.NotStarted) string {
 func notStartedGroups(ns []harness.NotStarted) [][]harness.NotStarted {
 	var groups [][]harness.NotStarted
 	for _, n := range ns {
-		i := slices.IndexFunc(groups, func(g []harness.NotStarted) bool { return g[0].Stderr == n.Stderr })
+		i := slices.IndexFunc(groups, func(g []harness.NotStarted) bool {
+			return strings.TrimSpace(g[0].Stderr) == strings.TrimSpace(n.Stderr)
+		})
 		if i < 0 {
 			groups = append(groups, nil)
 			i = len(groups) - 1

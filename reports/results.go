@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
@@ -293,4 +295,36 @@ func ReadJSONFile(path string) (*Results, error) {
 		return nil, err
 	}
 	return ReadJSON(path, data)
+}
+
+// parityAgreed says what a run without a parity failure shows: that every
+// scenario reached the same decision on every surface, only when every
+// case that ran reached a decision (bad usage counts as one); else which
+// cases reached none (no started or failed event, or a crash, a timeout or
+// a broken stream), so that a crash is not read as agreement.
+func (r *Results) parityAgreed() string {
+	var none []string
+	for _, c := range r.Cases {
+		if c.Status == harness.StatusNotImplemented || strings.HasPrefix(c.Expected.Error, "usage: ") {
+			continue
+		}
+		// A crash, a timeout or a broken stream is no decision: parity
+		// did not judge it.
+		if c.Failure != "" || (c.Observed.Landed == nil && c.Observed.Error == "") {
+			none = append(none, c.ID())
+		}
+	}
+	if len(none) == 0 {
+		return "every scenario reached the same decision on every surface"
+	}
+	return fmt.Sprintf("the surfaces that reached a decision agree; %d case(s) reached none: %s", len(none), strings.Join(clipList(none, 6), ", "))
+}
+
+// clipList keeps the first n items of list and says how many more there
+// were.
+func clipList(list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(slices.Clone(list[:n]), fmt.Sprintf("… (%d more)", len(list)-n))
 }

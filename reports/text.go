@@ -33,7 +33,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 		if i == 0 {
 			fmt.Fprint(&buf, "\nFailures:\n")
 		}
-		fmt.Fprintf(&buf, "\n%s (%s): expected %s, observed %s\n", c.ID(), c.ScenarioName, c.Expected, c.Observed)
+		fmt.Fprintf(&buf, "\n%s (%s): %s\n", c.ID(), c.ScenarioName, harness.Headline(c.Expected, c.Observed))
 		writeCaseDetail(&buf, c, "  ")
 	}
 	if known := r.failing(harness.StatusKnown); len(known) > 0 {
@@ -60,7 +60,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	}
 	fmt.Fprintln(&buf)
 	if len(r.Parity) == 0 && r.judgedAny() {
-		fmt.Fprintln(&buf, "parity: every scenario reached the same decision on every surface")
+		fmt.Fprintln(&buf, "parity: "+r.parityAgreed())
 	}
 	for _, p := range r.Parity {
 		note := ""

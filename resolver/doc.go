@@ -20,9 +20,11 @@
 //     the model is the primary's and the whole chain is handed on.
 //   - R5: only an AuthError from the primary starts a fallback; any other
 //     error propagates unchanged.
-//   - R6: a pinned start-up surfaces the primary's AuthError verbatim.
+//   - R6: a pinned start-up surfaces the primary's AuthError verbatim; a pin
+//     replaces the primary (the harness builds the Request so).
 //   - R7: a rate-limited primary (code "codex_rate_limited", no re-login) is
-//     surfaced verbatim: walking would burn every provider's quota.
+//     surfaced verbatim: walking would burn every provider's quota. Every
+//     surfaced rate limit is shown as one (the surfaces' business).
 //   - R8: with an empty chain the primary's AuthError is surfaced verbatim.
 //   - R9: otherwise entries are resolved in order, each at most once, with
 //     their own provider, model and base URL; the first to resolve wins.
@@ -32,6 +34,11 @@
 //   - R12: an entry equal to the failed primary is resolved once more.
 //   - R13: when every entry fails, the last attempted entry's error surfaces.
 //   - R14: the runtime is handed exactly the entries after the landed one.
+//   - R18: [Walk] is the runtime walk along them when the landed runtime
+//     fails: remaining[0] first, any failure moves on, never back.
+//
+// A profile also says how the chain is read ([Profile.ReadChain]): upstream
+// drops model-less entries and collapses identical ones.
 //
 // A [Profile] changes some of these decisions (see CONTRACT.md, "Profiles");
 // the algorithm exists once, and the trace names the rule or profile that

@@ -24,9 +24,13 @@ type Profile struct {
 	// SkipEntryOnOtherError moves on to the next entry when an entry fails
 	// with an error that is not an AuthError, instead of stopping (R11).
 	SkipEntryOnOtherError bool
-	// SkipEntryWithoutModel passes over entries that name no model without
-	// resolving them.
-	SkipEntryWithoutModel bool
+	// DropEntryWithoutModel drops the entries that name no model when the
+	// chain is read (ReadChain): they are never resolved and never handed
+	// on.
+	DropEntryWithoutModel bool
+	// CollapseIdentical collapses identical entries (same provider, model
+	// and base URL) when the chain is read (ReadChain), keeping the first.
+	CollapseIdentical bool
 	// SurfacePrimaryWhenAllFail surfaces the primary's error, not the last
 	// entry's, when every attempt failed (R13).
 	SurfacePrimaryWhenAllFail bool
@@ -51,7 +55,8 @@ var (
 		WalkOnRateLimit:           true,
 		WalkOnMissingCredential:   true,
 		SkipEntryOnOtherError:     true,
-		SkipEntryWithoutModel:     true,
+		DropEntryWithoutModel:     true,
+		CollapseIdentical:         true,
 		SurfacePrimaryWhenAllFail: true,
 		HandOffWholeChain:         true,
 	}
@@ -83,3 +88,32 @@ func ProfileByName(name string) (Profile, error) {
 
 // String returns the profile's name.
 func (p Profile) String() string { return p.Name }
+
+// ReadChain returns the chain as a start-up under p reads it (CONTRACT.md,
+// "Profiles"): strict and closed-missing read every entry as written;
+// upstream drops the entries without a model and collapses identical
+// entries (provider, model and base URL), keeping the first. An entry
+// written as a shorthand string is an entry like any other (R2/R3): no
+// profile drops it for its form. ReadChain is idempotent, and returns c
+// itself when it drops nothing.
+func (p Profile) ReadChain(c Chain) Chain {
+	if !p.DropEntryWithoutModel && !p.CollapseIdentical {
+		return c
+	}
+	var out Chain
+	seen := map[Entry]bool{}
+	for i, e := range c {
+		drop := (p.DropEntryWithoutModel && e.Model == "") || (p.CollapseIdentical && seen[e])
+		if drop && out == nil {
+			out = c[:i].Clone()
+		}
+		if !drop && out != nil {
+			out = append(out, e)
+		}
+		seen[e] = true
+	}
+	if out == nil {
+		return c
+	}
+	return out
+}

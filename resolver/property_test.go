@@ -147,7 +147,7 @@ func TestResolveProperties(t *testing.T) {
 		case class == resolver.ClassNone:
 			// R4: primary success touches no chain entry; whole chain handed off.
 			g.Expect(calls).To(gomega.HaveLen(1), "Resolve(%v): primary resolved but chain entries were touched", who)
-			g.Expect(d.Remaining).To(gomega.Equal(req.Chain), "Resolve(%v) remaining after primary success", who)
+			g.Expect(d.Remaining).To(gomega.Equal(req.Profile.ReadChain(req.Chain).Clone()), "Resolve(%v) remaining after primary success", who)
 			g.Expect(d.Landed).To(gomega.Equal(-1))
 		case class == resolver.ClassOther:
 			// R5: a non-AuthError from the primary is one attempt and that error.
@@ -161,15 +161,9 @@ func TestResolveProperties(t *testing.T) {
 			g.Expect(calls).To(gomega.HaveLen(1), "Resolve(%v): closed-missing walked past a never-configured credential", who)
 		case len(req.Chain) > 0:
 			// The walk happened: every chain entry before the stop was called
-			// (strict, closed-missing) or called unless it has no model
-			// (upstream), in chain order.
-			walk := resolver.Chain{}
-			for _, e := range req.Chain {
-				if !isStrictLike(req.Profile) && e.Model == "" {
-					continue
-				}
-				walk = append(walk, e)
-			}
+			// in chain order, as the profile reads the chain (upstream drops
+			// model-less entries and collapses identical ones).
+			walk := req.Profile.ReadChain(req.Chain)
 			g.Expect(calls[1:]).To(gomega.Equal([]resolver.Entry(walk[:len(calls)-1])), "Resolve(%v): walk is not the chain in order", who)
 			if len(calls) > 2 {
 				walkedLong++
@@ -190,7 +184,7 @@ func TestResolveProperties(t *testing.T) {
 				fellBack++
 				want := req.Chain[d.Landed+1:]
 				if !isStrictLike(req.Profile) {
-					want = req.Chain
+					want = req.Profile.ReadChain(req.Chain)
 				}
 				g.Expect(d.Remaining).To(gomega.Equal(want), "Resolve(%v) landed at %d; remaining chain (R14)", who, d.Landed)
 			}

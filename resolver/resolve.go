@@ -88,7 +88,10 @@ type ResolveFunc func(Entry) (Runtime, error)
 type Request struct {
 	// Primary is the provider and model used with no failure.
 	Primary Entry
-	// Chain is the fallback chain, read once for this start-up (R1).
+	// Chain is the fallback chain, read once for this start-up (R1). Resolve
+	// and Decision.Landing use it as the profile reads it
+	// (Profile.ReadChain); a caller that keeps the read chain here sees the
+	// same indexes.
 	Chain Chain
 	// Pinned is true when the caller chose the provider or model explicitly
 	// (a --model or --provider argument, a session override).
@@ -107,8 +110,6 @@ const (
 	ResolutionAuth        Resolution = "auth"
 	ResolutionRateLimited Resolution = "rate_limit"
 	ResolutionOther       Resolution = "other"
-	// ResolutionSkipped is an entry the profile passed over without resolving.
-	ResolutionSkipped Resolution = "skipped"
 )
 
 // Attempt is one attempt of a start-up: which entry, what came of it, and the
@@ -117,7 +118,7 @@ type Attempt struct {
 	// Index is -1 for the primary, else the entry's index in the chain.
 	Index int
 	Entry Entry
-	// Called is false only for entries the profile skipped.
+	// Called is true for every attempt: each is a resolve made.
 	Called     bool
 	Resolution Resolution
 	// Err is the error the resolve returned, nil on success.
@@ -169,10 +170,21 @@ func (d Decision) Attempts() int {
 // Landing returns the entry the start-up landed on: the primary or a chain
 // entry. It is meaningful only when the start-up succeeded.
 func (d Decision) Landing(r Request) Entry {
-	if d.Landed >= 0 && d.Landed < len(r.Chain) {
-		return r.Chain[d.Landed]
+	chain := r.read().Chain
+	if d.Landed >= 0 && d.Landed < len(chain) {
+		return chain[d.Landed]
 	}
 	return r.Primary
+}
+
+// read returns r with its profile filled in (Strict for the zero Profile)
+// and its chain as the profile reads it.
+func (r Request) read() Request {
+	if r.Profile.Name == "" {
+		r.Profile = Strict
+	}
+	r.Chain = r.Profile.ReadChain(r.Chain)
+	return r
 }
 
 // Resolve performs one start-up under rules R4–R14: it resolves the primary
@@ -185,10 +197,8 @@ func (d Decision) Landing(r Request) Entry {
 // so callers can check that it is surfaced verbatim. The trace is filled
 // either way.
 func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
+	r = r.read()
 	p := r.Profile
-	if p.Name == "" {
-		p = Strict
-	}
 	d := Decision{Landed: -1}
 	rt, primaryErr := resolve(r.Primary)
 	step := Attempt{Index: -1, Entry: r.Primary, Called: true, Resolution: outcomeOf(primaryErr), Err: primaryErr}
@@ -207,11 +217,6 @@ func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
 
 	last := primaryErr
 	for i, e := range r.Chain {
-		if e.Model == "" && p.SkipEntryWithoutModel {
-			d.Trace = append(d.Trace, Attempt{Index: i, Entry: e, Resolution: ResolutionSkipped,
-				Rule: p.Name, Note: "entry names no model; the profile skips it"})
-			continue
-		}
 		rt, err := resolve(e)
 		step := Attempt{Index: i, Entry: e, Called: true, Resolution: outcomeOf(err), Err: err}
 		switch Classify(err) {

@@ -17,6 +17,7 @@ var (
 	entryA    = resolver.Entry{Provider: "openai-codex", Model: "gpt-5.5"}
 	entryB    = resolver.Entry{Provider: "anthropic", Model: "claude-opus-4-7", BaseURL: "https://api.anthropic.test/v1"}
 	entryC    = resolver.Entry{Provider: "openrouter", Model: "meta-llama/llama-4"}
+	entryAEU  = resolver.Entry{Provider: "openai-codex", Model: "gpt-5.5", BaseURL: "https://eu.openai.test/v1"}
 	noModel   = resolver.Entry{Provider: "openrouter"}
 	primaryRL = rateLimited("xai-oauth")
 
@@ -135,19 +136,30 @@ var resolveCases = []resolveCase{
 			outcome{landed: 1, model: "claude-opus-4-7", remaining: chain(entryA, entryB, entryC), calls: calls(primary, entryA, entryB), rule: "R9"}),
 	},
 	{
-		// Profiles table, row "entry without a model".
+		// Profiles table, row "entry without a model": upstream drops it
+		// when the chain is read, so its chain as read is [A], landed 0.
 		name: "R10/entry-without-model", primary: primary, chain: chain(noModel, entryA),
 		errs: map[string]error{"xai-oauth/grok-4.3": errPrimary},
 		want: differ(
 			outcome{landed: 0, model: "grok-4.3", remaining: chain(entryA), calls: calls(primary, noModel), rule: "R9"},
-			outcome{landed: 1, model: "gpt-5.5", remaining: chain(noModel, entryA), calls: calls(primary, entryA), rule: "R9"}),
+			outcome{landed: 0, model: "gpt-5.5", remaining: chain(entryA), calls: calls(primary, entryA), rule: "R9"}),
 	},
 	{
+		// Upstream reads a chain of model-less entries as an empty chain:
+		// the primary's error, by R8.
 		name: "R10/only-entry-without-model", primary: primary, chain: chain(noModel),
 		errs: map[string]error{"xai-oauth/grok-4.3": errPrimary},
 		want: differ(
 			outcome{landed: 0, model: "grok-4.3", remaining: chain(), calls: calls(primary, noModel), rule: "R9"},
-			outcome{landed: -1, calls: calls(primary), err: errPrimary, rule: "R13"}),
+			outcome{landed: -1, calls: calls(primary), err: errPrimary, rule: "R8"}),
+	},
+	{
+		// The primary resolves: strict hands on the chain as written,
+		// upstream the chain as read (no model-less entry, no repeat).
+		name: "R14/hand-off-chain-as-read", primary: primary, chain: chain(noModel, entryA, entryA, entryB),
+		want: differ(
+			outcome{landed: -1, model: "grok-4.3", remaining: chain(noModel, entryA, entryA, entryB), calls: calls(primary), rule: "R4"},
+			outcome{landed: -1, model: "grok-4.3", remaining: chain(entryA, entryB), calls: calls(primary), rule: "R4"}),
 	},
 	{
 		// Profiles table, row "entry error that is not an AuthError (R11)".
@@ -182,11 +194,22 @@ var resolveCases = []resolveCase{
 			outcome{landed: 1, model: "gpt-5.5", remaining: chain(primary, entryA), calls: calls(primary, primary, entryA), rule: "R9"}),
 	},
 	{
+		// Profiles table, row "identical entries": strict resolves each in
+		// turn; upstream collapsed them when it read the chain.
 		name: "R12/same-entry-twice-all-fail", primary: primary, chain: chain(entryA, entryA),
 		errs: map[string]error{"xai-oauth/grok-4.3": errPrimary, "openai-codex/gpt-5.5": errA},
 		want: differ(
 			outcome{landed: -1, calls: calls(primary, entryA, entryA), err: errA, rule: "R13"},
-			outcome{landed: -1, calls: calls(primary, entryA, entryA), err: errPrimary, rule: "R13"}),
+			outcome{landed: -1, calls: calls(primary, entryA), err: errPrimary, rule: "R13"}),
+	},
+	{
+		// Entries identical but for the base URL are different entries in
+		// every profile: upstream keeps both.
+		name: "R12/same-entry-other-base-url", primary: primary, chain: chain(entryA, entryAEU),
+		errs: map[string]error{"xai-oauth/grok-4.3": errPrimary, "openai-codex/gpt-5.5": errA, "openai-codex/gpt-5.5@" + entryAEU.BaseURL: nil},
+		want: differ(
+			outcome{landed: 1, model: "gpt-5.5", remaining: chain(), calls: calls(primary, entryA, entryAEU), rule: "R9"},
+			outcome{landed: 1, model: "gpt-5.5", remaining: chain(entryA, entryAEU), calls: calls(primary, entryA, entryAEU), rule: "R9"}),
 	},
 	{
 		// Profiles table, row "all fail (R13)".
@@ -241,7 +264,7 @@ func missingCase(code string) resolveCase {
 // whole chain, and a failure with no err named surfaces the primary's error.
 func fixUp(c resolveCase, profile string, o outcome) outcome {
 	if profile == "upstream" && o.landed >= 0 {
-		o.remaining = c.chain.Clone()
+		o.remaining = resolver.Upstream.ReadChain(c.chain).Clone()
 	}
 	if o.remaining == nil && o.landed == -1 && o.err == nil && o.model == "" {
 		o.err = c.errs[c.primary.String()]
@@ -332,8 +355,8 @@ func TestResolveCoversEveryRule(t *testing.T) {
 			differs++
 		}
 	}
-	if differs < 7 {
-		t.Errorf("only %d cases tell the profiles apart; the Profiles table has 7 rows", differs)
+	if differs < 8 {
+		t.Errorf("only %d cases tell the profiles apart; the Profiles table has 8 rows", differs)
 	}
 }
 

@@ -10,7 +10,8 @@ import (
 )
 
 // script is a scripted ResolveFunc: it answers each entry from a map keyed by
-// the entry's shorthand (an entry not in the map resolves), and records every
+// the entry's shorthand, or by "shorthand@base_url" when that key is present
+// (an entry not in the map, or mapped to nil, resolves), and records every
 // call in order.
 type script struct {
 	errs  map[string]error
@@ -21,6 +22,12 @@ func newScript(errs map[string]error) *script { return &script{errs: errs} }
 
 func (s *script) resolve(e resolver.Entry) (resolver.Runtime, error) {
 	s.calls = append(s.calls, e)
+	if err, ok := s.errs[e.String()+"@"+e.BaseURL]; ok && e.BaseURL != "" {
+		if err != nil {
+			return resolver.Runtime{}, err
+		}
+		return runtimeFor(e), nil
+	}
 	if err := s.errs[e.String()]; err != nil {
 		return resolver.Runtime{}, err
 	}
@@ -56,6 +63,10 @@ func checkTrace(r resolver.Request, d resolver.Decision, calls []resolver.Entry)
 	var errs []error
 	var called []resolver.Entry
 	prev := -2
+	read := r.Chain
+	if r.Profile.Name != "" {
+		read = r.Profile.ReadChain(r.Chain)
+	}
 	for k, s := range d.Trace {
 		if s.Index <= prev {
 			errs = append(errs, fmt.Errorf("trace step %d has index %d after %d; want increasing", k, s.Index, prev))
@@ -64,13 +75,13 @@ func checkTrace(r resolver.Request, d resolver.Decision, calls []resolver.Entry)
 		switch {
 		case s.Index == -1 && s.Entry != r.Primary:
 			errs = append(errs, fmt.Errorf("trace step %d is the primary but names %v; want %v", k, s.Entry, r.Primary))
-		case s.Index >= 0 && (s.Index >= len(r.Chain) || s.Entry != r.Chain[s.Index]):
-			errs = append(errs, fmt.Errorf("trace step %d names chain[%d] = %v, which is not in the chain", k, s.Index, s.Entry))
+		case s.Index >= 0 && (s.Index >= len(read) || s.Entry != read[s.Index]):
+			errs = append(errs, fmt.Errorf("trace step %d names chain[%d] = %v, which is not in the chain as read", k, s.Index, s.Entry))
 		}
 		if s.Called {
 			called = append(called, s.Entry)
-		} else if s.Resolution != resolver.ResolutionSkipped {
-			errs = append(errs, fmt.Errorf("trace step %d not called but outcome %q", k, s.Resolution))
+		} else {
+			errs = append(errs, fmt.Errorf("trace step %d was not called (outcome %q): every attempt is a resolve", k, s.Resolution))
 		}
 		if s.Rule == "" {
 			errs = append(errs, fmt.Errorf("trace step %d has no rule", k))

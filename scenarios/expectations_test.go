@@ -43,7 +43,7 @@ func modelExpectation(want harness.Expected) harness.Expectation {
 	}
 	e.Landed = &want.Decision.Landed
 	e.Model = want.Decision.Model
-	e.Remaining = want.Decision.Remaining.Strings()
+	e.Remaining = harness.ChainStrings(want.Decision.Remaining)
 	if want.Decision.FellBack() {
 		e.FallbackEvents = 1
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
+	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
@@ -19,7 +20,7 @@ func TestExtraParse(t *testing.T) {
 	for _, s := range Drift() {
 		ids = append(ids, s.ID+" (drift)")
 	}
-	if want := []string{"MX-2", "MX-1 (drift)"}; !slices.Equal(ids, want) {
+	if want := []string{"MX-2", "MX-3", "MX-4", "MX-5", "MX-6", "MX-7", "MX-8", "MX-1 (drift)"}; !slices.Equal(ids, want) {
 		t.Errorf("extra scenarios %v; want %v", ids, want)
 	}
 	for _, s := range append(Extra(), All()...) {
@@ -48,17 +49,28 @@ func TestExtraExpectationsMatchModel(t *testing.T) {
 		if e.Exit != want.Exit {
 			t.Errorf("%s: file says exit %d; the model exits %d", s.ID, e.Exit, want.Exit)
 		}
-		if want.Err == nil {
+		if want.BadUsage {
+			// Checked with every profile below.
+		} else if want.Err == nil {
 			if e.Landed == nil || *e.Landed != want.Decision.Landed || e.Model != want.Decision.Model ||
-				!slices.Equal(e.Remaining, want.Decision.Remaining.Strings()) {
+				!slices.Equal(e.Remaining, harness.ChainStrings(want.Decision.Remaining)) {
 				t.Errorf("%s: file's landing %v/%s/%v differs from the model's %d/%s/%v", s.ID,
-					e.Landed, e.Model, e.Remaining, want.Decision.Landed, want.Decision.Model, want.Decision.Remaining.Strings())
+					e.Landed, e.Model, e.Remaining, want.Decision.Landed, want.Decision.Model, harness.ChainStrings(want.Decision.Remaining))
 			}
 		} else if e.Landed != nil {
 			t.Errorf("%s: file says it lands; the model fails with %v", s.ID, want.Err)
 		}
+		for _, p := range resolver.Profiles() {
+			pw, err := model.Predict(context.Background(), s, p, 1, model.Options{})
+			if err != nil {
+				t.Fatalf("%s/%s: %v", s.ID, p.Name, err)
+			}
+			if err := compareExpectation(s, p.Name, "the model", modelExpectation(pw)); err != nil {
+				t.Error(err)
+			}
+		}
 		wantFB := 0
-		if want.Err == nil && want.Decision.FellBack() {
+		if want.Err == nil && !want.BadUsage && want.Decision.FellBack() {
 			wantFB = 1
 		}
 		if e.FallbackEvents != wantFB {

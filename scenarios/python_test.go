@@ -65,6 +65,25 @@ var _ = Describe("The gate on the Python example", labelPython, labelAllSurfaces
 			Expect(rep.Parity).To(BeEmpty(), explainReport(rep))
 		}, SpecTimeout(gateTimeout))
 
+		It("passes every mutation-only scenario of scenarios/extra (contract 1.1: base URLs, R18, every surfaced rate limit, pins, a malformed 200)", func(ctx SpecContext) {
+			rep := runGate(ctx, subject, Extra(), parallel)
+			_, failed, _ := counts(rep)
+			Expect(failed).To(BeZero(), explainReport(rep))
+		}, SpecTimeout(gateTimeout))
+
+		It("gives up on a hanging fake after the case's request_timeout_ms, a non-auth error (R5)", func(ctx SpecContext) {
+			sc := Extra()[0] // MX-2's set-up, with a primary that hangs instead of a 503
+			sc.ID, sc.Faults = "hang", map[string]string{"xai-oauth": "hang", "openai-codex": "ok"}
+			setup := gate.Setup{Subject: subject, Scenario: sc, Seed: GinkgoRandomSeed(), Hooks: gate.Hooks{RequestTimeout: 300 * time.Millisecond}}
+			start := time.Now()
+			res, err := gate.RunCase(ctx, setup, harness.Oneshot)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Status).To(Equal(harness.StatusPass), explain(res))
+			// The adapter's own bound without request_timeout_ms is 30s,
+			// past the case's 10s: only honouring the case finishes here.
+			Expect(time.Since(start)).To(BeNumerically("<", 5*time.Second))
+		}, SpecTimeout(gateTimeout))
+
 		It("passes every saved counterexample in scenarios/regressions", func(ctx SpecContext) {
 			rep := runGate(ctx, subject, Regressions(), parallel)
 			_, failed, _ := counts(rep)

@@ -26,13 +26,16 @@ func All() []harness.Scenario {
 	return all
 }
 
-// Select returns the built-in scenarios named in ids (e.g. "SF-4"), in
-// catalogue order. An unknown id is an error that lists the known ones.
+// Select returns the built-in scenarios named in ids, in catalogue order:
+// the nine of CONTRACT.md ("SF-4"), then the mutation-only extras ("MX-2")
+// and the saved regressions ("prop-59daa9d1"), each by its file's own ID.
+// No ids selects the nine. An unknown id is an error that lists the known
+// ones.
 func Select(ids []string) ([]harness.Scenario, error) {
-	all := All()
 	if len(ids) == 0 {
-		return all, nil
+		return All(), nil
 	}
+	all := append(append(All(), Extra()...), Regressions()...)
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[strings.ToUpper(strings.TrimSpace(id))] = true

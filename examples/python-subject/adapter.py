@@ -21,7 +21,8 @@ import urllib.error
 import urllib.request
 
 PROTOCOL = "fallbackgate/1"
-TIMEOUT = 8.0  # seconds per HTTP request, below the harness's 10s per case (R17)
+TIMEOUT = 30.0  # seconds per HTTP request when the case names no request_timeout_ms
+CASE = threading.local()  # the case being served on this thread: its request timeout
 EX_USAGE, EX_TEMPFAIL = 2, 75  # bad usage; rate-limited: the dispatcher requeues the job
 LOCK = threading.Lock()  # one line at a time on stdout, stderr and the events file
 # Reach the fakes directly: an http_proxy in the environment must not intercept loopback.
@@ -95,11 +96,21 @@ def load_config(config, args):
         chain.append(parse_entry(config["fallback_model"], "fallback_model"))
     pin_provider = (args.get("provider") or "").strip()
     pin_model = (args.get("model") or "").strip()
-    if pin_provider and pin_provider != primary["provider"]:  # another provider: drop its URL
-        primary = {"provider": pin_provider, "model": primary["model"], "base_url": ""}
-    if pin_model:
+    if pin_provider and not pin_model:  # a pinned provider comes with a pinned model (R6)
+        raise UsageError("--provider needs --model")
+    if pin_provider:  # the pin replaces the primary: its provider, its model, no configured URL
+        primary = {"provider": pin_provider, "model": pin_model, "base_url": ""}
+    elif pin_model:  # a model pinned alone keeps the configured provider
         primary["model"] = pin_model
     return primary, chain, bool(pin_provider or pin_model)
+
+
+def request_timeout(case):
+    """The case's request_timeout_ms in seconds: past it a request to a fake is given up."""
+    ms = case.get("request_timeout_ms")
+    if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms > 0:
+        return ms / 1000.0
+    return TIMEOUT
 
 
 # --- Talking to providers (replace these two functions with your framework's code) -----------
@@ -115,11 +126,11 @@ def post_json(url, body, api_key=None):
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     try:
         try:
-            with OPENER.open(request, timeout=TIMEOUT) as resp:
+            with OPENER.open(request, timeout=getattr(CASE, "timeout", TIMEOUT)) as resp:
                 status, resp_headers, data = resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as err:  # a 4xx/5xx answer still has a JSON body
             status, resp_headers, data = err.code, err.headers, err.read()
-    except Exception as err:  # URLError, timeout, reset, truncated answer: no usable answer
+    except Exception as err:  # URLError, no answer in time, reset, truncated answer: no usable answer
         raise OtherError(f"no answer from {url}: {err.__class__.__name__}: {err}", "unavailable")
     try:
         return status, resp_headers, json.loads(data)
@@ -142,8 +153,8 @@ def resolve_entry(providers, entry):
     error = body.get("error") if isinstance(body, dict) else None
     if status == 200 and isinstance(body, dict) and isinstance(body.get("runtime"), dict):
         runtime = body["runtime"]
-        if isinstance(runtime.get("base_url"), str) and isinstance(runtime.get("api_key"), str):
-            return runtime
+        if all(isinstance(runtime.get(k), str) and runtime[k] for k in ("base_url", "api_key")):
+            return runtime  # a 200 without both is an other error, like any malformed answer
     elif status in (401, 403, 429) and isinstance(error, dict) and error.get("type") == "auth":
         retry_after = error.get("retry_after")
         if retry_after is None:
@@ -311,6 +322,7 @@ def read_case():
     args = case.get("args") or {}
     if (args.get("provider") or "").strip() and not (args.get("model") or "").strip():
         raise UsageError("--provider needs --model")
+    CASE.timeout = request_timeout(case)
     return case, args, emitter(case.get("events") or os.environ.get("FALLBACKGATE_EVENTS"))
 
 
@@ -358,9 +370,14 @@ def cli():
 def answer_request(request, events_path):
     """Handles one gateway request; returns the reply's fields after id and session."""
     case = request.get("case") or {}
+    override = request.get("override") or {}
+    if (override.get("provider") or "").strip() and not (override.get("model") or "").strip():
+        # Bad usage (R6): a failed reply of class other, before anything is resolved.
+        return {"ok": False, "class": "other", "reply": "bad usage: a provider override needs a model"}
+    CASE.timeout = request_timeout(case)
     emit = emitter(events_path, request.get("id"))
     try:
-        runtime, model, remaining, notice, primary_model = start_up(case, request.get("override") or {}, emit)
+        runtime, model, remaining, notice, primary_model = start_up(case, override, emit)
         answer = run_turn(case.get("providers") or {}, runtime, model, remaining, case.get("prompt", ""), primary_model)
     except (AuthError, OtherError) as err:
         kind = "other"

@@ -33,6 +33,9 @@ const (
 	// HistoryShutdown records that the gateway did not shut down cleanly
 	// (R17), with Error.
 	HistoryShutdown = "shutdown"
+	// HistoryInterrupted ends the history of a run that was interrupted:
+	// the history is incomplete, and the start-ups cut short are not in it.
+	HistoryInterrupted = "interrupted"
 )
 
 // HistoryRecord is one line of a history.
@@ -199,12 +202,8 @@ func startupInvariants(r *StartupRecord, surface string, profile resolver.Profil
 	if surface == harness.Gateway && (r.Result.Outcome.Reply == nil || strings.Contains(r.Result.Outcome.Failure, "exited") || strings.Contains(r.Result.Outcome.Failure, "gateway")) {
 		add("R17", "the gateway did not answer: %s", firstLine(r.Result.Outcome.Failure))
 	}
-	events, _ := json.Marshal(r.Result.Outcome.Events)
-	reply, _ := json.Marshal(r.Result.Outcome.Reply)
-	for _, out := range []struct{ name, text string }{{"stdout", r.Result.Outcome.Stdout}, {"stderr", r.Result.Outcome.Stderr}, {"events", string(events)}, {"gateway reply", string(reply)}} {
-		if fakes.SecretPattern.MatchString(out.text) {
-			add("R16", "a secret appears in %s", out.name)
-		}
+	for _, l := range harness.Leaks(r.outcome(surface), nil) {
+		add("R16", "%s", l)
 	}
 	return vs
 }
@@ -233,6 +232,10 @@ type HistoryReport struct {
 	Faults map[string]int
 	// Problems lists every violation in history order.
 	Problems []Problem
+	// Interrupted is set when the history ends with an "interrupted" line:
+	// the start-ups it holds were checked, the rest never ran, and a run
+	// that met no fault is not called vacuous.
+	Interrupted bool
 }
 
 // OK reports whether the history shows no violation and at least one
@@ -243,8 +246,11 @@ func (r *HistoryReport) OK() bool { return len(r.Problems) == 0 }
 // it re-derives the model's expectation from the recorded case (the
 // fleet's plans at that moment) and judges the recorded outcome and calls
 // with Check, then checks the model-free invariants. A history without
-// any injected fault fails as vacuous. The error is for a history that
-// cannot be read.
+// any injected fault fails as vacuous, unless it was interrupted. The error
+// is for a history that cannot be read or that lies about itself (a line
+// that does not parse, an unknown surface or profile, an impossible
+// status, a start-up recorded twice, more than one run line, a line after
+// "interrupted"): a *HistoryError naming the line and the field.
 func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 	rep := &HistoryReport{Faults: map[string]int{}}
 	sc := bufio.NewScanner(r)
@@ -252,41 +258,57 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 	var (
 		profile resolver.Profile
 		haveRun bool
+		seen    = map[string]int{}
 	)
 	for n := 1; sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
+		if rep.Interrupted {
+			return rep, &HistoryError{Line: n, Problem: "a line after the \"interrupted\" line, which ends a history"}
+		}
 		var rec HistoryRecord
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rec); err != nil {
-			return rep, fmt.Errorf("history line %d: %v", n, err)
+			field, problem := jsonProblem(err)
+			return rep, &HistoryError{Line: n, Field: field, Problem: problem}
 		}
 		switch rec.Kind {
 		case HistoryRun:
+			if haveRun {
+				return rep, &HistoryError{Line: n, Field: "kind", Problem: "a second run line (a history holds one run)"}
+			}
 			if rec.Run == nil {
-				return rep, fmt.Errorf("history line %d: run line without run", n)
+				return rep, &HistoryError{Line: n, Field: "run", Problem: "missing"}
+			}
+			if err := checkRunInfo(*rec.Run); err != nil {
+				err.Line = n
+				return rep, err
 			}
 			rep.Run, haveRun = *rec.Run, true
-			p, err := resolver.ProfileByName(rec.Run.Profile)
-			if err != nil {
-				return rep, fmt.Errorf("history line %d: %v", n, err)
-			}
-			profile = p
+			profile, _ = resolver.ProfileByName(rec.Run.Profile)
 		case HistoryFleet:
 		case HistoryStartup:
 			if !haveRun {
-				return rep, fmt.Errorf("history line %d: startup before the run line", n)
+				return rep, &HistoryError{Line: n, Field: "kind", Problem: "a start-up before the run line"}
 			}
 			if rec.Startup == nil {
-				return rep, fmt.Errorf("history line %d: startup line without startup", n)
+				return rep, &HistoryError{Line: n, Field: "startup", Problem: "missing"}
 			}
+			if err := checkStartupRecord(rec.Startup, rep.Run); err != nil {
+				err.Line = n
+				return rep, err
+			}
+			if first, dup := seen[rec.Startup.ID]; dup {
+				return rep, &HistoryError{Line: n, Field: "startup.id", Problem: fmt.Sprintf("start-up %s is already recorded on line %d", rec.Startup.ID, first)}
+			}
+			seen[rec.Startup.ID] = n
 			rep.Startups++
 			vs, err := recheckStartup(ctx, rec.Startup, rep.Run, profile)
 			if err != nil {
-				return rep, fmt.Errorf("history line %d (%s): %w", n, rec.Startup.ID, err)
+				return rep, &HistoryError{Line: n, Field: "startup", Problem: fmt.Sprintf("%s: %v", rec.Startup.ID, err)}
 			}
 			for _, c := range rec.Startup.Result.Ledger {
 				if c.Served != "ok" {
@@ -301,20 +323,119 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 			}
 		case HistoryShutdown:
 			rep.Problems = append(rep.Problems, shutdownProblem(rec.Error))
+		case HistoryInterrupted:
+			rep.Interrupted = true
 		default:
-			return rep, fmt.Errorf("history line %d: unknown kind %q", n, rec.Kind)
+			return rep, &HistoryError{Line: n, Field: "kind", Problem: fmt.Sprintf("unknown kind %q (known: run, fleet, startup, shutdown, interrupted)", rec.Kind)}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return rep, err
 	}
 	if !haveRun {
-		return rep, errors.New("history has no run line")
+		return rep, &HistoryError{Problem: "no run line"}
 	}
-	if len(rep.Faults) == 0 {
+	if len(rep.Faults) == 0 && !rep.Interrupted {
 		rep.Problems = append(rep.Problems, vacuousProblem)
 	}
 	return rep, nil
+}
+
+// HistoryError is a history that lies about itself: bad input, not a
+// violation of the subject.
+type HistoryError struct {
+	// Line is the line of the history (0: the history as a whole).
+	Line int
+	// Field is the field at fault, e.g. "startup.exit_code"; "" when the
+	// line as a whole is.
+	Field   string
+	Problem string
+}
+
+func (e *HistoryError) Error() string {
+	var b strings.Builder
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Problem)
+	return b.String()
+}
+
+// checkRunInfo checks the run line.
+func checkRunInfo(ri RunInfo) *HistoryError {
+	switch {
+	case ri.Surface != harness.Gateway && ri.Surface != harness.Oneshot:
+		return &HistoryError{Field: "run.surface", Problem: fmt.Sprintf("%q is not a surface chaos runs on (known: gateway, oneshot)", ri.Surface)}
+	case ri.Sessions < 1 || ri.Turns < 1:
+		return &HistoryError{Field: "run.sessions", Problem: fmt.Sprintf("%d sessions × %d turns: want at least 1 of each", ri.Sessions, ri.Turns)}
+	case ri.RequestTimeout < 0:
+		return &HistoryError{Field: "run.request_timeout_ns", Problem: "negative"}
+	}
+	if _, err := resolver.ProfileByName(ri.Profile); err != nil {
+		return &HistoryError{Field: "run.profile", Problem: err.Error()}
+	}
+	return nil
+}
+
+// checkStartupRecord checks what a start-up line claims is possible.
+func checkStartupRecord(r *StartupRecord, run RunInfo) *HistoryError {
+	o := r.Result.Outcome
+	switch {
+	case r.ID == "":
+		return &HistoryError{Field: "startup.id", Problem: "missing"}
+	case r.Session < 0 || r.Session >= run.Sessions:
+		return &HistoryError{Field: "startup.session", Problem: fmt.Sprintf("%d is not a session of a run of %d", r.Session, run.Sessions)}
+	case r.Turn < 0 || r.Turn >= run.Turns:
+		return &HistoryError{Field: "startup.turn", Problem: fmt.Sprintf("%d is not a turn of a run of %d", r.Turn, run.Turns)}
+	case o.ExitCode < -1 || o.ExitCode > 255:
+		return &HistoryError{Field: "startup.exit_code", Problem: fmt.Sprintf("%d is not an exit code (want -1 to 255)", o.ExitCode)}
+	case !slices.Contains([]harness.Status{harness.StatusPass, harness.StatusFail}, r.Result.Status):
+		return &HistoryError{Field: "startup.verdict", Problem: fmt.Sprintf("%q is not a verdict (want pass or fail)", r.Result.Status)}
+	}
+	for i, c := range r.Result.Ledger {
+		if c.Status != 0 && (c.Status < 100 || c.Status > 599) {
+			return &HistoryError{Field: fmt.Sprintf("startup.calls[%d].status", i), Problem: fmt.Sprintf("%d is not an HTTP status", c.Status)}
+		}
+	}
+	if _, err := r.Config.Resolved(); err != nil {
+		return &HistoryError{Field: "startup.config", Problem: strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
+	return nil
+}
+
+// jsonProblem says what is wrong with a line a JSON decoder rejected, in
+// the words of the file: the field and the problem, no Go type names.
+func jsonProblem(err error) (field, problem string) {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return te.Field, fmt.Sprintf("want %s, got a JSON %s", jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.As(err, &se):
+		return "", "not a JSON object: " + strings.TrimPrefix(se.Error(), "json: ")
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		return strings.Trim(f, `"`), "unknown field"
+	}
+	return "", msg
+}
+
+func jsonKind(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
+		return "a number"
+	case kind == "string":
+		return "a string"
+	case kind == "bool":
+		return "true or false"
+	case kind == "slice", kind == "array":
+		return "a list"
+	}
+	return "an object"
 }
 
 // recheckStartup judges one recorded start-up again: the model's
@@ -325,16 +446,7 @@ func recheckStartup(ctx context.Context, r *StartupRecord, run RunInfo, profile 
 	if err != nil {
 		return nil, err
 	}
-	secrets := slices.Compact(slices.Sorted(func(yield func(string) bool) {
-		for _, text := range []string{r.Result.Outcome.Stdout, r.Result.Outcome.Stderr} {
-			for _, s := range fakes.SecretPattern.FindAllString(text, -1) {
-				if !yield(s) {
-					return
-				}
-			}
-		}
-	}))
-	vs := harness.AsViolations(harness.Check(want, harness.Observation{Outcome: r.outcome(run.Surface), Calls: r.Result.Ledger, Secrets: secrets}))
+	vs := harness.AsViolations(harness.Check(want, harness.Observation{Outcome: r.outcome(run.Surface), Calls: r.Result.Ledger}))
 	for _, v := range r.Result.Violations {
 		// Outputs are recorded redacted, so a leak is carried over from
 		// the run's own verdict rather than found again.

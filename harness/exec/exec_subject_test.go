@@ -70,8 +70,12 @@ func runTestSubject(mode string) int {
 		// start-up: a real culprit among well-behaved cases.
 		return reference.Main(context.Background(), harness.Gateway, os.Getenv, os.Stdin, os.Stdout, os.Stderr,
 			&http.Client{Timeout: 10 * time.Second}, reference.Options{GatewayDiesOnFailure: true})
-	case "gateway", "gateway-die", "gateway-silent", "gateway-garbage", "gateway-unknown-id", "gateway-ignore-eof":
+	case "gateway", "gateway-die", "gateway-silent", "gateway-garbage", "gateway-unknown-id", "gateway-ignore-eof",
+		"gateway-unknown-id-event", "gateway-stderr-flood", "gateway-stderr-leak", "gateway-reply-leak":
 		return runTestGateway(mode)
+	}
+	if code, ok := runHostileSubject(mode); ok {
+		return code
 	}
 	fmt.Fprintf(os.Stderr, "unknown test subject %q\n", mode)
 	return 2
@@ -145,6 +149,20 @@ func runTestGateway(mode string) int {
 			continue
 		case "gateway-unknown-id":
 			reply(harness.Reply{ID: "zzz", Session: req.Session, OK: true, Reply: "?"})
+			continue
+		case "gateway-unknown-id-event":
+			_ = appendLine(events, startedEvent("nobody", req.Case.ID))
+		case "gateway-stderr-flood":
+			chunk := []byte(strings.Repeat("e", 1<<20))
+			for range 64 {
+				if _, err := os.Stderr.Write(chunk); err != nil {
+					return 1
+				}
+			}
+		case "gateway-stderr-leak":
+			fmt.Fprintln(os.Stderr, "debug: key "+hostileKey[:20]+"\n"+hostileKey[20:])
+		case "gateway-reply-leak":
+			reply(map[string]any{"id": req.ID, "session": req.Session, "ok": true, "reply": "x", "debug": hostileKey})
 			continue
 		}
 		wg.Add(1)

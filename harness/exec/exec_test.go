@@ -247,11 +247,11 @@ func TestExecHostileProcesses(t *testing.T) {
 			want: "timed out after 300ms",
 		},
 		{
-			name: "floods stdout with 100 MB", surface: harness.Oneshot, exit: 0,
+			name: "floods stdout with 100 MB", surface: harness.Oneshot, exit: -1,
 			m: func(env map[string]string) *Manifest {
 				return testSubject(t, harness.Oneshot, "flood", 30*time.Second, env)
 			},
-			want: "output flood: wrote 104857600 bytes on stdout, more than the capture limit of 1048576",
+			want: "output flood: more than 1048576 bytes on stdout; process group killed",
 		},
 		{
 			name: "writes garbage events", surface: harness.Oneshot, exit: 0,

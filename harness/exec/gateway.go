@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 )
 
@@ -25,6 +26,9 @@ const maxReplyLine = 1 << 20
 type routed struct {
 	harness.Reply
 	missingOK bool
+	// leaked is set when the raw line held a secret (in a field the
+	// harness does not keep, or encoded).
+	leaked bool
 }
 
 // gateway is the one long-lived process of a gateway surface. Requests are
@@ -38,6 +42,12 @@ type gateway struct {
 	dir    string
 	stdin  *os.File
 	events *eventTail
+	// stderr keeps what the gateway wrote on stderr since the last reply;
+	// each reply's case checks it for secrets, so R16 sees every byte.
+	stderr *capture
+	// rec is the isolation recorder; each reply's case takes the hosts
+	// recorded since the last reply.
+	rec *recorder
 
 	writeMu sync.Mutex
 
@@ -46,8 +56,11 @@ type gateway struct {
 	pending   map[string]chan routed
 	caseOf    map[string]string // pending request id -> its case's ID
 	abandoned map[string]bool   // cancelled requests whose late reply is not a violation
+	answered  map[string]bool   // replied requests whose events are not taken yet
 	dead      string
 	exited    bool     // the death was the process exiting on its own
+	leaks     []string // the channels a line quoted in dead held a secret in
+	sent      int      // requests written, which bound its stdout
 	inFlight  []string // the IDs of the cases pending when the gateway died
 	deadCh    chan struct{}
 	closing   bool
@@ -83,8 +96,20 @@ func (s *Surface) startGateway() (*gateway, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	for _, sub := range []string{"home", "tmp"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o700); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
+	rec, err := startRecorder()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	rIn, wIn, err := os.Pipe()
 	if err != nil {
+		rec.Close()
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -92,18 +117,25 @@ func (s *Surface) startGateway() (*gateway, error) {
 		s:         s,
 		dir:       dir,
 		stdin:     wIn,
-		events:    &eventTail{path: eventsPath, byID: map[string][]eventLine{}},
+		stderr:    newWindow(s.cfg.captureLimit),
+		rec:       rec,
 		pending:   map[string]chan routed{},
 		caseOf:    map[string]string{},
 		abandoned: map[string]bool{},
+		answered:  map[string]bool{},
 		deadCh:    make(chan struct{}),
 	}
-	cmd := s.command(harness.EnvEvents + "=" + eventsPath)
+	g.events = &eventTail{path: eventsPath, byID: map[string][]eventLine{}, bytes: map[string]int{}, known: g.known}
+	cmd := s.command(dir, rec, harness.EnvEvents+"="+eventsPath)
 	cmd.Stdin = rIn
-	g.p, err = startProc(cmd, g.readReplies, s.cfg.captureLimit)
+	_, err = startProc(cmd, g.readReplies, g.stderr, func(p *proc) {
+		g.p = p
+		g.stderr.onFlood = func() { g.fail(g.stderr.overflow("the gateway's stderr")) }
+	})
 	rIn.Close()
 	if err != nil {
 		wIn.Close()
+		rec.Close()
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("%s: gateway: %w", s.m.source(), err)
 	}
@@ -122,13 +154,36 @@ func (g *gateway) watch() {
 		return
 	}
 	msg := "gateway crashed: " + g.p.describeExit() + " before its stdin was closed"
-	if t := g.p.stderr.excerpt(300); t != "" {
+	t, leaked := g.stderr.excerpt(300)
+	if t != "" {
 		msg += "; stderr: " + t
+	}
+	if leaked {
+		g.leak("gateway stderr")
 	}
 	g.mu.Lock()
 	g.exited = g.dead == "" // a death reported first (a protocol violation) killed it
 	g.mu.Unlock()
 	g.fail(msg)
+}
+
+// leak records a channel in which a line the gateway's death quotes held a
+// secret: every case the death fails cites R16 for it.
+func (g *gateway) leak(channel string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !slices.Contains(g.leaks, channel) {
+		g.leaks = append(g.leaks, channel)
+	}
+}
+
+// known reports whether id is a request the gateway may write events for:
+// one in flight, or one abandoned by a cancelled case.
+func (g *gateway) known(id string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, pending := g.pending[id]
+	return pending || g.answered[id] || g.abandoned[id]
 }
 
 // fail makes the gateway dead with reason, unless it already is, and kills
@@ -161,7 +216,8 @@ func (g *gateway) died(out *harness.Outcome, sent bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out.GatewayDied, out.Exited = true, g.exited
-	out.Stderr = g.p.stderr.String() // the dead gateway's own words, for the reports
+	out.Leaks = slices.Clone(g.leaks)
+	out.Stderr, _ = g.stderr.tail(tailKeep) // the dead gateway's own words, redacted, for the reports
 	switch {
 	case !sent:
 		out.Failure = "not sent: the gateway had already died: " + g.dead
@@ -172,20 +228,34 @@ func (g *gateway) died(out *harness.Outcome, sent bool) {
 	}
 }
 
-// readReplies is the single reader of the gateway's stdout.
+// readReplies is the single reader of the gateway's stdout. It reads no
+// more than the capture limit per request written (and one more for good
+// measure): past that, or past a line longer than maxReplyLine, the
+// gateway is failed and its process group killed.
 func (g *gateway) readReplies(r io.Reader) {
-	defer io.Copy(io.Discard, r) // keep draining so a dead-set gateway never blocks
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxReplyLine)
-	n := 0
+	n, read := 0, 0
 	for sc.Scan() {
 		n++
 		line := sc.Bytes()
+		read += len(line) + 1
+		g.mu.Lock()
+		budget := (g.sent + 1) * g.s.cfg.captureLimit
+		g.mu.Unlock()
+		if read > budget {
+			g.fail(fmt.Sprintf("output flood: more than %d bytes on the gateway's stdout for %d request(s); process group killed", budget, budget/g.s.cfg.captureLimit-1))
+			return
+		}
 		if len(strings.TrimSpace(string(line))) == 0 {
 			continue
 		}
 		if err := g.route(line); err != nil {
+			if fakes.HasSecret(string(line)) {
+				g.leak("gateway stdout")
+			}
 			g.fail(fmt.Sprintf("protocol violation: gateway stdout:%d: %v in line %s; process group killed", n, err, harness.QuoteLine(string(line))))
+			return
 		}
 	}
 	if errors.Is(sc.Err(), bufio.ErrTooLong) {
@@ -220,8 +290,9 @@ func (g *gateway) route(line []byte) error {
 	}
 	delete(g.pending, r.ID)
 	delete(g.caseOf, r.ID)
+	g.answered[r.ID] = true
 	_, hasOK := fields["ok"]
-	ch <- routed{Reply: r, missingOK: !hasOK}
+	ch <- routed{Reply: r, missingOK: !hasOK, leaked: fakes.HasSecret(string(line))}
 	return nil
 }
 
@@ -236,6 +307,7 @@ func (g *gateway) do(ctx context.Context, c harness.Case) (harness.Outcome, erro
 		return out, nil
 	}
 	g.nextID++
+	g.sent++
 	id, session := fmt.Sprintf("r%d", g.nextID), fmt.Sprintf("s%d", g.nextID)
 	ch := make(chan routed, 1)
 	g.pending[id] = ch
@@ -292,12 +364,39 @@ func (g *gateway) do(ctx context.Context, c harness.Case) (harness.Outcome, erro
 		failures = append(failures, fmt.Sprintf(`protocol violation: failed reply to %s has class %q, want "auth", "rate_limit" or "other"`, id, r.Class))
 	}
 	out.Reply = &r.Reply
+	// What the gateway wrote on stderr since the last reply is judged with
+	// this one, so that R16 sees every byte of it. It is not the case's
+	// output: which reply a line comes before is a race between two pipes.
+	if fakes.HasSecret(g.stderr.take()) {
+		out.Leaks = append(out.Leaks, "gateway stderr")
+	}
+	if f := isolationFailure(g.rec.take()); f != "" {
+		failures = append(failures, f)
+	}
+	if r.leaked {
+		out.Leaks = append(out.Leaks, "gateway stdout")
+	}
 	events, err := g.events.take(id)
+	g.mu.Lock()
+	delete(g.answered, id)
+	g.mu.Unlock()
 	out.Events = events
+	var stream *streamError
 	switch {
+	case errors.As(err, &stream):
+		// The events file as a whole broke the protocol: no event can be
+		// told to belong to its request any more.
+		if stream.leaked {
+			g.leak("events")
+		}
+		g.fail("protocol violation: " + err.Error() + "; process group killed")
+		g.died(&out, true)
+		out.Reply, out.Events = nil, nil
+		return out, nil
 	case err != nil:
 		failures = append(failures, "protocol violation: "+err.Error())
-	case !hasOutcomeEvent(events):
+	case !hasOutcomeEvent(events) && !c.BadUsage():
+		// Bad usage is refused before any start-up: no event is due.
 		failures = append(failures, fmt.Sprintf("protocol violation: no %q or %q event with id %q before the reply", harness.EventStarted, harness.EventFailed, id))
 	}
 	out.Failure = strings.Join(failures, "; ")
@@ -334,6 +433,7 @@ func (g *gateway) doClose() error {
 			os.RemoveAll(g.dir)
 		}
 	}()
+	leftover := ""
 
 	g.writeMu.Lock()
 	g.stdin.Close()
@@ -351,6 +451,16 @@ func (g *gateway) doClose() error {
 	}
 	g.p.finishIO()
 	g.fail("gateway closed") // fails requests still pending; keeps an earlier reason
+	// What it wrote on stderr, and where it tried to go, after the last
+	// reply was judged by no case.
+	leftover = g.stderr.take()
+	g.rec.Close()
+	hosts := g.rec.take()
+	if g.s.cfg.keep {
+		if _, err := scrubKept(g.dir); err != nil {
+			return fmt.Errorf("%s: kept gateway folder: %w", g.s.m.source(), err)
+		}
+	}
 
 	var errs []string
 	switch {
@@ -367,6 +477,15 @@ func (g *gateway) doClose() error {
 	if g.p.survivors != nil {
 		errs = append(errs, g.p.survivors.Error())
 	}
+	if f := g.p.escapedFailure(); f != "" {
+		errs = append(errs, "gateway "+f)
+	}
+	if f := isolationFailure(hosts); f != "" {
+		errs = append(errs, f)
+	}
+	if fakes.HasSecret(leftover) {
+		errs = append(errs, "R16: an API key issued by the fakes appears in the gateway's stderr after its last reply")
+	}
 	if len(errs) == 0 {
 		return nil
 	}
@@ -374,15 +493,18 @@ func (g *gateway) doClose() error {
 }
 
 // eventTail reads the gateway's shared events file incrementally and files
-// each complete line under the request id it carries.
+// each complete line under the request id it carries, within the
+// protocol's bounds: lines of at most MaxLine, at most MaxEvents bytes per
+// request id, and only ids of requests in flight (known).
 type eventTail struct {
-	path string
+	path  string
+	known func(id string) bool
 
-	mu      sync.Mutex
-	off     int64
-	lineNo  int
-	byID    map[string][]eventLine
-	corrupt error
+	mu     sync.Mutex
+	off    int64
+	lineNo int
+	byID   map[string][]eventLine
+	bytes  map[string]int
 }
 
 type eventLine struct {
@@ -390,9 +512,25 @@ type eventLine struct {
 	text string
 }
 
-// take returns the events of request id, parsed strictly. A line of the file
-// that is not a JSON object or carries no id corrupts the stream: it is
-// reported to every request from then on.
+// streamError is a violation of the events file as a whole; leaked is set
+// when the line it quotes held a secret.
+type streamError struct {
+	msg    string
+	leaked bool
+}
+
+func (e *streamError) Error() string { return e.msg }
+
+func (t *eventTail) streamError(line []byte, format string, args ...any) error {
+	msg := fmt.Sprintf("events.jsonl:%d: ", t.lineNo) + fmt.Sprintf(format, args...)
+	if line != nil {
+		msg += " in line " + harness.QuoteLine(string(line))
+	}
+	return &streamError{msg: msg, leaked: line != nil && fakes.HasSecret(string(line))}
+}
+
+// take returns the events of request id, parsed strictly. An error that
+// is a *streamError breaks the whole stream.
 func (t *eventTail) take(id string) ([]harness.Event, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -401,6 +539,7 @@ func (t *eventTail) take(id string) ([]harness.Event, error) {
 	}
 	lines := t.byID[id]
 	delete(t.byID, id)
+	delete(t.bytes, id)
 	var events []harness.Event
 	for _, l := range lines {
 		ev, err := harness.ParseEvent([]byte(l.text))
@@ -409,50 +548,58 @@ func (t *eventTail) take(id string) ([]harness.Event, error) {
 		}
 		events = append(events, ev)
 	}
-	return events, t.corrupt
+	return events, nil
 }
 
 // sync files the complete lines appended since the last call. A partial
 // last line belongs to a request still in progress and is left for later.
 func (t *eventTail) sync() error {
-	f, err := os.Open(t.path)
+	f, err := openSubjectFile(t.path, "events.jsonl")
 	if err != nil {
-		return err
+		return &streamError{msg: err.Error()}
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() < t.off {
+		return &streamError{msg: fmt.Sprintf("events.jsonl was cut to %d bytes after %d had been read", fi.Size(), t.off)}
+	}
 	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
-		return err
+		return &streamError{msg: "events.jsonl: " + err.Error()}
 	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return err
-	}
-	end := strings.LastIndexByte(string(data), '\n')
-	if end < 0 {
-		return nil
-	}
-	t.off += int64(end + 1)
-	for _, line := range strings.Split(string(data[:end]), "\n") {
+	br := bufio.NewReaderSize(f, MaxLine+1)
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			t.lineNo++
+			return t.streamError(nil, "line longer than the protocol's %d bytes", MaxLine)
+		}
+		if err != nil {
+			return nil // end of file: a partial line waits for the next sync
+		}
+		t.off += int64(len(line))
 		t.lineNo++
-		if strings.TrimSpace(line) == "" {
+		text := strings.TrimRight(string(line), "\r\n")
+		if len(text) > MaxLine {
+			return t.streamError(nil, "line longer than the protocol's %d bytes", MaxLine)
+		}
+		if strings.TrimSpace(text) == "" {
 			continue
 		}
 		var head struct {
 			ID *string `json:"id"`
 		}
-		var problem string
-		if err := json.Unmarshal([]byte(line), &head); err != nil {
-			problem = "not a JSON object"
-		} else if head.ID == nil || *head.ID == "" {
-			problem = `gateway event without "id"`
+		switch {
+		case json.Unmarshal([]byte(text), &head) != nil:
+			return t.streamError([]byte(text), "not a JSON object")
+		case head.ID == nil || *head.ID == "":
+			return t.streamError([]byte(text), `gateway event without "id"`)
+		case !t.known(*head.ID):
+			return t.streamError([]byte(text), "event for unknown request id %q (not in flight)", *head.ID)
 		}
-		if problem != "" {
-			if t.corrupt == nil {
-				t.corrupt = fmt.Errorf("events.jsonl:%d: %s in line %s", t.lineNo, problem, harness.QuoteLine(line))
-			}
-			continue
+		id := *head.ID
+		t.bytes[id] += len(line)
+		if t.bytes[id] > MaxEvents {
+			return t.streamError(nil, "more than %d bytes of events for request %q (the protocol's bound)", MaxEvents, id)
 		}
-		t.byID[*head.ID] = append(t.byID[*head.ID], eventLine{no: t.lineNo, text: line})
+		t.byID[id] = append(t.byID[id], eventLine{no: t.lineNo, text: text})
 	}
-	return nil
 }

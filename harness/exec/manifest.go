@@ -35,8 +35,12 @@ type Manifest struct {
 	// Surfaces maps a surface name to the argv that starts it. A missing
 	// surface is not implemented.
 	Surfaces map[string][]string
-	// Env is added to the harness's environment for every process.
+	// Env is added to the environment of every process.
 	Env map[string]string
+	// PassEnv names the variables of the harness's own environment a
+	// subject gets: a name, or a prefix ending in "*". No other variable
+	// of the harness reaches a subject (see Surface).
+	PassEnv []string
 	// Dir is the working directory of the subject's processes; "" means the
 	// harness's. LoadManifest sets it to the manifest's folder.
 	Dir string
@@ -160,8 +164,10 @@ func ParseManifest(path, dir string, data []byte) (*Manifest, error) {
 			m.Surfaces = p.surfaces(v, dir)
 		case "env":
 			m.Env = p.env(v)
+		case "pass_env":
+			m.PassEnv = p.passEnv(v)
 		default:
-			p.fail(k, key, "unknown key (known: protocol, name, profile, timeout, capabilities, surfaces, env)")
+			p.fail(k, key, "unknown key (known: protocol, name, profile, timeout, capabilities, surfaces, env, pass_env)")
 		}
 	}
 	if !seen["surfaces"] {
@@ -255,8 +261,8 @@ func (p *manifestParser) env(n *yaml.Node) map[string]string {
 			p.fail(k, key, fmt.Sprintf("%q is not a variable name", k.Value))
 			continue
 		}
-		if strings.HasPrefix(k.Value, "FALLBACKGATE_") {
-			p.fail(k, key, "the FALLBACKGATE_ variables are set by the harness")
+		if why := harnessSets(k.Value); why != "" {
+			p.fail(k, key, why)
 			continue
 		}
 		if s, ok := p.str(v, key); ok {
@@ -264,6 +270,51 @@ func (p *manifestParser) env(n *yaml.Node) map[string]string {
 		}
 	}
 	return out
+}
+
+// passEnv reads pass_env: variable names, or prefixes ending in "*".
+func (p *manifestParser) passEnv(n *yaml.Node) []string {
+	names := p.strings(n, "pass_env")
+	var out []string
+	for i, name := range names {
+		key := fmt.Sprintf("pass_env[%d]", i)
+		base := strings.TrimSuffix(name, "*")
+		switch {
+		case base == "":
+			p.fail(n.Content[i], key, fmt.Sprintf("%q would pass the whole environment (name the variables, or a prefix such as PYTHON*)", name))
+		case strings.ContainsAny(base, "=*\x00 "):
+			p.fail(n.Content[i], key, fmt.Sprintf("%q is not a variable name or a prefix ending in *", name))
+		case harnessSets(base) != "" && !strings.HasSuffix(name, "*"):
+			p.fail(n.Content[i], key, harnessSets(base))
+		default:
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// harnessSets says why the manifest may not set the variable name: the
+// harness sets it for every subject; "" when it may.
+func harnessSets(name string) string {
+	switch {
+	case strings.HasPrefix(name, "FALLBACKGATE_"):
+		return "the FALLBACKGATE_ variables are set by the harness"
+	case name == "HOME" || name == "TMPDIR":
+		return name + " is set by the harness (a folder inside the case)"
+	case slices.ContainsFunc(proxyVars, func(v string) bool { return v == name }):
+		return name + " is set by the harness (isolation: PROTOCOL.md)"
+	}
+	return ""
+}
+
+// passes reports whether pass_env names the variable name.
+func (m *Manifest) passes(name string) bool {
+	for _, p := range m.PassEnv {
+		if base, prefix := strings.CutSuffix(p, "*"); prefix && strings.HasPrefix(name, base) || p == name {
+			return harnessSets(name) == ""
+		}
+	}
+	return false
 }
 
 func describeNode(n *yaml.Node) string {

@@ -72,7 +72,7 @@ func TestLoadManifestRejects(t *testing.T) {
 		{"unknown surface", "name: x\nsurfaces:\n  oneshot: [a]\n  gatway: [b]\n",
 			"subject.yaml:4: surfaces.gatway: unknown surface (known: oneshot, gateway, cli)"},
 		{"unknown key", "surfaces: {oneshot: [a]}\ntimout: 3s\n",
-			"subject.yaml:2: timout: unknown key (known: protocol, name, profile, timeout, capabilities, surfaces, env)"},
+			"subject.yaml:2: timout: unknown key (known: protocol, name, profile, timeout, capabilities, surfaces, env, pass_env)"},
 		{"missing surfaces", "name: x\n",
 			"subject.yaml: surfaces: missing (the argv of at least one of oneshot, gateway, cli)"},
 		{"empty surfaces", "surfaces: {}\n", "subject.yaml:1: surfaces: empty"},

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/fallbackgate/fallbackgate/harness"
 )
@@ -27,6 +26,9 @@ type proc struct {
 	waitErr   error
 	leftover  bool
 	survivors error
+	// escaped are the processes it left running outside its group, which
+	// the sweep after it killed (only where the harness is a subreaper).
+	escaped []stray
 
 	mu     sync.Mutex // guards reaped against kill
 	reaped bool
@@ -37,8 +39,10 @@ type proc struct {
 }
 
 // startProc starts cmd in a new process group with stdout handed to
-// onStdout and stderr captured, and reaps it in the background.
-func startProc(cmd *exec.Cmd, onStdout func(io.Reader), captureLimit int) (*proc, error) {
+// onStdout and stderr drained into stderr, and reaps it in the background.
+// ready, when set, is called with the process before anything reads its
+// output (to wire the captures' onFlood to it).
+func startProc(cmd *exec.Cmd, onStdout func(io.Reader), stderr *capture, ready func(*proc)) (*proc, error) {
 	rOut, wOut, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -51,7 +55,7 @@ func startProc(cmd *exec.Cmd, onStdout func(io.Reader), captureLimit int) (*proc
 	}
 	cmd.Stdout, cmd.Stderr = wOut, wErr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Start()
+	err = startRegistered(cmd)
 	wOut.Close()
 	wErr.Close()
 	if err != nil {
@@ -62,9 +66,12 @@ func startProc(cmd *exec.Cmd, onStdout func(io.Reader), captureLimit int) (*proc
 	p := &proc{
 		cmd:    cmd,
 		pgid:   cmd.Process.Pid,
-		stderr: newCapture(captureLimit),
+		stderr: stderr,
 		exited: make(chan struct{}),
 		pipes:  []*os.File{rOut, rErr},
+	}
+	if ready != nil {
+		ready(p)
 	}
 	p.readers.Add(2)
 	go func() { defer p.readers.Done(); onStdout(rOut) }()
@@ -83,6 +90,17 @@ func (p *proc) reap() {
 	p.waitErr, p.state, p.reaped = err, p.cmd.ProcessState, true
 	p.mu.Unlock()
 	p.leftover, p.survivors = settleGroup(p.pgid)
+	p.escaped = sweep(p.pgid, marker(p.cmd.Env), p.pgid)
+	unregister(p.pgid)
+}
+
+// escapedFailure describes the processes the sweep after p killed; "" for
+// none.
+func (p *proc) escapedFailure() string {
+	if len(p.escaped) == 0 {
+		return ""
+	}
+	return "left processes running outside its process group: " + describeStrays(p.escaped) + "; killed them"
 }
 
 // settleGroup kills the members of the process group pgid that are still
@@ -168,70 +186,4 @@ func (p *proc) describeExit() string {
 		return strings.TrimPrefix(f, "crashed: ")
 	}
 	return fmt.Sprintf("exited with code %d", p.exitCode())
-}
-
-// capture keeps the first limit bytes written and counts the rest.
-type capture struct {
-	mu    sync.Mutex
-	limit int
-	buf   []byte
-	total int64
-}
-
-func newCapture(limit int) *capture { return &capture{limit: limit} }
-
-// drain reads r to its end, keeping what fits.
-func (c *capture) drain(r io.Reader) {
-	b := make([]byte, 64<<10)
-	for {
-		n, err := r.Read(b)
-		if n > 0 {
-			c.mu.Lock()
-			if room := c.limit - len(c.buf); room > 0 {
-				c.buf = append(c.buf, b[:min(n, room)]...)
-			}
-			c.total += int64(n)
-			c.mu.Unlock()
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (c *capture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return string(c.buf)
-}
-
-func (c *capture) Truncated() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.total > int64(len(c.buf))
-}
-
-// excerpt returns at most about n kept bytes, for crash messages: the
-// first third and the last two thirds when it is longer, so that the error
-// line survives whether it came first (a Go panic) or last (a Python
-// traceback).
-func (c *capture) excerpt(n int) string {
-	s := strings.TrimSpace(c.String())
-	if len(s) > n {
-		h, t := n/3, len(s)-(n-n/3)
-		for h > 0 && !utf8.RuneStart(s[h]) {
-			h--
-		}
-		for t < len(s) && !utf8.RuneStart(s[t]) {
-			t++
-		}
-		s = s[:h] + " … " + s[t:]
-	}
-	return s
-}
-
-func (c *capture) overflow(stream string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return fmt.Sprintf("output flood: wrote %d bytes on %s, more than the capture limit of %d", c.total, stream, c.limit)
 }

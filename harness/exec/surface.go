@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,8 +25,6 @@ const (
 	// DefaultCloseGrace is how long Close waits for a gateway to exit after
 	// its stdin closed before killing it.
 	DefaultCloseGrace = 5 * time.Second
-	// maxEventsFile bounds the events file of one oneshot or cli case.
-	maxEventsFile = 16 << 20
 	// drainGrace bounds the wait for output pipes to reach end-of-file once
 	// the process group is dead (a process that left the group may still
 	// hold them).
@@ -148,12 +145,20 @@ func (s *Surface) GatewayStderr() (string, bool) {
 
 func (s *Surface) timeout() time.Duration { return s.m.CaseTimeout() }
 
-// env returns the environment of a subject process: the harness's, without
-// inherited FALLBACKGATE_ variables, then the manifest's, then extra.
-func (s *Surface) env(extra ...string) []string {
-	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, harness.EnvCase+"=") || strings.HasPrefix(kv, harness.EnvEvents+"=")
-	})
+// env returns the environment of a subject process (PROTOCOL.md "Subject
+// manifest"): never the harness's own, which on a CI runner holds real
+// credentials, but PATH, LANG, LC_*, TZ and what pass_env names from it;
+// then the manifest's env; then HOME and TMPDIR inside the case's folder,
+// the proxy variables of the isolation recorder, and extra (the protocol's
+// variables).
+func (s *Surface) env(dir string, rec *recorder, extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "PATH" || k == "LANG" || k == "TZ" || strings.HasPrefix(k, "LC_") || s.m.passes(k) {
+			env = append(env, kv)
+		}
+	}
 	keys := make([]string, 0, len(s.m.Env))
 	for k := range s.m.Env {
 		keys = append(keys, k)
@@ -162,12 +167,18 @@ func (s *Surface) env(extra ...string) []string {
 	for _, k := range keys {
 		env = append(env, k+"="+s.m.Env[k])
 	}
+	env = append(env, "HOME="+filepath.Join(dir, "home"), "TMPDIR="+filepath.Join(dir, "tmp"))
+	if rec != nil {
+		env = append(env, rec.env()...)
+	}
 	return append(env, extra...)
 }
 
-func (s *Surface) command(extraEnv ...string) *exec.Cmd {
+// command returns the command of a subject process whose case folder is
+// dir (it must hold home/ and tmp/).
+func (s *Surface) command(dir string, rec *recorder, extraEnv ...string) *exec.Cmd {
 	cmd := exec.Command(s.argv[0], s.argv[1:]...)
-	cmd.Env = s.env(extraEnv...)
+	cmd.Env = s.env(dir, rec, extraEnv...)
 	cmd.Dir = s.m.Dir
 	return cmd
 }
@@ -203,7 +214,12 @@ func (s *Surface) runProcess(ctx context.Context, c harness.Case) (out harness.O
 		return out, fmt.Errorf("%s: %s: case %s: %w", s.m.source(), s.name, c.ID, err)
 	}
 
-	cmd := s.command(harness.EnvCase + "=" + casePath)
+	rec, err := startRecorder()
+	if err != nil {
+		return out, err
+	}
+	defer rec.Close()
+	cmd := s.command(dir, rec, harness.EnvCase+"="+casePath)
 	if stdinPath != "" {
 		f, err := os.Open(stdinPath)
 		if err != nil {
@@ -212,8 +228,8 @@ func (s *Surface) runProcess(ctx context.Context, c harness.Case) (out harness.O
 		defer f.Close()
 		cmd.Stdin = f
 	}
-	stdout := newCapture(s.cfg.captureLimit)
-	p, err := startProc(cmd, stdout.drain, s.cfg.captureLimit)
+	stdout, stderr := newCapture(s.cfg.captureLimit), newCapture(s.cfg.captureLimit)
+	p, err := startProc(cmd, stdout.drain, stderr, func(p *proc) { stdout.onFlood, stderr.onFlood = p.kill, p.kill })
 	if err != nil {
 		return out, fmt.Errorf("%s: %s: %w", s.m.source(), s.name, err)
 	}
@@ -238,17 +254,16 @@ func (s *Surface) runProcess(ctx context.Context, c harness.Case) (out harness.O
 		}
 	}
 	p.finishIO()
-	killed := len(failures) > 0
-	out.Exited = !killed
-
-	out.Stdout, out.Stderr = stdout.String(), p.stderr.String()
+	out.Stdout, out.Stderr = stdout.String(), stderr.String()
 	if stdout.Truncated() {
 		failures = append(failures, stdout.overflow("stdout"))
 	}
-	if p.stderr.Truncated() {
-		failures = append(failures, p.stderr.overflow("stderr"))
+	if stderr.Truncated() {
+		failures = append(failures, stderr.overflow("stderr"))
 	}
-	out.Truncated = stdout.Truncated() || p.stderr.Truncated()
+	out.Truncated = stdout.Truncated() || stderr.Truncated()
+	killed := len(failures) > 0
+	out.Exited = !killed
 	if !killed {
 		if f := p.exitFailure(); f != "" {
 			failures = append(failures, f)
@@ -262,9 +277,22 @@ func (s *Surface) runProcess(ctx context.Context, c harness.Case) (out harness.O
 	if p.survivors != nil {
 		failures = append(failures, p.survivors.Error())
 	}
+	if f := p.escapedFailure(); f != "" {
+		failures = append(failures, f)
+	}
 
+	if f := isolationFailure(rec.take()); f != "" {
+		failures = append(failures, f)
+	}
 	events, err := readEvents(c.Events)
 	out.Events = events
+	if s.cfg.keep {
+		// A kept folder is an artifact: nothing a subject wrote there
+		// may carry a secret.
+		if _, err := scrubKept(dir); err != nil {
+			failures = append(failures, "kept case folder: "+err.Error())
+		}
+	}
 	switch {
 	case err != nil:
 		failures = append(failures, "protocol violation: "+err.Error())
@@ -283,6 +311,9 @@ func hasOutcomeEvent(events []harness.Event) bool {
 // for the cli, the prompt file that becomes stdin.
 func writeCaseDir(dir string, c harness.Case, withStdin bool) (casePath, stdinPath string, err error) {
 	if err := os.Mkdir(c.Home, 0o700); err != nil {
+		return "", "", err
+	}
+	if err := os.Mkdir(filepath.Join(dir, "tmp"), 0o700); err != nil {
 		return "", "", err
 	}
 	cfg, err := yaml.Marshal(c.Config)
@@ -312,22 +343,12 @@ func writeCaseDir(dir string, c harness.Case, withStdin bool) (casePath, stdinPa
 	return casePath, stdinPath, nil
 }
 
-// readEvents reads and strictly parses the events file of one case.
+// readEvents reads and strictly parses the events file of one case,
+// within the protocol's bounds (readEventsFile).
 func readEvents(path string) ([]harness.Event, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	data, err := readEventsFile(path)
+	if err != nil || data == nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxEventsFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxEventsFile {
-		return nil, fmt.Errorf("events.jsonl is larger than %d bytes", maxEventsFile)
 	}
 	return harness.ParseEvents("events.jsonl", data)
 }

@@ -126,9 +126,9 @@ func (p *Prepared) Scenario() harness.Scenario { return p.sc }
 
 // Run runs the case on surface with a fleet of its own and judges it: the
 // one path from a case to a result of every stage. A surface the subject
-// does not implement, and bad usage on the gateway (CONTRACT.md: a session
-// override is no command line), give a result with
-// harness.StatusNotImplemented. The error is for failures of the harness
+// does not implement gives a result with harness.StatusNotImplemented;
+// bad usage runs on the gateway too (contract 1.1: a failed reply of class
+// other, before any resolve). The error is for failures of the harness
 // itself; contract violations are in the Result.
 func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, error) {
 	s, h := p.setup, p.setup.Hooks
@@ -136,7 +136,7 @@ func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, err
 		Profile: s.Subject.Profile.Name, Seed: s.Seed, Repro: reproCommand(s.Subject, []harness.Scenario{s.Scenario}, surface, s.RunSeed),
 		Handoff: p.handoff, Expected: p.expected, Trace: p.trace}
 	surf, ok := s.Subject.Surfaces[surface]
-	if !ok || (p.want.BadUsage && surface == harness.Gateway) {
+	if !ok {
 		res.Status = harness.StatusNotImplemented
 		return res, nil
 	}
@@ -154,6 +154,7 @@ func (p *Prepared) Run(ctx context.Context, surface string) (harness.Result, err
 		return res, err
 	}
 	c := p.sc.Case(surface, conn.URLs)
+	c.RequestTimeoutMS = int(requestTimeout(h) / time.Millisecond)
 	var drift *drifting
 	if h.Drift != nil {
 		if drift, err = h.Drift.start(p.want, c); err != nil {
@@ -200,17 +201,35 @@ func judge(res *harness.Result, want harness.Expected, out harness.Outcome, flee
 	if stray := fleet.Err(); stray != nil {
 		vs = append(vs, harness.Violation{Rule: "protocol", Message: "requests that reached no fake: " + strings.ReplaceAll(stray.Error(), "\n", "; ")})
 	}
-	res.Violations = vs
 	res.Status = harness.StatusPass
 	if len(vs) > 0 {
 		res.Status = harness.StatusFail
 	}
 	res.Ledger = obs.Calls
-	res.Observed = harness.ObservedSummary(out)
-	// Redact last, so that no report carries a secret whatever the
-	// subject printed (R16 is judged above).
-	out.Stdout, out.Stderr = clipOutput(out.Stdout), clipOutput(out.Stderr)
+	// Redact last, so that no result carries a secret whatever the
+	// subject printed (R16 is judged above), and before clipping, so that
+	// a cut leaves no prefix of a key: the outcome, every message quoting
+	// it, and what the observation summary took from the events.
+	res.Violations = redactViolations(vs)
 	res.Outcome = harness.RedactOutcome(out, obs.Secrets)
+	res.Outcome.Stdout, res.Outcome.Stderr = clipOutput(res.Outcome.Stdout), clipOutput(res.Outcome.Stderr)
+	res.Observed = redactSummary(harness.ObservedSummary(out))
+}
+
+func redactViolations(vs harness.Violations) harness.Violations {
+	for i := range vs {
+		vs[i].Message = fakes.Redact(vs[i].Message)
+	}
+	return vs
+}
+
+func redactSummary(s harness.Summary) harness.Summary {
+	s.Provider, s.Model, s.Error = fakes.Redact(s.Provider), fakes.Redact(s.Model), fakes.Redact(s.Error)
+	s.Remaining = slices.Clone(s.Remaining)
+	for i, r := range s.Remaining {
+		s.Remaining[i] = fakes.Redact(r)
+	}
+	return s
 }
 
 // clipOutput keeps at most 4 KiB of what a subject wrote for the reports:
@@ -236,4 +255,14 @@ func clipOutput(s string) string {
 		t++
 	}
 	return s[:h] + fmt.Sprintf("… (%d bytes not kept) …\n", t-h) + s[t:]
+}
+
+// requestTimeout is the bound on each request to a fake that the case
+// names (request_timeout_ms) and the model keeps: the hooks' or
+// harness.DefaultRequestTimeout.
+func requestTimeout(h Hooks) time.Duration {
+	if h.RequestTimeout > 0 {
+		return h.RequestTimeout
+	}
+	return harness.DefaultRequestTimeout
 }

@@ -120,7 +120,7 @@ func (dr *drifting) judge(want harness.Expected, o harness.Outcome) (harness.Vio
 	if len(started) != 1 {
 		return nil, nil
 	}
-	got, wantRem := started[0].RemainingStrings(), want.Decision.Remaining.Strings()
+	got, wantRem := started[0].RemainingStrings(), harness.ChainStrings(want.Decision.Remaining)
 	if slices.Equal(got, wantRem) {
 		return nil, nil
 	}
@@ -132,7 +132,7 @@ func (dr *drifting) judge(want harness.Expected, o harness.Outcome) (harness.Vio
 	if l := want.Decision.Landed; l >= 0 {
 		tail = tail[min(l+1, len(tail)):]
 	}
-	if !slices.Equal(got, tail.Strings()) {
+	if !slices.Equal(got, harness.ChainStrings(tail)) {
 		return nil, nil
 	}
 	return harness.Violations{{Rule: "R1", Message: fmt.Sprintf(

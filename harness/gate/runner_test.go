@@ -227,24 +227,20 @@ func TestRunReportsProfile(t *testing.T) {
 }
 
 // TestRunBadUsage: a pin that names a provider without a model is bad usage
-// on oneshot and cli of the in-process reference: exit 2 and no resolve. On
-// the gateway the contract says bad usage is "n/a" (it has no command line),
-// so the case is not judged there. The expected summary says so instead of
+// on every surface of the in-process reference: exit 2 on oneshot and cli,
+// a failed reply of class other on the gateway (contract 1.1; it was "n/a"
+// before), and no resolve. The expected summary says so instead of
 // describing a landing.
 func TestRunBadUsage(t *testing.T) {
 	sc := checkScenario(t, "SF-7", providerWithoutModel)
 	sub := referenceSubject(t, reference.Options{})
 	rep := mustRun(t, gate.Config{Subject: sub, Scenarios: []harness.Scenario{sc}, Seed: 9})
 	for _, r := range rep.Results {
-		want := harness.StatusPass
-		if r.Surface == harness.Gateway {
-			want = harness.StatusNotImplemented
-		}
-		if r.Status != want {
+		if want := harness.StatusPass; r.Status != want {
 			t.Errorf("%s/%s: %s; want %s\n%v", r.Scenario, r.Surface, r.Status, want, r.Violations)
 		}
-		if r.Surface == harness.Gateway {
-			continue
+		if r.Surface == harness.Gateway && (r.Outcome.Reply == nil || r.Outcome.Reply.OK || r.Outcome.Reply.Class != "other") {
+			t.Errorf("%s/gateway: reply %+v; want ok=false class other", r.Scenario, r.Outcome.Reply)
 		}
 		if got, want := r.Expected.String(), "failed: usage: --provider needs --model"; got != want {
 			t.Errorf("%s/%s: expected summary %q; want %q", r.Scenario, r.Surface, got, want)

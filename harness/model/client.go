@@ -60,7 +60,9 @@ func (p fleetClient) resolve(ctx context.Context, e resolver.Entry) (resolver.Ru
 	if err := p.post(ctx, e.Provider, p.fleet.BaseURL(e.Provider)+"/resolve", "", body, &answer); err != nil {
 		return resolver.Runtime{}, err
 	}
-	if answer.Runtime == nil || answer.Runtime.BaseURL == "" {
+	// A 200 is a runtime only with a non-empty base_url and api_key
+	// (PROTOCOL.md); any other is an other error (R5, R11).
+	if answer.Runtime == nil || answer.Runtime.BaseURL == "" || answer.Runtime.APIKey.Reveal() == "" {
 		return resolver.Runtime{}, &OtherError{Provider: e.Provider, Type: "malformed", Status: http.StatusOK, Message: "a success answer without a usable runtime"}
 	}
 	rt := *answer.Runtime

@@ -27,7 +27,7 @@ func Expectation(want harness.Expected) harness.Expectation {
 	}
 	e.Landed = &want.Decision.Landed
 	e.Model = want.Decision.Model
-	e.Remaining = want.Decision.Remaining.Strings()
+	e.Remaining = harness.ChainStrings(want.Decision.Remaining)
 	if e.Remaining == nil {
 		e.Remaining = []string{}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,7 +69,9 @@ func Predict(ctx context.Context, sc harness.Scenario, profile resolver.Profile,
 			return harness.Expected{}, fmt.Errorf("%s: the model's runtime (landed on %s) could not answer: %w", sc.ID, dec.Landing(req), err)
 		}
 	}
+	want.Shorthand = shorthand(sc.Config, req.Chain)
 	want.Resolves = harness.Resolves(fleet.Ledger().Calls())
+	want.ResolveCalls = fleet.Ledger().Resolves()
 	return want, nil
 }
 
@@ -87,7 +90,7 @@ func Request(cfg harness.CaseConfig, pin harness.Args, profile resolver.Profile)
 	if err != nil {
 		return resolver.Request{}, err
 	}
-	req := resolver.Request{Primary: c.Primary, Chain: c.Chain, Profile: profile, Pinned: provider != "" || model != ""}
+	req := resolver.Request{Primary: c.Primary, Chain: profile.ReadChain(c.Chain), Profile: profile, Pinned: provider != "" || model != ""}
 	switch {
 	case provider != "":
 		req.Primary = resolver.Entry{Provider: provider, Model: model}
@@ -116,3 +119,22 @@ func Exit(err error) int {
 // surfaced err: "rate_limit" whenever the error is rate-limited (R7),
 // "auth" for another AuthError, else "other".
 func Class(err error) string { return resolver.Classify(err).String() }
+
+// shorthand marks each entry of chain (the chain as read) that cfg wrote
+// as a "provider/model" string: the first written entry equal to it.
+func shorthand(cfg harness.CaseConfig, chain resolver.Chain) []bool {
+	written := slices.Clone(cfg.FallbackProviders)
+	if cfg.FallbackModel != nil {
+		written = append(written, *cfg.FallbackModel)
+	}
+	out := make([]bool, len(chain))
+	for i, e := range chain {
+		for _, we := range written {
+			if we.Entry.Normalize() == e {
+				out[i] = we.Shorthand
+				break
+			}
+		}
+	}
+	return out
+}

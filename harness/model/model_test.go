@@ -306,8 +306,8 @@ func TestRequest(t *testing.T) {
 	}{
 		{"no pin", cfg, harness.Args{}, resolver.Strict,
 			resolver.Request{Primary: configured, Chain: chain, Profile: resolver.Strict}, nil},
-		{"blank pin does not pin", cfg, harness.Args{Provider: " ", Model: "\t"}, resolver.Upstream,
-			resolver.Request{Primary: configured, Chain: chain, Profile: resolver.Upstream}, nil},
+		{"blank pin does not pin; upstream reads the chain without its model-less entry", cfg, harness.Args{Provider: " ", Model: "\t"}, resolver.Upstream,
+			resolver.Request{Primary: configured, Chain: chain[:1], Profile: resolver.Upstream}, nil},
 		{"model alone keeps the provider and its base URL", cfg, harness.Args{Model: "grok-4.3-fast"}, resolver.Strict,
 			resolver.Request{Primary: resolver.Entry{Provider: "xai-oauth", Model: "grok-4.3-fast", BaseURL: "https://proxy.example/v1"},
 				Chain: chain, Pinned: true, Profile: resolver.Strict}, nil},

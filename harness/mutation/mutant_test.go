@@ -44,6 +44,9 @@ func requireAllKilled(t *testing.T, rep *mutation.Report) {
 		t.Fatalf("the gate has no teeth here:\n%v", err)
 	}
 	for _, r := range rep.Results {
+		if want, ok := issue12Mutants[r.Name]; ok && r.Killed != nil && r.Killed.Rule != want {
+			t.Errorf("mutant %s was killed by %s citing %s first; want its own check, %s: %s", r.Name, r.Killed.By, r.Killed.Rule, want, r.Killed.Message)
+		}
 		if r.Killed.Rule != r.Breaks {
 			t.Logf("mutant %s (breaks %s) was killed by %s citing %s first: %s", r.Name, r.Breaks, r.Killed.By, r.Killed.Rule, r.Killed.Message)
 		}
@@ -180,8 +183,8 @@ func TestMutantCatalogue(t *testing.T) {
 			t.Errorf("mutant %s changes the profile it claims; a mutant breaks the contract, it does not claim another one", m.Name)
 		}
 	}
-	if len(seen) != 15 {
-		t.Errorf("%d mutants; want the 15 of issue 7", len(seen))
+	if want := 15 + len(issue12Mutants); len(seen) != want {
+		t.Errorf("%d mutants; want the 15 of issue 7 and the %d of issue 12 (%d)", len(seen), len(issue12Mutants), want)
 	}
 	if _, err := reference.MutantByName("nope"); err == nil || !strings.Contains(err.Error(), "ignores-chain") {
 		t.Errorf("MutantByName(nope) = %v; want an error listing the known mutants", err)
@@ -215,4 +218,19 @@ func TestPropertyStage(t *testing.T) {
 	if k, err := stage.Kill(ctx, ref, 1); err != nil || k != nil {
 		t.Errorf("the property stage killed the reference: %+v, %v", k, err)
 	}
+}
+
+// issue12Mutants are the mutants that contract 1.1 added (issue 12), each
+// proving one new check: the rule the check cites, which must be the rule
+// of the first violation that kills it (bad usage is the checker's "usage").
+var issue12Mutants = map[string]string{
+	"resolves-with-primary-base-url":  "R9",
+	"runtime-resolves-primary-again":  "R18",
+	"runtime-stops-after-first-entry": "R18",
+	"exit-1-on-last-entry-rate-limit": "R7",
+	"notice-omits-primary":            "R15",
+	"cli-no-relogin-hint":             "R13",
+	"ignores-pinned-model":            "R6",
+	"gateway-defaults-pinned-model":   "usage",
+	"accepts-runtime-without-key":     "R5",
 }

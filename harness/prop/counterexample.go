@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/harness/model"
@@ -67,6 +68,7 @@ func Counterexample(ctx context.Context, o CaseOutcome, note string) (harness.Sc
 	if len(what) > 0 {
 		sc.Summary += ". " + strings.Join(what, ". ")
 	}
+	sc.Summary = fakes.Redact(sc.Summary) // a file meant to be committed
 	sc.Rules = rules
 	popts := model.Options{RequestTimeout: gate.PropRequestTimeout, CutHangs: true}
 	strict, err := model.Predict(ctx, sc, resolver.Strict, 1, popts)
@@ -120,13 +122,13 @@ func MarshalScenario(s harness.Scenario) ([]byte, error) {
 }
 
 // SaveScenario writes data as dir/id.yaml, creating dir, and returns the
-// path.
+// path. What it writes passes through the one redactor (fakes.Redact).
 func SaveScenario(dir, id string, data []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, id+".yaml")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, fakes.RedactBytes(data), 0o644); err != nil {
 		return "", err
 	}
 	return path, nil

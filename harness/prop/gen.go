@@ -1,6 +1,7 @@
 package prop
 
 import (
+	"strings"
 	"time"
 
 	"pgregory.net/rapid"
@@ -29,10 +30,13 @@ var GenProviders = map[string][]string{
 // sampled value towards the first.
 var genPool = []string{"xai-oauth", "openai-codex", "anthropic", "openrouter"}
 
-// genBaseURLs are the base URLs a chain entry may carry; the fakes ignore
-// them, the contract says they are passed on (R9) with a trailing slash
-// stripped (R2).
-var genBaseURLs = []string{"", "https://proxy.example/v1", "https://proxy.example/v1/"}
+// genBaseURLs are the base URLs a chain entry may carry; the fakes record
+// them (the ledger's base_url), the contract says they are passed on (R9,
+// R14) with a trailing slash stripped (R2). "{provider}" becomes the
+// entry's provider, so that entries of one chain carry different base
+// URLs. The draw is biased towards a base URL (three draws in four), so
+// that properties compare base URLs often; shrinking goes to none.
+var genBaseURLs = []string{"", "https://proxy.example/v1", "https://eu.{provider}.example/v1/", "https://{provider}.gateway.example"}
 
 // MaxGenChain is the longest chain a generator draws.
 const MaxGenChain = 8
@@ -139,7 +143,7 @@ func genEntry(t *rapid.T) harness.ConfigEntry {
 	p := rapid.SampledFrom(genPool).Draw(t, "provider")
 	models := append([]string{""}, GenProviders[p]...)
 	e := harness.ConfigEntry{Entry: resolver.Entry{Provider: p, Model: rapid.SampledFrom(models).Draw(t, "model")}}
-	e.BaseURL = rapid.SampledFrom(genBaseURLs).Draw(t, "base_url")
+	e.BaseURL = strings.ReplaceAll(rapid.SampledFrom(genBaseURLs).Draw(t, "base_url"), "{provider}", p)
 	if e.Model != "" && e.BaseURL == "" {
 		e.Shorthand = rapid.Bool().Draw(t, "shorthand")
 	}

@@ -65,6 +65,13 @@ type Config struct {
 	// Log, when set, receives a line per drawn case and per simpler case
 	// that still fails while shrinking, as rapid logs its draws.
 	Log io.Writer
+	// Scenarios run first, each as a case of the run (a saved
+	// counterexample named by its ID, say), before the generated ones.
+	Scenarios []harness.Scenario
+	// Known, when set, accepts known failures (an expectations file): a
+	// case whose every violation it accepts is a known failure, not a
+	// counterexample, so the run goes on checking everything else.
+	Known harness.KnownFunc
 }
 
 // Report is the outcome of a property run.
@@ -73,6 +80,8 @@ type Report struct {
 	Seed   int64
 	// Cases is how many generated cases ran before the run ended.
 	Cases int
+	// Known is how many of them broke known rules only (Config.Known).
+	Known int
 	// Counts counts the generated cases per category.
 	Counts Counts
 	// Failure is the shrunk counterexample; nil when every case passed.
@@ -110,6 +119,8 @@ type CaseOutcome struct {
 	Categories []Category
 	// Results has one judged result per surface the case applies to.
 	Results []harness.Result
+	// known is set when a result broke known rules only.
+	known bool
 }
 
 // Failed returns the results that failed.
@@ -148,18 +159,30 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	defer func() { rep.Duration = time.Since(start) }()
 	gen := Gen(cfg.Gen)
-	for i := range cfg.Checks {
+	for i := range len(cfg.Scenarios) + cfg.Checks {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		g := Draw(gen, cfg.Seed, i)
-		r.logf("draw case %d: %#v", i+1, g)
+		var g Generated
+		if i < len(cfg.Scenarios) {
+			g = Generated{Scenario: cfg.Scenarios[i], Profile: resolver.Strict}
+			if p := cfg.Target.Profile; p != nil {
+				g.Profile = *p
+			}
+			r.logf("scenario %s: %#v", g.Scenario.ID, g)
+		} else {
+			g = Draw(gen, cfg.Seed, i-len(cfg.Scenarios))
+			r.logf("draw case %d: %#v", i+1-len(cfg.Scenarios), g)
+		}
 		o, err := r.run(ctx, g, cfg.Surfaces)
 		if err != nil {
 			return rep, err
 		}
 		rep.Cases++
 		rep.Counts.Add(o.Categories)
+		if o.known {
+			rep.Known++
+		}
 		if cfg.OnCase != nil {
 			cfg.OnCase(rep.Cases, rep.Counts)
 		}
@@ -203,6 +226,9 @@ func (r *runner) run(ctx context.Context, g Generated, surfaces []string) (CaseO
 		res, err := p.Run(ctx, surf)
 		if err != nil {
 			return o, fmt.Errorf("%s: %w", surf, err)
+		}
+		if res.ApplyKnown(r.cfg.Known) {
+			o.known = true
 		}
 		if res.Status != harness.StatusNotImplemented {
 			o.Results = append(o.Results, res)

@@ -137,6 +137,9 @@ func serveGateway(ctx context.Context, req harness.GatewayRequest, client *http.
 	if strings.TrimSpace(pin.Model) == "" {
 		pin.Model = req.Case.Args.Model
 	}
+	if opts.GatewayDefaultsPinnedModel && strings.TrimSpace(pin.Provider) != "" && strings.TrimSpace(pin.Model) == "" {
+		pin.Model = req.Case.Config.Model.Default
+	}
 	p := opts.providers(client, req.Case)
 	s := opts.startUp(ctx, req.Case, pin, p, func(ev harness.Event) {
 		ev.ID = req.ID
@@ -152,10 +155,10 @@ func serveGateway(ctx context.Context, req harness.GatewayRequest, client *http.
 		return reply
 	}
 	if s.err != nil {
-		return fail(s.err), true
+		return fail(opts.shown(s)), true
 	}
 	if s.dec.FellBack() {
-		reply.Notice = FallbackNotice(s.req.Primary, resolver.Entry{Provider: s.landing().Provider, Model: s.dec.Model})
+		reply.Notice = opts.operatorNotice(s.req.Primary, resolver.Entry{Provider: s.landing().Provider, Model: s.dec.Model})
 	}
 	text, err := opts.answer(ctx, s, p, req.Case.Prompt, func(string) {})
 	if err != nil {

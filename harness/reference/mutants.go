@@ -62,6 +62,33 @@ func Mutants() []Mutant {
 		{Name: "keeps-primary-model", Rule: "R10",
 			Bug:     "keeps the primary's model on the provider it fell back to",
 			Options: Options{Decide: keepPrimaryModel}},
+		{Name: "resolves-with-primary-base-url", Rule: "R9",
+			Bug:     "resolves every chain entry against the primary's base URL instead of the entry's own",
+			Options: Options{Decide: resolveWithPrimaryBaseURL}},
+		{Name: "runtime-resolves-primary-again", Rule: "R18",
+			Bug:     "when the landed runtime fails, the runtime loop tries the dead primary again before the remaining chain",
+			Options: Options{Walk: walkPrimaryFirst}},
+		{Name: "runtime-stops-after-first-entry", Rule: "R18",
+			Bug:     "when the landed runtime fails, the runtime loop tries remaining[0] only, and fails the turn when that fails too",
+			Options: Options{Walk: walkFirstEntryOnly}},
+		{Name: "exit-1-on-last-entry-rate-limit", Rule: "R7",
+			Bug:     "shows a rate limit as one (exit 75, class rate_limit, retry-after, no hint) only when it is the primary's, not the last entry's under R13",
+			Options: Options{RateLimitOnlyFromPrimary: true}},
+		{Name: "notice-omits-primary", Rule: "R15",
+			Bug:     "the oneshot's and the gateway's fallback notice name only the provider now used, not the failed primary",
+			Options: Options{OperatorNotice: func(_, now resolver.Entry) string { return "using " + now.String() }}},
+		{Name: "cli-no-relogin-hint", Rule: "R13",
+			Bug:     "the cli never shows the re-login hint, although the surfaced error says relogin_required",
+			Options: Options{NoReloginHint: true}},
+		{Name: "ignores-pinned-model", Rule: "R6",
+			Bug:     "a --model pinned alone is ignored: the start-up resolves the configured model",
+			Options: Options{IgnorePinnedModel: true}},
+		{Name: "gateway-defaults-pinned-model", Rule: "R6",
+			Bug:     "the gateway takes an override naming a provider without a model as that provider with the configured model, instead of refusing it as bad usage",
+			Options: Options{GatewayDefaultsPinnedModel: true}},
+		{Name: "accepts-runtime-without-key", Rule: "R5",
+			Bug:     "takes a 200 whose runtime has no api_key for a resolved runtime, instead of an other error",
+			Options: Options{AcceptRuntimeWithoutKey: true}},
 		{Name: "no-fallback-event", Rule: "R15",
 			Bug:     "emits no fallback event when it lands on a chain entry (the failing primary stays invisible)",
 			Options: Options{DropFallbackEvent: true}},
@@ -203,6 +230,42 @@ func fallBackOnOtherError(r resolver.Request, resolve resolver.ResolveFunc) (res
 		}
 		first = false
 		return rt, err
+	})
+}
+
+// resolveWithPrimaryBaseURL resolves each chain entry with the primary's
+// base URL in place of its own, as a loader that keeps one base URL per
+// profile does.
+func resolveWithPrimaryBaseURL(r resolver.Request, resolve resolver.ResolveFunc) (resolver.Decision, error) {
+	return resolver.Resolve(r, func(e resolver.Entry) (resolver.Runtime, error) {
+		e.BaseURL = r.Primary.BaseURL
+		return resolve(e)
+	})
+}
+
+// walkPrimaryFirst is the runtime walk of a loop that retries the primary
+// (it may have recovered) before it moves along the remaining chain.
+func walkPrimaryFirst(req resolver.Request, dec resolver.Decision, run func(int, resolver.Entry, string) error) error {
+	return resolver.Walk(req, dec, func(i int, e resolver.Entry, model string) error {
+		if i == 0 && dec.FellBack() {
+			if err := run(0, req.Primary, req.Primary.Model); err == nil {
+				return nil
+			}
+		}
+		return run(i, e, model)
+	})
+}
+
+// walkFirstEntryOnly is the runtime walk of a loop that hands off once, to
+// remaining[0], and gives up when that fails too.
+func walkFirstEntryOnly(req resolver.Request, dec resolver.Decision, run func(int, resolver.Entry, string) error) error {
+	var last error
+	return resolver.Walk(req, dec, func(i int, e resolver.Entry, model string) error {
+		if i > 0 {
+			return last
+		}
+		last = run(i, e, model)
+		return last
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,9 @@ type Options struct {
 	// landed (R1, R14): it is given the case, the request as read and the
 	// decision, and returns the chain the runtime gets.
 	Handoff func(c harness.Case, req resolver.Request, dec resolver.Decision) resolver.Chain
+	// Walk, when set, replaces resolver.Walk, the runtime walk of R18 along
+	// the remaining chain after the landed runtime failed.
+	Walk func(req resolver.Request, dec resolver.Decision, run func(i int, e resolver.Entry, model string) error) error
 	// DropFallbackEvent leaves out the fallback event of a start-up that
 	// landed on a chain entry (R15).
 	DropFallbackEvent bool
@@ -66,6 +70,50 @@ type Options struct {
 	// GatewayFailureText, when set, words a failed gateway reply instead of
 	// the contract's wording.
 	GatewayFailureText func(error) string
+	// RateLimitOnlyFromPrimary shows a rate limit as one (exit 75, class
+	// rate_limit, the retry-after, no hint) only when it is the primary's:
+	// the last entry's rate limit under R13 is shown as an auth failure
+	// (R7).
+	RateLimitOnlyFromPrimary bool
+	// OperatorNotice, when set, words the fallback notice of the oneshot's
+	// stderr and the gateway's reply instead of FallbackNotice (R15); the
+	// cli's line stays FallbackNotice.
+	OperatorNotice func(primary, now resolver.Entry) string
+	// AcceptRuntimeWithoutKey takes a 200 whose runtime has no api_key for
+	// a resolved runtime (PROTOCOL.md: an other error, R5 and R11).
+	AcceptRuntimeWithoutKey bool
+	// NoReloginHint leaves the cli's re-login hint out even when the
+	// surfaced error says relogin_required.
+	NoReloginHint bool
+	// IgnorePinnedModel resolves a model pinned alone with the configured
+	// model instead (R6: a pin replaces the primary).
+	IgnorePinnedModel bool
+	// GatewayDefaultsPinnedModel makes the gateway take a session override
+	// that names a provider without a model as a pin of that provider with
+	// the configured model, instead of refusing it as bad usage (R6).
+	GatewayDefaultsPinnedModel bool
+}
+
+// shown is the start-up failure err as a surface shows it (exit code,
+// reply class, words): err itself, unless RateLimitOnlyFromPrimary makes a
+// rate limit of a chain entry look like an auth failure.
+func (o Options) shown(s startup) error {
+	var ae *resolver.AuthError
+	if o.RateLimitOnlyFromPrimary && errors.As(s.err, &ae) && ae.RateLimited() && ae.Provider != s.req.Primary.Provider {
+		shown := *ae
+		shown.ReloginRequired = true
+		return &shown
+	}
+	return s.err
+}
+
+// operatorNotice is the fallback notice of the oneshot's stderr and the
+// gateway's reply.
+func (o Options) operatorNotice(primary, now resolver.Entry) string {
+	if o.OperatorNotice != nil {
+		return o.OperatorNotice(primary, now)
+	}
+	return FallbackNotice(primary, now)
 }
 
 // exitCode maps the error that ended a oneshot or cli run to its exit code:
@@ -145,6 +193,9 @@ func (o Options) startUp(ctx context.Context, c harness.Case, pin harness.Args, 
 			return fail(startup{err: &ProviderError{Type: "config", Message: err.Error()}})
 		}
 	}
+	if o.IgnorePinnedModel && strings.TrimSpace(pin.Provider) == "" {
+		pin.Model = ""
+	}
 	req, err := startRequest(c.Config, pin, o.Profile)
 	if errors.Is(err, harness.ErrProviderWithoutModel) {
 		return startup{err: err}
@@ -192,7 +243,11 @@ func (o Options) answer(ctx context.Context, s startup, p Providers, prompt stri
 		at   resolver.Entry // the runtime tried last
 		last error          // and how it failed
 	)
-	err := resolver.Walk(s.req, s.dec, func(i int, e resolver.Entry, model string) error {
+	walk := o.Walk
+	if walk == nil {
+		walk = resolver.Walk
+	}
+	err := walk(s.req, s.dec, func(i int, e resolver.Entry, model string) error {
 		rt := s.dec.Runtime
 		if i >= 0 {
 			if o.NoRuntimeFallback {
@@ -212,9 +267,14 @@ func (o Options) answer(ctx context.Context, s startup, p Providers, prompt stri
 	return text, err
 }
 
-// providers returns the HTTP side for a case.
+// providers returns the HTTP side for a case: each request bounded by the
+// case's request_timeout_ms (PROTOCOL.md), else by Options.RequestTimeout.
 func (o Options) providers(client *http.Client, c harness.Case) Providers {
-	return Providers{Client: client, URLs: c.Providers, Timeout: o.RequestTimeout}
+	timeout := o.RequestTimeout
+	if t := c.RequestTimeout(); t > 0 {
+		timeout = t
+	}
+	return Providers{Client: client, URLs: c.Providers, Timeout: timeout, AcceptRuntimeWithoutKey: o.AcceptRuntimeWithoutKey}
 }
 
 // FallbackNotice is the one line every surface shows when a start-up lands
@@ -292,7 +352,8 @@ func eventError(err error) *harness.EventError {
 // RunOneshot runs the oneshot worker surface for c and returns its exit
 // code: 0 with exactly the answer on stdout (no newline added), 1 on a
 // start-up failure (stderr names the surfaced error's provider and message),
-// 75 on a rate-limited primary, 2 for a --provider without a --model. The
+// 75 whenever the surfaced error is rate-limited (the primary's under R7, or
+// the last entry's under R13), 2 for a --provider without a --model. The
 // fallback notice is one line on stderr.
 func RunOneshot(ctx context.Context, c harness.Case, env Env) int {
 	stdout, stderr := orDiscard(env.Stdout), orDiscard(env.Stderr)
@@ -303,6 +364,7 @@ func RunOneshot(ctx context.Context, c harness.Case, env Env) int {
 		failure:  func(err error) { sayAll(say, failureLines(err, true)) },
 		answer:   func(text string) { io.WriteString(stdout, text) },
 		progress: say,
+		operator: true,
 	})
 }
 
@@ -327,9 +389,15 @@ func RunCLI(ctx context.Context, c harness.Case, env Env) int {
 	}
 	show := func(line string) { fmt.Fprintln(stdout, line) }
 	return runProcess(ctx, c, prompt, env, processView{
-		usage:    func(line string) { fmt.Fprintln(stderr, "usage: "+line) },
-		notice:   show,
-		failure:  func(err error) { sayAll(show, failureLines(err, false)) },
+		usage:  func(line string) { fmt.Fprintln(stderr, "usage: "+line) },
+		notice: show,
+		failure: func(err error) {
+			lines := failureLines(err, false)
+			if env.Options.NoReloginHint {
+				lines = slices.DeleteFunc(lines, func(l string) bool { return strings.HasPrefix(l, "run `fallbackgate login") })
+			}
+			sayAll(show, lines)
+		},
 		answer:   show,
 		progress: func(line string) { fmt.Fprintln(stderr, line) },
 	})
@@ -339,6 +407,9 @@ func RunCLI(ctx context.Context, c harness.Case, env Env) int {
 type processView struct {
 	usage, notice, answer, progress func(string)
 	failure                         func(error)
+	// operator is set for the oneshot, whose notice an operator reads on
+	// stderr; the cli's is a person's line.
+	operator bool
 }
 
 // runProcess is the life of a oneshot or cli process: start up, show the
@@ -352,14 +423,20 @@ func runProcess(ctx context.Context, c harness.Case, prompt string, env Env, vie
 		return harness.ExitUsage
 	}
 	if s.err != nil {
-		view.failure(s.err)
-		return env.Options.exitCode(s.err)
+		shown := env.Options.shown(s)
+		view.failure(shown)
+		return env.Options.exitCode(shown)
 	}
 	if env.Options.LeakKey {
 		view.progress("debug: runtime " + s.dec.Runtime.Provider + " key " + s.dec.Runtime.APIKey.Reveal())
 	}
 	if s.dec.FellBack() {
-		view.notice(FallbackNotice(s.req.Primary, resolver.Entry{Provider: s.landing().Provider, Model: s.dec.Model}))
+		now := resolver.Entry{Provider: s.landing().Provider, Model: s.dec.Model}
+		if view.operator {
+			view.notice(env.Options.operatorNotice(s.req.Primary, now))
+		} else {
+			view.notice(FallbackNotice(s.req.Primary, now))
+		}
 	}
 	text, err := env.Options.answer(ctx, s, p, prompt, view.progress)
 	if err != nil {

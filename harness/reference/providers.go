@@ -53,6 +53,10 @@ type Providers struct {
 	// Timeout bounds each request; zero means DefaultRequestTimeout and a
 	// negative value means no bound beyond the context's.
 	Timeout time.Duration
+	// AcceptRuntimeWithoutKey takes a 200 whose runtime has a base_url but
+	// no api_key for a runtime (a mutation: PROTOCOL.md makes it an other
+	// error).
+	AcceptRuntimeWithoutKey bool
 }
 
 // Resolve asks e's provider for a runtime: POST {base}/resolve with
@@ -76,9 +80,9 @@ func (p Providers) Resolve(ctx context.Context, e resolver.Entry) (resolver.Runt
 	if err := p.post(ctx, e.Provider, strings.TrimRight(base, "/")+"/resolve", "", body, &answer); err != nil {
 		return resolver.Runtime{}, err
 	}
-	if answer.Runtime == nil || answer.Runtime.BaseURL == "" {
+	if answer.Runtime == nil || answer.Runtime.BaseURL == "" || (answer.Runtime.APIKey.Reveal() == "" && !p.AcceptRuntimeWithoutKey) {
 		return resolver.Runtime{}, &ProviderError{Provider: e.Provider, Type: "malformed", Status: http.StatusOK,
-			Message: `resolve answer has no "runtime" with a "base_url"`}
+			Message: `resolve answer has no "runtime" with a "base_url" and an "api_key"`}
 	}
 	rt := *answer.Runtime
 	if rt.Provider == "" {

@@ -15,7 +15,7 @@ import (
 )
 
 func chaosCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("chaos", "chaos [--subject FILE] [--surface gateway|oneshot] [--sessions N] [--turns N] [--seed N] [--history FILE]", `
+	fs := newFlags("chaos", "chaos [--subject FILE] [--surface gateway|oneshot] [--sessions N] [--turns N] [--seed N] [--history FILE] [--expect FILE]", `
 Drives many concurrent start-ups, turn after turn, while a seeded schedule
 changes the fleet under them: tokens expire and vanish (also in the middle
 of a start-up), logins are revoked, 429 bursts come and go, providers reset
@@ -28,7 +28,10 @@ Every start-up and every provider call goes into the history file (JSON
 lines, offsets from one start time); "fallbackgate check FILE" re-checks it
 offline. Without --subject it runs the built-in reference subject over exec
 (--in-process: in this process, on virtual time, and the same seed writes
-the same history byte for byte). A run that injected no fault fails.
+the same history byte for byte). A run that injected no fault fails. With
+--expect, the known failures of an expectations file (the file run takes)
+are accepted: a start-up that breaks only rules listed for the surface is
+no problem.
 Exit 0 when every start-up conforms, 1 on a violation, 2 on bad usage, 3
 when the harness itself failed.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (default: the built-in reference subject)")
@@ -42,6 +45,7 @@ when the harness itself failed.`, s)
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of its claim: "+profileNames())
 	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process, on virtual time")
 	hang := fs.Bool("hang", false, "let the schedule make providers hang (each hang costs the subject's request timeout)")
+	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a start-up that breaks only rules listed for the surface is no problem")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -61,7 +65,11 @@ when the harness itself failed.`, s)
 	if err != nil {
 		return err
 	}
-	cfg := chaos.Config{Surface: *surface, Sessions: *sessions, Turns: *turns, Seed: seed, Hang: *hang || *inProcess, InProcess: *inProcess}
+	known, err := loadKnown("chaos", *expectFile)
+	if err != nil {
+		return err
+	}
+	cfg := chaos.Config{Surface: *surface, Sessions: *sessions, Turns: *turns, Seed: seed, Hang: *hang || *inProcess, InProcess: *inProcess, Known: known}
 	if *inProcess {
 		p, err := resolver.ProfileByName(*profile)
 		if err != nil {
@@ -114,6 +122,12 @@ when the harness itself failed.`, s)
 		}
 	}
 	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d", program(), subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed)
+	if *expectFile != "" {
+		repro += " --expect " + *expectFile
+	}
+	if rep.Known > 0 {
+		fmt.Fprintf(s.Stdout, "%d start-up(s) broke known rules only (--expect); they count as passed\n", rep.Known)
+	}
 	return problemsVerdict(s.Stdout, rep.Problems, rep.Startups, rep.Failed, repro)
 }
 

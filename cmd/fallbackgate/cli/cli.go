@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/fallbackgate/fallbackgate/fakes"
 )
 
 // Streams are the standard streams a command reads and writes.
@@ -111,8 +113,9 @@ func commands() []command {
 // already said what it had to.
 func Run(ctx context.Context, args []string, s Streams) error {
 	err := dispatch(ctx, args, s)
+	sweep(s.Stderr)
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		// Ctrl-C or SIGTERM: say so, not "context canceled". The exit code
+		// Ctrl-C, SIGTERM or SIGHUP: say so, not "context canceled". The exit code
 		// stays 3: nothing was judged.
 		err = &InterruptedError{}
 	}
@@ -120,7 +123,8 @@ func Run(ctx context.Context, args []string, s Streams) error {
 	switch {
 	case err == nil, errors.As(err, &ee), errors.Is(err, flag.ErrHelp):
 	default:
-		fmt.Fprintf(s.Stderr, "fallbackgate: %v\n", err)
+		// The last line of a failed run may quote a subject: redact it.
+		fmt.Fprintf(s.Stderr, "fallbackgate: %s\n", fakes.Redact(err.Error()))
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return nil

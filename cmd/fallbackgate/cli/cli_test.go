@@ -94,7 +94,7 @@ func TestExitCodes(t *testing.T) {
 
 func TestListShowsCatalogue(t *testing.T) {
 	stdout, _, _ := run(t, "list")
-	for _, want := range []string{"SF-1", "SF-9", "rate-limited-primary", "R7", "closed-missing", "oneshot, gateway, cli"} {
+	for _, want := range []string{"SF-1", "SF-9", "rate-limited-primary", "R7", "closed-missing", "oneshot, gateway, cli", "MX-3", "prop-59daa9d1"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("list output lacks %q:\n%s", want, stdout)
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 func listCmd(_ context.Context, s Streams, args []string) error {
-	fs := newFlags("list", "list [--json]", "Lists the built-in scenarios with the rules each one checks, the contract profiles, and the surfaces.\nWith --json, the same as one JSON object on stdout, for programs.", s)
+	fs := newFlags("list", "list [--json]", "Lists the built-in scenarios with the rules each one checks, the mutation-only extras and saved regressions (run and prop take their IDs with --scenario), the contract profiles, and the surfaces.\nWith --json, the same as one JSON object on stdout, for programs.", s)
 	asJSON := fs.Bool("json", false, "write the catalogue as JSON: scenarios (id, name, summary, rules, file), profiles, surfaces and versions")
 	if err := parse(fs, args, s); err != nil {
 		return err
@@ -27,6 +27,13 @@ func listCmd(_ context.Context, s Streams, args []string) error {
 	fmt.Fprintln(tw, "SCENARIO\tNAME\tRULES\tWHAT IT CHECKS")
 	for _, sc := range scenarios.All() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sc.ID, sc.Name, strings.Join(sc.Rules, ","), sc.Summary)
+	}
+	tw.Flush()
+	fmt.Fprintln(s.Stdout)
+	tw = tabwriter.NewWriter(s.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "BY ID (--scenario)\tNAME\tRULES")
+	for _, sc := range append(scenarios.Extra(), scenarios.Regressions()...) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", sc.ID, sc.Name, strings.Join(sc.Rules, ","))
 	}
 	tw.Flush()
 	fmt.Fprintln(s.Stdout)

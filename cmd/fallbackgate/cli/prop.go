@@ -15,10 +15,11 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
+	"github.com/fallbackgate/fallbackgate/scenarios"
 )
 
 func propCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--save DIR]", `
+	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--save DIR] [--expect FILE] [--scenario ID,...]", `
 Property-tests a subject: draws random cases (a primary, a chain of 0-8
 entries with repeats, entries without a model, base URLs and shorthand
 strings, a pin or none, a fault plan per provider), runs each on every
@@ -28,7 +29,12 @@ decision for the subject's profile; every ledger invariant must hold.
 On a failure it shrinks the case to a minimal one, prints it, and saves it
 as a scenario file that "fallbackgate run --scenario-file FILE" replays. A
 run in which no case fell back, was pinned, was rate-limited or exhausted
-its chain proves nothing and fails. Without --subject it checks the
+its chain proves nothing and fails. --scenario runs the named scenarios
+(SF-4, an extra such as MX-3, a saved regression by its ID) first, as cases
+of the run. With --expect, the known failures of an expectations file (the
+file run takes) are accepted in every case: a case that breaks only rules
+listed for its surface counts as passed, so the rest of the contract is
+still checked. Without --subject it checks the
 built-in reference subject over exec (--in-process: in this process, much
 faster). Exit 0 when every case conforms, 1 on a counterexample or a
 vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
@@ -43,6 +49,9 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process instead of over exec")
 	hang := fs.Bool("hang", false, "let fault plans hang (each hang costs the subject's request timeout)")
 	verbose := fs.Bool("v", false, "print rapid's log")
+	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a case that breaks only rules listed for its surface counts as passed")
+	var ids listFlag
+	fs.Var(&ids, "scenario", "`IDS` of scenarios to run first as cases, comma-separated: SF-n, an extra (MX-n) or a saved regression, by its file's own ID")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -64,6 +73,16 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	}
 	if seed == 0 {
 		seed = 1
+	}
+	known, err := loadKnown("prop", *expectFile)
+	if err != nil {
+		return err
+	}
+	var first []harness.Scenario
+	if len(ids) > 0 {
+		if first, err = scenarios.Select(ids); err != nil {
+			return usagef("prop: --scenario: %v", err)
+		}
 	}
 
 	var target prop.Target
@@ -100,7 +119,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 		target.Name, target.Profile.Name, strings.Join(surfaces, ","), *checks, seed)
 
 	cfg := prop.Config{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
-		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}}
+		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known}
 	if *verbose {
 		cfg.Log = s.Stderr
 	}
@@ -116,7 +135,11 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	if err != nil {
 		return &HarnessError{Err: err}
 	}
-	return propVerdict(s.Stdout, rep, surfaces, *checks, subjectFlags(*subject, *profile))
+	flags := subjectFlags(*subject, *profile)
+	if *expectFile != "" {
+		flags += " --expect " + *expectFile // run takes it too, for the replay
+	}
+	return propVerdict(s.Stdout, rep, surfaces, *checks, flags)
 }
 
 // propVerdict prints a property run's outcome and returns the error that
@@ -203,4 +226,17 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// loadKnown reads an expectations file (run's --expect) for cmd as the
+// known failures every generated case may break; nil without a file.
+func loadKnown(cmd, file string) (harness.KnownFunc, error) {
+	if file == "" {
+		return nil, nil
+	}
+	x, err := reports.LoadExpectations(file)
+	if err != nil {
+		return nil, usagef("%s: --expect: %v", cmd, err)
+	}
+	return x.KnownRule, nil
 }

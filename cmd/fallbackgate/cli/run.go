@@ -16,6 +16,7 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/exec"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
@@ -69,7 +70,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (YAML, see PROTOCOL.md); default: the built-in reference subject")
 	var surfaces, ids, files listFlag
 	fs.Var(&surfaces, "surface", "`SURFACES` to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
-	fs.Var(&ids, "scenario", "`IDS` of the scenarios to run, comma-separated, e.g. SF-4,SF-8 (default all; see fallbackgate list)")
+	fs.Var(&ids, "scenario", "`IDS` of the scenarios to run, comma-separated, e.g. SF-4,SF-8, an extra (MX-3) or a saved regression, by its file's own ID (default the nine; see fallbackgate list)")
 	fs.Var(&files, "scenario-file", "also run the scenario in `FILE` (repeatable), e.g. a saved counterexample")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of the one its manifest claims: "+profileNames())
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the case order (default: random, printed)")
@@ -113,6 +114,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 	if err != nil {
 		return err
 	}
+	if err := checkReportPaths(*reportDir, formatPaths); err != nil {
+		return err
+	}
 	annotate := githubAnnotations(fs, *github)
 	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
 	if piped != nil {
@@ -139,7 +143,13 @@ rule with no teeth) fails the run with exit 1.`, s)
 		if err != nil {
 			return usagef("run: --scenario-file: %v", err)
 		}
+		if err := model.CheckExpectations(ctx, sc, data); err != nil {
+			return usagef("run: --scenario-file: %v", err)
+		}
 		sel = append(sel, sc)
+	}
+	if err := harness.CheckUniqueIDs(sel); err != nil {
+		return usagef("run: %v", err)
 	}
 
 	sub, err := openSubject(*subject, *profile, *keep)
@@ -179,6 +189,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 	}
 	res.SetShutdown(closeErr)
 	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr}
+	if known != nil {
+		stages.known = known.KnownRule
+	}
 	if *propChecks > 0 {
 		p, err := stages.properties(ctx, rep.Surfaces, sub, *propChecks)
 		if err != nil {
@@ -200,24 +213,27 @@ rule with no teeth) fails the run with exit 1.`, s)
 		}
 		res.SetMutation(mrep)
 	}
-	notes, err := writeReports(res, *reportDir, formatPaths)
-	if err != nil {
-		return &HarnessError{Err: err}
-	}
-	if *writeExpect != "" {
+	notes, werr := writeReports(res, *reportDir, formatPaths)
+	if *writeExpect != "" && werr == nil {
 		note, err := writeExpectations(*writeExpect, res)
 		if err != nil {
-			return &HarnessError{Err: err}
+			werr = err
+		} else {
+			notes = append(notes, note)
 		}
-		notes = append(notes, note)
 	}
 	if annotate { // before the terminal report, whose last line states the counts
 		if err := reports.WriteGitHub(text, res); err != nil {
 			return &HarnessError{Err: err}
 		}
 	}
+	// The matrix and the counts are printed even when a report could not
+	// be written (checked before the run, it may still fail: a full disk).
 	if err := reports.WriteText(text, res, notes...); err != nil {
 		return &HarnessError{Err: err}
+	}
+	if werr != nil {
+		return &HarnessError{Err: fmt.Errorf("reports: %w", werr)}
 	}
 	if piped != nil {
 		if err := piped.Write(s.Stdout, res); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/harness/mutation"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
@@ -24,7 +25,7 @@ func TestRunMutate(t *testing.T) {
 		t.Fatalf("run --mutate: exit %d; want 0\n%s%s", code, stdout, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	score := slices.Index(lines, "mutation score: 15/15 (100%)")
+	score := slices.Index(lines, fullScore())
 	seed := slices.Index(lines, "seed 1")
 	if score < 0 || seed < score {
 		t.Errorf("want the mutation score (line %d) before the seed (line %d):\n%s", score, seed, stdout)
@@ -41,8 +42,9 @@ func TestRunMutate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := res.Mutation; m == nil || m.Killed != 15 || m.Total != 15 || len(m.Mutants) != 15 || m.Path != pathInProcess {
-		t.Errorf("results.json mutation %+v; want 15 of 15 killed in-process", m)
+	n := len(reference.Mutants())
+	if m := res.Mutation; m == nil || m.Killed != n || m.Total != n || len(m.Mutants) != n || m.Path != pathInProcess {
+		t.Errorf("results.json mutation %+v; want %d of %d killed in-process", m, n, n)
 	}
 
 	stdout, _, code = run(t, append(base, "--json", filepath.Join(dir, "without.json"))...)

@@ -33,6 +33,7 @@ type runStages struct {
 	reportDir        string
 	shrink           time.Duration // bounds shrinking a property failure
 	stderr           io.Writer
+	known            harness.KnownFunc // the run's --expect, for every generated case
 }
 
 func (r runStages) flags() string { return subjectFlags(r.subject, r.profile) }
@@ -62,7 +63,7 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 	if err != nil {
 		return nil, err
 	}
-	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink}
+	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink, Known: r.known}
 	if isTerminal(r.stderr) {
 		cfg.OnCase = func(n int, c prop.Counts) {
 			fmt.Fprintf(r.stderr, "\r\033[K[properties %d/%d] %s", n, checks, c)
@@ -104,7 +105,7 @@ func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Ch
 		return nil, &HarnessError{Err: fmt.Errorf("chaos: history: %w", err)}
 	}
 	defer f.Close()
-	cfg := chaos.Config{Surface: surface, Sessions: runChaosSessions, Turns: runChaosTurns, Seed: r.seed, Subject: csub, History: f}
+	cfg := chaos.Config{Surface: surface, Sessions: runChaosSessions, Turns: runChaosTurns, Seed: r.seed, Subject: csub, History: f, Known: r.known}
 	if isTerminal(r.stderr) {
 		cfg.OnTurn = func(turn int, rep *chaos.Report) {
 			fmt.Fprintf(r.stderr, "\r\033[K[chaos turn %d/%d] %d start-ups, %d failed", turn, runChaosTurns, rep.Startups, rep.Failed)

@@ -20,7 +20,8 @@ reads requests from stdin and appends events to FALLBACKGATE_EVENTS. The
 gate runs it when no --subject is given; it is also the worked example for
 writing an adapter of your own.
 
-Exit codes: 0 success, 1 start-up failure, 75 rate-limited primary, 2 bad usage.`, s)
+Exit codes: 0 success, 1 start-up failure, 75 when the surfaced error is
+rate-limited (the primary's or the last entry's), 2 bad usage.`, s)
 	profile := fs.String("profile", "strict", "contract profile to behave as: "+profileNames())
 	noRuntime := fs.Bool("no-runtime-fallback", false, "do not move along the remaining chain when the landed runtime fails")
 	mutant := fs.String("mutant", "", "behave as the deliberately broken `MUTANT` (see fallbackgate mutate): "+strings.Join(reference.MutantNames(), ", "))
