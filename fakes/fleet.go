@@ -134,7 +134,7 @@ type Fleet struct {
 	inflight  sync.WaitGroup
 
 	mu      sync.Mutex // guards the fields below
-	rng     *rand.Rand
+	rng     rand.PCG
 	secrets []string
 	seen    map[string]bool
 	keys    map[string]issued
@@ -161,12 +161,11 @@ func NewFleet(cfg Config) (*Fleet, error) {
 		start:     cfg.Start,
 		ttl:       cfg.TokenTTL,
 		ledger:    newLedger(),
-		providers: map[string]*provider{},
+		providers: make(map[string]*provider, len(cfg.Providers)),
+		names:     make([]string, 0, len(cfg.Providers)),
 		done:      make(chan struct{}),
-		rng:       rand.New(rand.NewPCG(uint64(cfg.Seed), 0x9e3779b97f4a7c15)),
-		seen:      map[string]bool{},
-		keys:      map[string]issued{},
 	}
+	f.rng.Seed(uint64(cfg.Seed), 0x9e3779b97f4a7c15)
 	for i, p := range cfg.Providers {
 		if err := checkName(p.Name); err != nil {
 			return nil, fmt.Errorf("fakes: provider %d: %w", i, err)
@@ -284,9 +283,12 @@ func (f *Fleet) mint(prefix string) string {
 	for {
 		var b [16]byte
 		for i := range b {
-			b[i] = byte(f.rng.Uint32())
+			b[i] = byte(f.rng.Uint64() >> 32) // as rand.Rand.Uint32 draws it
 		}
 		s := prefix + hex.EncodeToString(b[:])
+		if f.seen == nil {
+			f.seen = map[string]bool{}
+		}
 		if !f.seen[s] {
 			f.seen[s] = true
 			f.secrets = append(f.secrets, s)
@@ -305,12 +307,84 @@ func (f *Fleet) stray(method string, u *url.URL, format string, args ...any) err
 	return err
 }
 
-// answer is what a fake sends back; kind Reset or Hang sends nothing.
+// answer is what a fake sends back, as values; kind Reset or Hang sends
+// nothing. body encodes it as JSON for the paths that speak HTTP.
 type answer struct {
 	kind       Kind
 	status     int
 	retryAfter time.Duration
-	body       []byte
+	runtime    *Runtime   // a 200 to /resolve
+	text       *string    // a 200 to /v1/chat/completions: the assistant's text
+	err        *ErrorBody // an error answer
+	raw        []byte     // a body that is not the protocol's shape (malformed)
+}
+
+// Runtime is the runtime of a 200 answer to /resolve.
+type Runtime struct {
+	Provider string `json:"provider"`
+	Model    string `json:"model"`
+	BaseURL  string `json:"base_url"`
+	APIKey   string `json:"api_key"`
+}
+
+// ErrorBody is the error object of an error answer: Type "auth" with every
+// field for an AuthError (RetryAfter, in seconds, nil unless a 429), and
+// Type "config" or "unavailable" with Provider and Message only otherwise.
+type ErrorBody struct {
+	Type            string
+	Provider        string
+	Code            string
+	ReloginRequired bool
+	RetryAfter      *int64
+	Message         string
+}
+
+// body returns the answer's JSON body, as PROTOCOL.md writes it.
+func (a answer) body() []byte {
+	var v any
+	switch {
+	case a.raw != nil:
+		return a.raw
+	case a.runtime != nil:
+		v = struct {
+			Runtime *Runtime `json:"runtime"`
+		}{a.runtime}
+	case a.text != nil:
+		type message struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		}
+		type choice struct {
+			Message message `json:"message"`
+		}
+		v = struct {
+			Choices []choice `json:"choices"`
+		}{[]choice{{message{"assistant", *a.text}}}}
+	case a.err != nil && a.err.Type == "auth":
+		e := a.err
+		v = struct {
+			Error any `json:"error"`
+		}{struct {
+			Type            string `json:"type"`
+			Provider        string `json:"provider"`
+			Code            string `json:"code"`
+			ReloginRequired bool   `json:"relogin_required"`
+			RetryAfter      *int64 `json:"retry_after"`
+			Message         string `json:"message"`
+		}{e.Type, e.Provider, e.Code, e.ReloginRequired, e.RetryAfter, e.Message}}
+	case a.err != nil:
+		v = struct {
+			Error any `json:"error"`
+		}{struct {
+			Message  string `json:"message"`
+			Provider string `json:"provider"`
+			Type     string `json:"type"`
+		}{a.err.Message, a.err.Provider, a.err.Type}}
+	default:
+		return nil
+	}
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // route finds the provider and endpoint of a request (method, u).
@@ -339,45 +413,54 @@ func (f *Fleet) route(method string, u *url.URL) (*provider, Endpoint, error) {
 	return fp, ep, nil
 }
 
-// serve runs one routed request through its provider's plan, records it
-// in the ledger and returns the answer. host is the request's host, for
-// the base URL of a runtime; authz its Authorization header. Every path
-// in (the in-process transport, Do, loopback) serves through here.
-func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, body []byte) answer {
+// request is what a fake reads of a request: the body's model and
+// base_url, or why the body could not be read.
+type request struct {
+	model, baseURL *string
+	bad            error
+}
+
+// decodeRequest reads a request body.
+func decodeRequest(body []byte) request {
 	var req struct {
 		Model   *string `json:"model"`
 		BaseURL *string `json:"base_url"`
 	}
-	badBody := json.Unmarshal(body, &req)
+	err := json.Unmarshal(body, &req)
+	return request{model: req.Model, baseURL: req.BaseURL, bad: err}
+}
+
+// serve runs one routed request through its provider's plan, records it
+// in the ledger and returns the answer. host is the request's host, for
+// the base URL of a runtime; authz its Authorization header. Every path
+// in (the in-process transport, Do, Exchange, loopback) serves through
+// here.
+func (f *Fleet) serve(fp *provider, ep Endpoint, host, authz string, req request) answer {
 	base := "http://" + host + "/p/" + fp.name
 
 	fp.mu.Lock()
 	defer fp.mu.Unlock()
 	now := f.clock.Now()
 	at := now.Sub(f.start)
-	call := Call{Provider: fp.name, Endpoint: ep, At: at, Model: req.Model, BaseURL: req.BaseURL}
+	call := Call{Provider: fp.name, Endpoint: ep, At: at, Model: req.model, BaseURL: req.baseURL}
 	var a answer
-	if badBody != nil {
+	if req.bad != nil {
 		// A request the protocol cannot read is refused before the plan.
 		call.Fault = "-"
-		a = fp.nonAuth(BadRequest, fmt.Sprintf("%s: request body is not a JSON object: %v", fp.name, badBody))
+		a = fp.nonAuth(BadRequest, fmt.Sprintf("%s: request body is not a JSON object: %v", fp.name, req.bad))
 	} else if ep == EndpointResolve {
 		fault := fp.resolve.next(fp.plan.Resolve, at)
 		call.Fault = fault.String()
-		a = f.resolve(fp, fault, now, base, req.Model)
+		a = f.resolve(fp, fault, now, base, req.model)
 	} else {
 		fault := fp.completions.next(fp.plan.Completions, at)
 		call.Fault = fault.String()
-		a = f.complete(fp, fault, now, authz, req.Model)
+		a = f.complete(fp, fault, now, authz, req.model)
 	}
 	call.Status = a.status
 	call.Served = a.kind.Served()
-	if a.kind.Auth() {
-		var e struct {
-			Error struct{ Code string } `json:"error"`
-		}
-		_ = json.Unmarshal(a.body, &e)
-		call.Code = e.Error.Code
+	if a.kind.Auth() && a.err != nil {
+		call.Code = a.err.Code
 	}
 	f.ledger.record(call)
 	return a
@@ -401,7 +484,7 @@ func (f *Fleet) handle(r *http.Request) (answer, error) {
 	if host == "" {
 		host = r.URL.Host
 	}
-	return f.serve(fp, ep, host, r.Header.Get("Authorization"), body), nil
+	return f.serve(fp, ep, host, r.Header.Get("Authorization"), decodeRequest(body)), nil
 }
 
 // maxBody is how much of a request body a fake reads.
@@ -413,9 +496,7 @@ func (f *Fleet) resolve(fp *provider, fault Fault, now time.Time, base string, m
 	if k == Malformed {
 		// A 200 whose runtime has a base_url but an empty api_key: not a
 		// usable runtime (PROTOCOL.md), which a subject must check.
-		b, _ := json.Marshal(map[string]any{"runtime": map[string]string{
-			"provider": fp.name, "model": orDefault(model, fp.model), "base_url": base, "api_key": ""}})
-		return answer{kind: Malformed, status: http.StatusOK, body: b}
+		return answer{kind: Malformed, status: http.StatusOK, runtime: &Runtime{Provider: fp.name, Model: orDefault(model, fp.model), BaseURL: base}}
 	}
 	if k > Unconfigured {
 		return fp.fail(fault, model)
@@ -425,22 +506,12 @@ func (f *Fleet) resolve(fp *provider, fault Fault, now time.Time, base string, m
 		return fp.fail(Fault{Kind: k}, model)
 	}
 	f.mu.Lock()
+	if f.keys == nil {
+		f.keys = map[string]issued{}
+	}
 	f.keys[key] = issued{provider: fp.name, expires: fp.cred.expires}
 	f.mu.Unlock()
-	m := fp.model
-	if model != nil && *model != "" {
-		m = *model
-	}
-	type runtime struct {
-		Provider string `json:"provider"`
-		Model    string `json:"model"`
-		BaseURL  string `json:"base_url"`
-		APIKey   string `json:"api_key"`
-	}
-	b, _ := json.Marshal(struct {
-		Runtime runtime `json:"runtime"`
-	}{runtime{fp.name, m, base, key}})
-	return answer{kind: OK, status: http.StatusOK, body: b}
+	return answer{kind: OK, status: http.StatusOK, runtime: &Runtime{Provider: fp.name, Model: orDefault(model, fp.model), BaseURL: base, APIKey: key}}
 }
 
 // complete answers /v1/chat/completions.
@@ -463,21 +534,8 @@ func (f *Fleet) complete(fp *provider, fault Fault, now time.Time, authz string,
 		return fp.auth(Expired, fp.prefix+"_auth_token_expired", true, 0,
 			fmt.Sprintf("%s: the access token expired at +%s", fp.name, iss.expires.Sub(f.start)))
 	}
-	m := fp.model
-	if model != nil && *model != "" {
-		m = *model
-	}
-	type message struct {
-		Role    string `json:"role"`
-		Content string `json:"content"`
-	}
-	type choice struct {
-		Message message `json:"message"`
-	}
-	b, _ := json.Marshal(struct {
-		Choices []choice `json:"choices"`
-	}{[]choice{{message{"assistant", Reply(fp.name, m)}}}})
-	return answer{kind: OK, status: http.StatusOK, body: b}
+	text := Reply(fp.name, orDefault(model, fp.model))
+	return answer{kind: OK, status: http.StatusOK, text: &text}
 }
 
 // Reply returns the text a fake provider's completion answers with: the
@@ -532,44 +590,30 @@ func (fp *provider) fail(fault Fault, model *string) answer {
 	case Unavailable:
 		return fp.nonAuth(Unavailable, fmt.Sprintf("%s: 503 service unavailable (outage)", n))
 	case Malformed:
-		return answer{kind: Malformed, status: http.StatusOK, body: []byte(`{"runtime":[],"choices":"none"}`)}
+		return answer{kind: Malformed, status: http.StatusOK, raw: []byte(`{"runtime":[],"choices":"none"}`)}
 	case Reset, Hang:
 		return answer{kind: fault.Kind}
 	}
 	return fp.nonAuth(ServerError, fmt.Sprintf("%s: fault %s has no answer", n, fault))
 }
 
-// auth answers with an AuthError body.
+// auth answers with an AuthError.
 func (fp *provider) auth(k Kind, code string, relogin bool, retryAfter time.Duration, msg string) answer {
-	type authError struct {
-		Type            string `json:"type"`
-		Provider        string `json:"provider"`
-		Code            string `json:"code"`
-		ReloginRequired bool   `json:"relogin_required"`
-		RetryAfter      *int64 `json:"retry_after"`
-		Message         string `json:"message"`
-	}
-	e := authError{Type: "auth", Provider: fp.name, Code: code, ReloginRequired: relogin, Message: msg}
+	e := &ErrorBody{Type: "auth", Provider: fp.name, Code: code, ReloginRequired: relogin, Message: msg}
 	if retryAfter > 0 {
 		s := int64(retryAfter / time.Second)
 		e.RetryAfter = &s
 	}
-	b, _ := json.Marshal(struct {
-		Error authError `json:"error"`
-	}{e})
-	return answer{kind: k, status: k.Status(), retryAfter: retryAfter, body: b}
+	return answer{kind: k, status: k.Status(), retryAfter: retryAfter, err: e}
 }
 
-// nonAuth answers with a config or unavailable error body.
+// nonAuth answers with a config or unavailable error.
 func (fp *provider) nonAuth(k Kind, msg string) answer {
 	typ := "unavailable"
 	if k == BadRequest || k == NotFound {
 		typ = "config"
 	}
-	b, _ := json.Marshal(map[string]map[string]string{
-		"error": {"type": typ, "provider": fp.name, "message": msg},
-	})
-	return answer{kind: k, status: k.Status(), body: b}
+	return answer{kind: k, status: k.Status(), err: &ErrorBody{Type: typ, Provider: fp.name, Message: msg}}
 }
 
 // header returns the answer's headers.

@@ -89,13 +89,14 @@ func (c Call) String() string {
 // "zero requests after a 429". It is safe for concurrent use; every query
 // returns a copy.
 type Ledger struct {
-	mu      sync.Mutex
-	calls   []Call
-	changed chan struct{} // closed and replaced on every append
+	mu    sync.Mutex
+	calls []Call
+	// changed is closed on the next append; nil while nobody awaits one.
+	changed chan struct{}
 }
 
 func newLedger() *Ledger {
-	return &Ledger{changed: make(chan struct{})}
+	return &Ledger{calls: make([]Call, 0, 4)}
 }
 
 // record appends c, numbering it, and returns it.
@@ -104,8 +105,10 @@ func (l *Ledger) record(c Call) Call {
 	defer l.mu.Unlock()
 	c.Seq = len(l.calls) + 1
 	l.calls = append(l.calls, c)
-	close(l.changed)
-	l.changed = make(chan struct{})
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 	return c
 }
 
@@ -124,7 +127,9 @@ func (l *Ledger) filter(keep func(Call) bool) []Call {
 
 // Calls returns every call in order.
 func (l *Ledger) Calls() []Call {
-	return l.filter(func(Call) bool { return true })
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append(make([]Call, 0, len(l.calls)), l.calls...)
 }
 
 // Len returns the number of calls recorded.
@@ -178,7 +183,11 @@ func (l *Ledger) Counts() map[string]int {
 func (l *Ledger) Await(ctx context.Context, n int) error {
 	for {
 		l.mu.Lock()
-		have, ch := len(l.calls), l.changed
+		have := len(l.calls)
+		if l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		ch := l.changed
 		l.mu.Unlock()
 		if have >= n {
 			return nil

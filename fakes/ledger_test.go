@@ -47,7 +47,7 @@ func TestLedgerRecordsBaseURL(t *testing.T) {
 		`{"model": null, "base_url": null}`,
 		`{}`,
 	} {
-		f.serve(f.providers["anthropic"], EndpointResolve, "127.0.0.1:1", "", []byte(body))
+		f.serve(f.providers["anthropic"], EndpointResolve, "127.0.0.1:1", "", decodeRequest([]byte(body)))
 	}
 	calls := f.Ledger().Calls()
 	if len(calls) != 3 {

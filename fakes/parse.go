@@ -2,8 +2,10 @@ package fakes
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,12 +45,49 @@ func MustParse(s string) Plan {
 // A malformed plan yields a *PlanError with the position and what was
 // expected there.
 func Parse(s string) (Plan, error) {
+	if p, ok := parsed.get(s); ok {
+		return p, nil
+	}
 	ps := &parser{src: s}
 	p, err := ps.plan()
 	if err != nil {
 		return Plan{}, err
 	}
+	parsed.put(s, p)
 	return p, nil
+}
+
+// parsed remembers the plans of recent texts: property runs and chaos
+// parse the same few plans over and over. A hit is a copy the caller may
+// change.
+var parsed = planCache{plans: map[string]Plan{}}
+
+// planCache is a bounded cache of parsed plans, safe for concurrent use.
+type planCache struct {
+	mu    sync.RWMutex
+	plans map[string]Plan
+}
+
+// maxCachedPlans bounds the cache; past it, it starts over.
+const maxCachedPlans = 4096
+
+func (c *planCache) get(s string) (Plan, bool) {
+	c.mu.RLock()
+	p, ok := c.plans[s]
+	c.mu.RUnlock()
+	if !ok {
+		return Plan{}, false
+	}
+	return Plan{Resolve: slices.Clone(p.Resolve), Completions: slices.Clone(p.Completions)}, true
+}
+
+func (c *planCache) put(s string, p Plan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.plans) >= maxCachedPlans {
+		c.plans = map[string]Plan{}
+	}
+	c.plans[s] = Plan{Resolve: slices.Clone(p.Resolve), Completions: slices.Clone(p.Completions)}
 }
 
 type parser struct {

@@ -149,9 +149,10 @@ func (f *Fleet) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range a.header() {
 		w.Header()[k] = v
 	}
-	w.Header().Set("Content-Length", fmt.Sprint(len(a.body)))
+	body := a.body()
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(a.status)
-	_, _ = w.Write(a.body)
+	_, _ = w.Write(body)
 }
 
 // reset drops the connection with a TCP RST.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 )
@@ -101,6 +102,7 @@ func (f *Fleet) roundTripCut(r *http.Request, cut error) (*http.Response, error)
 	if err := f.noAnswer(r.Context(), a, cut); err != nil {
 		return nil, err
 	}
+	body := a.body()
 	return &http.Response{
 		Status:        fmt.Sprintf("%d %s", a.status, http.StatusText(a.status)),
 		StatusCode:    a.status,
@@ -108,8 +110,8 @@ func (f *Fleet) roundTripCut(r *http.Request, cut error) (*http.Response, error)
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        a.header(),
-		Body:          io.NopCloser(bytes.NewReader(a.body)),
-		ContentLength: int64(len(a.body)),
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
 		Request:       r,
 	}, nil
 }
@@ -151,11 +153,31 @@ type Request struct {
 	CutHang error
 }
 
-// Answer is a fake's answer to a Request.
+// Answer is a fake's answer. Do gives it as HTTP would (Status, Header,
+// Body) and as values; Exchange as values only.
 type Answer struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// The answer as values: the runtime of a 200 to /resolve, the
+	// assistant's text of a 200 to /v1/chat/completions, or the error
+	// object of an error answer. All are nil for a 200 whose body is not
+	// the protocol's shape (a malformed completion).
+	Runtime *Runtime
+	Text    *string
+	Error   *ErrorBody
+	// RetryAfter is the Retry-After of a 429, zero otherwise.
+	RetryAfter time.Duration
+}
+
+// answerOf returns a as an Answer, as values, with its HTTP form when
+// withHTTP is set.
+func answerOf(a answer, withHTTP bool) Answer {
+	out := Answer{Status: a.status, Runtime: a.runtime, Text: a.text, Error: a.err, RetryAfter: a.retryAfter}
+	if withHTTP {
+		out.Header, out.Body = a.header(), a.body()
+	}
+	return out
 }
 
 // Do serves r as the in-process transport serves a POST of it, without
@@ -187,9 +209,52 @@ func (f *Fleet) Do(ctx context.Context, r Request) (Answer, error) {
 	if len(body) > maxBody {
 		body = body[:maxBody]
 	}
-	a := f.serve(fp, ep, u.Host, r.Authorization, body)
+	a := f.serve(fp, ep, u.Host, r.Authorization, decodeRequest(body))
 	if err := f.noAnswer(ctx, a, r.CutHang); err != nil {
 		return Answer{}, err
 	}
-	return Answer{Status: a.status, Header: a.header(), Body: a.body}, nil
+	return answerOf(a, true), nil
+}
+
+// Exchange is one request to a fake as values, without HTTP or JSON: what
+// a harness's own model sends.
+type Exchange struct {
+	Provider string
+	Endpoint Endpoint
+	// Model and BaseURL are the request's fields; nil for none.
+	Model, BaseURL *string
+	// Bearer is the API key a completion presents; empty for none.
+	Bearer string
+	// CutHang, when set, is what an exchange meeting a hang fault fails
+	// with at once; nil waits until ctx is done or the fleet closes.
+	CutHang error
+}
+
+// Exchange serves x as Do serves the same request, with the same plan
+// step, ledger record and answer, but as values: nothing is encoded or
+// decoded, and a runtime's base URL is the fleet's in-process one
+// (BaseURL). It fails as Do does. It is the fastest way for a harness's
+// own model to reach its fleet.
+func (f *Fleet) Exchange(ctx context.Context, x Exchange) (Answer, error) {
+	if err := ctx.Err(); err != nil {
+		return Answer{}, err
+	}
+	if !f.enter() {
+		return Answer{}, ErrClosed
+	}
+	defer f.inflight.Done()
+	fp, ok := f.providers[x.Provider]
+	if !ok || (x.Endpoint != EndpointResolve && x.Endpoint != EndpointCompletions) {
+		u := &url.URL{Scheme: "http", Host: inProcessHost, Path: "/p/" + x.Provider + "/" + string(x.Endpoint)}
+		return Answer{}, f.stray(http.MethodPost, u, "no fake serves provider %q, endpoint %q (have %s)", x.Provider, x.Endpoint, strings.Join(f.names, ", "))
+	}
+	authz := ""
+	if x.Bearer != "" {
+		authz = "Bearer " + x.Bearer
+	}
+	a := f.serve(fp, x.Endpoint, inProcessHost, authz, request{model: x.Model, baseURL: x.BaseURL})
+	if err := f.noAnswer(ctx, a, x.CutHang); err != nil {
+		return Answer{}, err
+	}
+	return answerOf(a, false), nil
 }

@@ -42,14 +42,24 @@ func RedactOutcome(o Outcome, secrets []string) Outcome {
 func redactEvents(events []Event, secrets []string) []Event {
 	out := make([]Event, 0, len(events))
 	for _, ev := range events {
+		raw := ev.Raw
 		ev.Raw = ""
+		if raw != "" && redact(raw, secrets) == raw {
+			// The line the event was read from holds no secret in any
+			// encoding, so neither does any field read from it.
+			out = append(out, ev)
+			continue
+		}
 		b, err := json.Marshal(ev)
 		if err != nil {
 			continue
 		}
-		var clean Event
-		if err := json.Unmarshal([]byte(redact(string(b), secrets)), &clean); err != nil {
-			continue
+		clean := ev
+		if r := redact(string(b), secrets); r != string(b) {
+			clean = Event{}
+			if err := json.Unmarshal([]byte(r), &clean); err != nil {
+				continue
+			}
 		}
 		out = append(out, clean)
 	}

@@ -114,6 +114,9 @@ func (c Chain) Clone() Chain {
 // false for anything else, and UnmarshalJSON takes the parser's way, which
 // reports the problem. FuzzEntryUnmarshalJSON proves the two ways agree.
 func plainJSONEntry(data []byte) (Entry, bool) {
+	if we, ok := simpleJSONEntry(data); ok {
+		return we.entry()
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	tok, err := d.Token()
 	if err != nil {
@@ -164,4 +167,100 @@ func plainJSONEntry(data []byte) (Entry, bool) {
 		return Entry{}, false // more than one value
 	}
 	return we.entry()
+}
+
+// simpleJSONEntry reads, without a decoder, the JSON an entry usually is:
+// a string, or an object of the keys "provider", "model" and "base_url"
+// (each at most once) with string or null values, none of it escaped. ok
+// is false for anything else, which plainJSONEntry then reads with a
+// decoder.
+func simpleJSONEntry(data []byte) (we WrittenEntry, ok bool) {
+	i := 0
+	space := func() {
+		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		if i >= len(data) || data[i] != '"' {
+			return "", false
+		}
+		j := i + 1
+		for j < len(data) && data[j] != '"' {
+			if data[j] == '\\' || data[j] < 0x20 || data[j] >= 0x80 {
+				return "", false // an escape, a control or a non-ASCII byte: the decoder's job
+			}
+			j++
+		}
+		if j >= len(data) {
+			return "", false
+		}
+		s := string(data[i+1 : j])
+		i = j + 1
+		return s, true
+	}
+	space()
+	if i < len(data) && data[i] == '"' {
+		t, ok := str()
+		if !ok {
+			return we, false
+		}
+		we = WrittenEntry{Shorthand: true, Text: t}
+	} else {
+		if i >= len(data) || data[i] != '{' {
+			return we, false
+		}
+		i++
+		var seen [3]bool
+		for n := 0; ; n++ {
+			space()
+			if i < len(data) && data[i] == '}' && n == 0 {
+				i++
+				break
+			}
+			key, ok := str()
+			if !ok {
+				return we, false
+			}
+			space()
+			if i >= len(data) || data[i] != ':' {
+				return we, false
+			}
+			i++
+			space()
+			var val string
+			if len(data)-i >= 4 && string(data[i:i+4]) == "null" {
+				i += 4
+			} else if val, ok = str(); !ok {
+				return we, false
+			}
+			var k int
+			switch key {
+			case "provider":
+				k, we.Entry.Provider = 0, val
+			case "model":
+				k, we.Entry.Model = 1, val
+			case "base_url":
+				k, we.Entry.BaseURL = 2, val
+			default:
+				return we, false
+			}
+			if seen[k] {
+				return we, false
+			}
+			seen[k] = true
+			space()
+			if i < len(data) && data[i] == ',' {
+				i++
+				continue
+			}
+			if i < len(data) && data[i] == '}' {
+				i++
+				break
+			}
+			return we, false
+		}
+	}
+	space()
+	return we, i == len(data)
 }

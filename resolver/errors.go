@@ -113,6 +113,9 @@ func Classify(err error) Class {
 // asAuthError returns the AuthError in err's chain, or nil. A nil
 // *AuthError in the chain counts as none.
 func asAuthError(err error) *AuthError {
+	if ae, ok := err.(*AuthError); ok { // the common case, without errors.As's allocation
+		return ae
+	}
 	var ae *AuthError
 	if errors.As(err, &ae) && ae != nil {
 		return ae

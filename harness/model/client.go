@@ -2,13 +2,9 @@ package model
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
@@ -42,8 +38,8 @@ func (e *OtherError) Error() string {
 }
 
 // fleetClient is the model's way to the fakes: the fleet itself, reached
-// without HTTP (fakes.Fleet.Do), read as PROTOCOL.md says a subject must
-// read it.
+// without HTTP or JSON (fakes.Fleet.Exchange), its answers read as
+// PROTOCOL.md's table says a subject must read them.
 type fleetClient struct {
 	fleet    *fakes.Fleet
 	timeout  time.Duration
@@ -51,61 +47,31 @@ type fleetClient struct {
 }
 
 // resolve asks e's fake for a runtime with the entry's own model and base
-// URL (R9).
+// URL (R9). A 200 is a runtime only with a non-empty base_url and api_key
+// (PROTOCOL.md); any other 200 is an other error (R5, R11).
 func (p fleetClient) resolve(ctx context.Context, e resolver.Entry) (resolver.Runtime, error) {
-	body, _ := json.Marshal(resolveBody{Model: orNull(e.Model), BaseURL: orNull(e.BaseURL)})
-	var answer struct {
-		Runtime *resolver.Runtime `json:"runtime"`
-	}
-	if err := p.post(ctx, e.Provider, p.fleet.BaseURL(e.Provider)+"/resolve", "", body, &answer); err != nil {
+	a, err := p.exchange(ctx, fakes.Exchange{Provider: e.Provider, Endpoint: fakes.EndpointResolve, Model: orNull(e.Model), BaseURL: orNull(e.BaseURL)})
+	if err != nil {
 		return resolver.Runtime{}, err
 	}
-	// A 200 is a runtime only with a non-empty base_url and api_key
-	// (PROTOCOL.md); any other is an other error (R5, R11).
-	if answer.Runtime == nil || answer.Runtime.BaseURL == "" || answer.Runtime.APIKey.Reveal() == "" {
+	r := a.Runtime
+	if r == nil || r.BaseURL == "" || r.APIKey == "" {
 		return resolver.Runtime{}, &OtherError{Provider: e.Provider, Type: "malformed", Status: http.StatusOK, Message: "a success answer without a usable runtime"}
 	}
-	rt := *answer.Runtime
-	if rt.Provider == "" {
-		rt.Provider = e.Provider
-	}
-	return rt, nil
+	return resolver.Runtime{Provider: or(r.Provider, e.Provider), Model: r.Model, BaseURL: r.BaseURL, APIKey: resolver.NewSecret(r.APIKey)}, nil
 }
 
-// The request bodies of PROTOCOL.md's two endpoints.
-type (
-	resolveBody struct {
-		Model   *string `json:"model"`
-		BaseURL *string `json:"base_url"`
-	}
-	message struct {
-		Role    string `json:"role"`
-		Content string `json:"content"`
-	}
-	completionBody struct {
-		Model    string    `json:"model"`
-		Messages []message `json:"messages"`
-	}
-)
-
-// complete sends prompt to rt with model and returns the assistant's text.
+// complete sends prompt to rt's fake with model and returns the
+// assistant's text.
 func (p fleetClient) complete(ctx context.Context, rt resolver.Runtime, model, prompt string) (string, error) {
-	body, _ := json.Marshal(completionBody{Model: model, Messages: []message{{Role: "user", Content: prompt}}})
-	var answer struct {
-		Choices []struct {
-			Message *struct {
-				Content string `json:"content"`
-			} `json:"message"`
-		} `json:"choices"`
-	}
-	endpoint := strings.TrimRight(rt.BaseURL, "/") + "/v1/chat/completions"
-	if err := p.post(ctx, rt.Provider, endpoint, rt.APIKey.Reveal(), body, &answer); err != nil {
+	a, err := p.exchange(ctx, fakes.Exchange{Provider: rt.Provider, Endpoint: fakes.EndpointCompletions, Model: &model, Bearer: rt.APIKey.Reveal()})
+	if err != nil {
 		return "", err
 	}
-	if len(answer.Choices) == 0 || answer.Choices[0].Message == nil {
+	if a.Text == nil {
 		return "", &OtherError{Provider: rt.Provider, Type: "malformed", Status: http.StatusOK, Message: "a success answer without a completion"}
 	}
-	return answer.Choices[0].Message.Content, nil
+	return *a.Text, nil
 }
 
 // walk is the runtime of a start-up that landed: the landed runtime
@@ -128,41 +94,33 @@ func (p fleetClient) walk(ctx context.Context, req resolver.Request, dec resolve
 	return text, err
 }
 
-// post sends body to endpoint through the fleet and decodes a 200 answer
-// into out; every other answer, or none, is an error naming provider.
-func (p fleetClient) post(ctx context.Context, provider, endpoint, bearer string, body []byte, out any) error {
-	timeout := p.timeout
-	if timeout == 0 {
-		timeout = harness.DefaultRequestTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return &OtherError{Provider: provider, Type: "config", Message: "bad provider URL: " + err.Error()}
-	}
-	r := fakes.Request{URL: u, Body: body}
-	if bearer != "" {
-		r.Authorization = "Bearer " + bearer
-	}
+// exchange sends x to the fleet: a 200 is returned, every other answer
+// (or none) is an error naming x's provider. Without hang cutting, a
+// request waits for the request bound as a subject's would.
+func (p fleetClient) exchange(ctx context.Context, x fakes.Exchange) (fakes.Answer, error) {
 	if p.cutHangs {
-		r.CutHang = errHangCut
+		x.CutHang = errHangCut
+	} else {
+		timeout := p.timeout
+		if timeout == 0 {
+			timeout = harness.DefaultRequestTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
-	a, err := p.fleet.Do(ctx, r)
+	a, err := p.fleet.Exchange(ctx, x)
 	if err != nil {
 		msg := "no answer: " + err.Error()
 		if errors.Is(err, context.DeadlineExceeded) {
 			msg = "no answer in time"
 		}
-		return &OtherError{Provider: provider, Type: "network", Message: msg}
+		return a, &OtherError{Provider: x.Provider, Type: "network", Message: msg}
 	}
-	if a.Status == http.StatusOK {
-		if json.Unmarshal(a.Body, out) != nil {
-			return &OtherError{Provider: provider, Type: "malformed", Status: a.Status, Message: "a success answer that is not JSON"}
-		}
-		return nil
+	if a.Status != http.StatusOK {
+		return a, errorAnswer(x.Provider, a)
 	}
-	return errorAnswer(provider, a)
+	return a, nil
 }
 
 // errorAnswer reads an error answer as PROTOCOL.md's table says: a 401, 403
@@ -170,47 +128,22 @@ func (p fleetClient) post(ctx context.Context, provider, endpoint, bearer string
 // retry-after from the body, else from the Retry-After header); any other
 // is an OtherError.
 func errorAnswer(provider string, a fakes.Answer) error {
-	var body struct {
-		Error *struct {
-			Type            string          `json:"type"`
-			Provider        string          `json:"provider"`
-			Code            string          `json:"code"`
-			ReloginRequired bool            `json:"relogin_required"`
-			RetryAfter      json.RawMessage `json:"retry_after"`
-			Message         string          `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(a.Body, &body) != nil || body.Error == nil {
+	e := a.Error
+	if e == nil {
 		return &OtherError{Provider: provider, Type: "http", Status: a.Status, Message: "an answer without an error object"}
 	}
-	e := body.Error
 	switch a.Status {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
 		if e.Type == "auth" {
+			retry := a.RetryAfter
+			if e.RetryAfter != nil {
+				retry = time.Duration(*e.RetryAfter) * time.Second
+			}
 			return &resolver.AuthError{Provider: or(e.Provider, provider), Code: e.Code, ReloginRequired: e.ReloginRequired,
-				RetryAfter: retryAfter(e.RetryAfter, a.Header.Get("Retry-After")), Message: e.Message}
+				RetryAfter: max(retry, 0), Message: e.Message}
 		}
 	}
 	return &OtherError{Provider: or(e.Provider, provider), Type: or(e.Type, "http"), Status: a.Status, Message: or(e.Message, http.StatusText(a.Status))}
-}
-
-// retryAfter reads seconds from the body's retry_after (a number or a
-// numeric string), else from the header.
-func retryAfter(body json.RawMessage, header string) time.Duration {
-	var v any
-	_ = json.Unmarshal(body, &v)
-	secs := strings.TrimSpace(header)
-	switch v := v.(type) {
-	case float64:
-		secs = strconv.FormatFloat(v, 'f', -1, 64)
-	case string:
-		secs = strings.TrimSpace(v)
-	}
-	f, err := strconv.ParseFloat(secs, 64)
-	if err != nil || f <= 0 {
-		return 0
-	}
-	return time.Duration(f * float64(time.Second))
 }
 
 func orNull(s string) *string {

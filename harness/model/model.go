@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -123,13 +122,18 @@ func Class(err error) string { return resolver.Classify(err).String() }
 // shorthand marks each entry of chain (the chain as read) that cfg wrote
 // as a "provider/model" string: the first written entry equal to it.
 func shorthand(cfg harness.CaseConfig, chain resolver.Chain) []bool {
-	written := slices.Clone(cfg.FallbackProviders)
-	if cfg.FallbackModel != nil {
-		written = append(written, *cfg.FallbackModel)
-	}
 	out := make([]bool, len(chain))
 	for i, e := range chain {
-		for _, we := range written {
+		for j := range len(cfg.FallbackProviders) + 1 {
+			var we harness.ConfigEntry
+			switch {
+			case j < len(cfg.FallbackProviders):
+				we = cfg.FallbackProviders[j]
+			case cfg.FallbackModel != nil:
+				we = *cfg.FallbackModel
+			default:
+				continue
+			}
 			if we.Entry.Normalize() == e {
 				out[i] = we.Shorthand
 				break

@@ -48,7 +48,7 @@ func BenchmarkPropModel(b *testing.B) {
 	for b.Loop() {
 		g := cases[i%len(cases)]
 		i++
-		if _, err := model.Predict(ctx, g.Scenario, g.Profile, 1, model.Options{RequestTimeout: gate.PropRequestTimeout}); err != nil {
+		if _, err := model.Predict(ctx, g.Scenario, g.Profile, 1, model.Options{RequestTimeout: gate.PropRequestTimeout, CutHangs: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
