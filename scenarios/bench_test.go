@@ -80,12 +80,12 @@ func benchExecSubject(b *testing.B) *harness.Subject {
 
 // benchGate runs the gate once per iteration and fails the benchmark on
 // any violation: a fast gate that judges wrongly measures nothing.
-func benchGate(b *testing.B, sub *harness.Subject, scs []harness.Scenario, surfaces []string, parallel int) {
+func benchGate(b *testing.B, sub *harness.Subject, scs []harness.Scenario, surfaces []string, parallel int, hooks gate.Hooks) {
 	b.Helper()
 	cases := 0
 	for b.Loop() {
 		rep, err := gate.Run(context.Background(), gate.Config{Subject: sub, Scenarios: scs,
-			Surfaces: surfaces, Seed: int64(cases), Parallel: parallel})
+			Surfaces: surfaces, Seed: int64(cases), Parallel: parallel, Hooks: hooks})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -100,15 +100,23 @@ func benchGate(b *testing.B, sub *harness.Subject, scs []harness.Scenario, surfa
 // BenchmarkGateInProcess is the full 9×3 gate on the in-process reference
 // subject, per op.
 func BenchmarkGateInProcess(b *testing.B) {
+	sub := reference.Subject("reference", reference.Options{RequestTimeout: gate.PropRequestTimeout})
+	b.Cleanup(func() { sub.Close() })
+	benchGate(b, sub, All(), nil, 4, gate.InProcess(nil))
+}
+
+// BenchmarkGateInProcessLoopback is the in-process reference with its
+// fakes on loopback, as the gate's default hooks run it.
+func BenchmarkGateInProcessLoopback(b *testing.B) {
 	sub := reference.Subject("reference", reference.Options{})
 	b.Cleanup(func() { sub.Close() })
-	benchGate(b, sub, All(), nil, 4)
+	benchGate(b, sub, All(), nil, 4, gate.Hooks{})
 }
 
 // BenchmarkGateExec is the full 9×3 gate on the reference subject binary
 // over exec, per op, with the CLI's default parallelism.
 func BenchmarkGateExec(b *testing.B) {
-	benchGate(b, benchExecSubject(b), All(), nil, 4)
+	benchGate(b, benchExecSubject(b), All(), nil, 4, gate.Hooks{})
 }
 
 // BenchmarkExecCase is one oneshot case (SF-1, with the hand-off check) on
@@ -122,7 +130,7 @@ func BenchmarkExecCase(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("gate", func(b *testing.B) {
-		benchGate(b, benchExecSubject(b), sc, []string{harness.Oneshot}, 1)
+		benchGate(b, benchExecSubject(b), sc, []string{harness.Oneshot}, 1, gate.Hooks{})
 	})
 	b.Run("surface", func(b *testing.B) {
 		surf := benchExecSubject(b).Surfaces[harness.Oneshot]

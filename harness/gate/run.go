@@ -28,6 +28,10 @@ type Config struct {
 	// OnResult, when set, is called with each result as it is judged (for
 	// progress); calls are serialized.
 	OnResult func(harness.Result)
+	// Hooks are how every case runs; the zero value is the gate's own
+	// (loopback fakes, the real clock). An in-process subject runs fastest
+	// with InProcess(nil): no socket at all.
+	Hooks Hooks
 }
 
 // Report is the outcome of a run of the gate: every case's result and the
@@ -136,7 +140,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // setup is the case of scenario sc on surface of the run: its fakes seeded
 // by CaseSeed.
 func (cfg Config) setup(sc harness.Scenario, surface string) Setup {
-	return Setup{Subject: cfg.Subject, Scenario: sc, Seed: CaseSeed(cfg.Seed, sc.ID, surface), RunSeed: cfg.Seed}
+	return Setup{Subject: cfg.Subject, Scenario: sc, Seed: CaseSeed(cfg.Seed, sc.ID, surface), RunSeed: cfg.Seed, Hooks: cfg.Hooks}
 }
 
 // CaseSeed is the seed of one case of a run: derived from the run's seed,
