@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -155,8 +153,7 @@ type chaosRun struct {
 	timeout  time.Duration
 	start    time.Time
 	rng      *rand.Rand
-	router   *fleetRouter    // in-process: every start-up's fleet at a host of its own
-	gateway  harness.Surface // in-process: the gateway bound to the router, shared by every session
+	router   *gate.Router // in-process: every start-up's fleet at a host of its own, one gateway for every session
 	history  io.Writer
 	state    map[string]fakes.Fault
 	recovery map[string]int
@@ -187,15 +184,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	info := RunInfo{Subject: cfg.Subject.Name, Profile: cfg.Subject.Profile.Name, Surface: cfg.Surface, Sessions: cfg.Sessions,
 		Turns: cfg.Turns, Seed: cfg.Seed, InProcess: cfg.InProcess}
 	if cfg.InProcess {
-		b, ok := surf.(harness.Bindable)
-		if !ok {
+		if _, ok := surf.(harness.Bindable); !ok {
 			return nil, fmt.Errorf("chaos: the %s surface of %s does not run in this process", cfg.Surface, cfg.Subject.Name)
 		}
 		r.timeout = gate.PropRequestTimeout
-		r.router = &fleetRouter{fleets: map[string]*fakes.Fleet{}}
-		if cfg.Surface == harness.Gateway {
-			r.gateway = b.Bind(&http.Client{Transport: r.router})
-		}
+		r.router = gate.NewRouter()
 	}
 	info.RequestTimeout = r.timeout
 	rep := &Report{Info: info, Faults: map[string]int{}}
@@ -239,8 +232,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			cfg.OnTurn(turn+1, rep)
 		}
 	}
-	if c, ok := r.gateway.(io.Closer); ok {
-		if err := c.Close(); err != nil {
+	if r.router != nil {
+		if err := r.router.Close(); err != nil {
 			rep.Problems = append(rep.Problems, shutdownProblem(err.Error()))
 			if err := r.write(HistoryRecord{Kind: HistoryShutdown, At: time.Duration(cfg.Turns) * cfg.Tick, Error: err.Error()}); err != nil {
 				return rep, err
@@ -325,7 +318,7 @@ func (r *chaosRun) startup(ctx context.Context, turn, session int, sc harness.Sc
 		// Virtual time: the start-up happens at its turn's tick, and the
 		// model cuts hangs at once as the router does.
 		hooks.Clock, hooks.CutHangs = fakes.NewManualClock(harness.Epoch.Add(at)), true
-		hooks.Transport = r.routed(fmt.Sprintf("t%d-s%d.chaos.invalid", turn, session))
+		hooks.Transport = r.router.Transport(fmt.Sprintf("t%d-s%d.chaos.invalid", turn, session))
 		offset = at
 	}
 	p, err := gate.Prepare(ctx, gate.Setup{Subject: r.cfg.Subject, Scenario: sc, Seed: r.cfg.Seed ^ harness.SeedFor(id), RunSeed: r.cfg.Seed, Hooks: hooks})
@@ -364,24 +357,6 @@ func (r *chaosRun) startup(ctx context.Context, turn, session int, sc harness.Sc
 		rec.Result.Status = harness.StatusFail
 	}
 	return rec, p.Expected(), nil
-}
-
-// routed is the transport of an in-process start-up: its fleet at host,
-// behind the run's router, reached by the shared gateway or by a oneshot
-// surface bound to the router.
-func (r *chaosRun) routed(host string) gate.Transport {
-	return func(fleet *fakes.Fleet, surf harness.Surface) (gate.Conn, error) {
-		r.router.add(host, fleet)
-		urls := map[string]string{}
-		for p := range fleet.BaseURLs() {
-			urls[p] = "http://" + host + "/p/" + p
-		}
-		s := r.gateway
-		if s == nil {
-			s = surf.(harness.Bindable).Bind(&http.Client{Transport: r.router})
-		}
-		return gate.Conn{URLs: urls, Surface: s, Release: func() error { r.router.remove(host); return nil }}, nil
-	}
 }
 
 func (r *chaosRun) tally(rep *Report, rec *StartupRecord, want harness.Expected) {
@@ -435,41 +410,4 @@ func (r *chaosRun) write(rec HistoryRecord) error {
 	// Every line through the one redactor: a history is an artifact.
 	_, err = r.history.Write(append(fakes.RedactBytes(b), '\n'))
 	return err
-}
-
-// fleetRouter is the in-process transport of a chaos run: each start-up's
-// fakes live at a host of their own ("t3-s5.chaos.invalid"), so that one
-// long-lived gateway reaches every start-up's fleet. The request goes to
-// that fleet's transport with the fleet's in-process host and the original
-// Host header, so that a runtime's base URL leads back to the same fleet.
-type fleetRouter struct {
-	mu     sync.Mutex
-	fleets map[string]*fakes.Fleet
-}
-
-func (fr *fleetRouter) add(host string, f *fakes.Fleet) {
-	fr.mu.Lock()
-	defer fr.mu.Unlock()
-	fr.fleets[host] = f
-}
-
-func (fr *fleetRouter) remove(host string) {
-	fr.mu.Lock()
-	defer fr.mu.Unlock()
-	delete(fr.fleets, host)
-}
-
-// RoundTrip sends r to the fleet of its host.
-func (fr *fleetRouter) RoundTrip(r *http.Request) (*http.Response, error) {
-	fr.mu.Lock()
-	f := fr.fleets[r.URL.Host]
-	fr.mu.Unlock()
-	if f == nil {
-		return nil, fmt.Errorf("%w: no chaos fleet at host %q", fakes.ErrNoFake, r.URL.Host)
-	}
-	r2 := r.Clone(r.Context())
-	r2.Host = r.URL.Host
-	u, _ := r2.URL.Parse(strings.Replace(r.URL.String(), "//"+r.URL.Host, "//fakes.invalid", 1))
-	r2.URL = u
-	return f.HangCutTransport(gate.ErrHangCut).RoundTrip(r2)
 }

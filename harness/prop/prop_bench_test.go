@@ -129,3 +129,42 @@ func BenchmarkPropExec(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPropInProcessRouted is BenchmarkPropInProcess with every case's
+// fakes behind one gate.Router: one in-process gateway serves case after
+// case, as a gateway process does, instead of one started and stopped per
+// case.
+func BenchmarkPropInProcessRouted(b *testing.B) {
+	cases := benchCases(1024)
+	for _, surf := range harness.Surfaces {
+		b.Run(surf, func(b *testing.B) {
+			rt := gate.NewRouter()
+			defer rt.Close()
+			subs := map[string]*harness.Subject{}
+			hooks := gate.Hooks{Transport: rt.Transport(""), CutHangs: true, RequestTimeout: gate.PropRequestTimeout}
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				g := cases[i%len(cases)]
+				i++
+				sub := subs[g.Profile.Name]
+				if sub == nil {
+					sub = reference.Subject("reference", reference.Options{Profile: g.Profile, RequestTimeout: gate.PropRequestTimeout})
+					subs[g.Profile.Name] = sub
+				}
+				p, err := gate.Prepare(ctx, gate.Setup{Subject: sub, Scenario: g.Scenario, Seed: 1, Hooks: hooks})
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := p.Run(ctx, surf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Failed() {
+					b.Fatalf("reference failed: %v", res.Violations)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
+		})
+	}
+}
