@@ -261,25 +261,34 @@ func parity(results []harness.Result) []harness.Violation {
 	sort.Strings(ids)
 	var out []harness.Violation
 	for _, id := range ids {
-		rs := by[id]
-		seen := map[string][]string{}
-		var order []string
-		for _, r := range rs {
-			d := r.Observed.Decision()
-			if _, ok := seen[d]; !ok {
-				order = append(order, d)
-			}
-			seen[d] = append(seen[d], r.Surface)
-		}
-		if len(order) > 1 {
-			parts := make([]string, len(order))
-			for i, d := range order {
-				parts[i] = strings.Join(seen[d], "+") + ": " + d
-			}
-			out = append(out, harness.Violation{Rule: "parity", Message: fmt.Sprintf("%s: the surfaces decided differently (%s)", id, strings.Join(parts, "; "))})
+		if d := Divergence(by[id]); d != "" {
+			out = append(out, harness.Violation{Rule: "parity", Message: id + ": " + d})
 		}
 	}
 	return out
+}
+
+// Divergence says how the surfaces of one scenario decided differently
+// ("the surfaces decided differently (oneshot+cli: …; gateway: …)"), or ""
+// when their results agree.
+func Divergence(results []harness.Result) string {
+	seen := map[string][]string{}
+	var order []string
+	for _, r := range results {
+		d := r.Observed.Decision()
+		if _, ok := seen[d]; !ok {
+			order = append(order, d)
+		}
+		seen[d] = append(seen[d], r.Surface)
+	}
+	if len(order) < 2 {
+		return ""
+	}
+	parts := make([]string, len(order))
+	for i, d := range order {
+		parts[i] = strings.Join(seen[d], "+") + ": " + d
+	}
+	return "the surfaces decided differently (" + strings.Join(parts, "; ") + ")"
 }
 
 // reproCommand is the command that runs scenarios on one surface of sub

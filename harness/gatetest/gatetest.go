@@ -128,7 +128,7 @@ func Run[S T[S]](t S, sub *harness.Subject, opts Options) []harness.Result {
 				}
 			})
 		}
-		if msg := parity(ran); msg != "" {
+		if msg := gate.Divergence(ran); msg != "" {
 			t.Errorf("parity: %s: %s", sc.ID, msg)
 		}
 	}
@@ -211,26 +211,4 @@ func exitText(res harness.Result) string {
 		return fmt.Sprintf("exited with code %d", res.Outcome.ExitCode)
 	}
 	return "ended"
-}
-
-// parity returns how the surfaces of one scenario decided differently, or
-// "" when they agree.
-func parity(results []harness.Result) string {
-	seen := map[string][]string{}
-	var order []string
-	for _, r := range results {
-		d := r.Observed.Decision()
-		if _, ok := seen[d]; !ok {
-			order = append(order, d)
-		}
-		seen[d] = append(seen[d], r.Surface)
-	}
-	if len(order) < 2 {
-		return ""
-	}
-	parts := make([]string, len(order))
-	for i, d := range order {
-		parts[i] = strings.Join(seen[d], "+") + ": " + d
-	}
-	return "the surfaces decided differently (" + strings.Join(parts, "; ") + ")"
 }
