@@ -28,6 +28,9 @@ type Config struct {
 	// OnResult, when set, is called with each result as it is judged (for
 	// progress); calls are serialized.
 	OnResult func(harness.Result)
+	// Shard, when set, runs only the scenarios the shard holds
+	// (ShardScenarios); the zero Shard runs them all.
+	Shard harness.Shard
 }
 
 // Report is the outcome of a run of the gate: every case's result and the
@@ -70,7 +73,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		surf string
 	}
 	var jobs []job
-	for _, sc := range cfg.Scenarios {
+	for _, sc := range cfg.ShardScenarios() {
 		for _, surf := range surfaces {
 			jobs = append(jobs, job{i: len(jobs), sc: sc, surf: surf})
 		}
