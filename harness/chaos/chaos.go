@@ -128,7 +128,9 @@ func shutdownProblem(err string) Problem {
 	return Problem{Violation: harness.Violation{Rule: "R17", Message: err}}
 }
 
-var vacuousProblem = Problem{Violation: harness.Violation{Rule: RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}
+// VacuousProblem is the problem of a chaos run or history that met no
+// fault (for a sharded run: that no shard met one).
+var VacuousProblem = Problem{Violation: harness.Violation{Rule: RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}
 
 // chaosEvent is one kind of change the schedule makes to a provider.
 type chaosEvent struct {
@@ -261,7 +263,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	if rep.Vacuous() && cfg.Shard.Whole() {
-		rep.Problems = append(rep.Problems, vacuousProblem)
+		rep.Problems = append(rep.Problems, VacuousProblem)
 	}
 	rep.Elapsed = time.Since(r.start)
 	return rep, nil

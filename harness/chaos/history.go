@@ -339,8 +339,8 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 	if !haveRun {
 		return rep, &HistoryError{Problem: "no run line"}
 	}
-	if len(rep.Faults) == 0 && !rep.Interrupted && rep.Run.Shard == "" {
-		rep.Problems = append(rep.Problems, vacuousProblem)
+	if len(rep.Faults) == 0 && !rep.Interrupted && rep.Run.shard().Whole() {
+		rep.Problems = append(rep.Problems, VacuousProblem)
 	}
 	return rep, nil
 }
