@@ -395,3 +395,10 @@ func boolRank(b bool) int {
 	}
 	return 0
 }
+
+// stagesOnly reports whether the results hold a property or chaos stage
+// and no scenario: those of `fallbackgate prop` or `chaos`, which have no
+// matrix to show.
+func (r *Results) stagesOnly() bool {
+	return len(r.Cases) == 0 && len(r.NotStarted) == 0 && (r.Properties != nil || r.Chaos != nil)
+}
