@@ -317,3 +317,32 @@ func TestMergeRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestStagesOnlyReports: the results of prop or chaos (a stage and no
+// scenario) render without an empty matrix and claim no parity, in every
+// format; results with scenarios keep theirs.
+func TestStagesOnlyReports(t *testing.T) {
+	stage := &reports.Results{Version: reports.Version, Subject: "hand", Profile: "strict", Seed: 1, Surfaces: []string{harness.Gateway}}
+	stage.SetProperties(handProperties("pass"))
+	out := render(t, stage)
+	for format, absent := range map[string]string{"text": "SCENARIO", "markdown": "| scenario |", "html": `id="matrix-table"`} {
+		if strings.Contains(out[format], absent) {
+			t.Errorf("the %s report of a stage alone shows an empty matrix (%q)", format, absent)
+		}
+		if strings.Contains(out[format], "every scenario reached the same decision") {
+			t.Errorf("the %s report of a stage alone claims parity", format)
+		}
+		if !strings.Contains(out[format], "properties (100 checks on oneshot,gateway,cli)") {
+			t.Errorf("the %s report of a stage alone lacks the stage:\n%s", format, out[format])
+		}
+	}
+	if !strings.Contains(out["html"], "No scenario ran") {
+		t.Error("the HTML report of a stage alone does not say that no scenario ran")
+	}
+	full := render(t, withStages(handProperties("pass"), nil))
+	for format, present := range map[string]string{"text": "SCENARIO", "markdown": "| scenario |", "html": `id="matrix-table"`} {
+		if !strings.Contains(full[format], present) {
+			t.Errorf("the %s report of a run with scenarios lacks its matrix (%q)", format, present)
+		}
+	}
+}
