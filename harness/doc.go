@@ -7,8 +7,9 @@
 // [Event]s and [Outcome] it produces, the [Scenario] files, the [Surface]
 // and [Subject] interfaces, what the model predicts ([Expected]), the
 // checker ([Check]: expected against observed, violations citing rules),
-// the one [Result] and [Status] of every stage, and [NotStarted], a
-// surface that could not be started at all.
+// the one [Result] and [Status] of every stage, [NotStarted], a
+// surface that could not be started at all, and the [Shard] of a run cut
+// into parts (--shard K/N), which every stage cuts the same way.
 //
 // The stages live below it, one package per job:
 //

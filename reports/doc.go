@@ -9,8 +9,10 @@
 // WriteMarkdown (a pull-request comment or $GITHUB_STEP_SUMMARY) and
 // WriteHTML (a self-contained scenario × surface × subject matrix whose
 // cells open each case); WriteDir writes the four files of a report
-// folder. Diff compares two runs read back with ReadJSON. results.schema.json
-// beside this file is the JSON Schema of Version.
+// folder. Diff compares two runs read back with ReadJSON; Merge puts the
+// results of a run's shards (--shard K/N, SetShard) back together as the
+// whole run's. results.schema.json beside this file is the JSON Schema of
+// Version.
 //
 // Around them: StderrExcerpt is what every format shows of a subject's
 // stderr (its last lines, and its first when there are more); WriteCase

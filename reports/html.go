@@ -62,6 +62,9 @@ type (
 		Properties []pageProperties
 		Chaos      []pageChaos
 		Mutation   []pageMutation
+		// StagesOnly is set when no run holds a scenario (prop or chaos
+		// results): there is no matrix to show.
+		StagesOnly bool
 	}
 	// pageProperties is the property stage of a run; Scenario and Results
 	// are its shrunk counterexample, when it failed.
@@ -141,7 +144,7 @@ func anchor(subject, scenario, surface string) string {
 }
 
 func htmlPage(runs []*Results) page {
-	p := page{Version: Version, OK: true}
+	p := page{Version: Version, OK: true, StagesOnly: true}
 	var subjects []string
 	rowIndex := map[string]int{}
 	var passed, failed, known, stale, skipped int
@@ -149,6 +152,7 @@ func htmlPage(runs []*Results) page {
 		g := r.Gate
 		passed, failed, known, stale, skipped = passed+g.Passed, failed+g.Failed, known+g.Known, stale+g.Stale, skipped+g.Skipped
 		p.OK = p.OK && r.OK()
+		p.StagesOnly = p.StagesOnly && r.stagesOnly()
 		subjects = append(subjects, r.Subject)
 		p.Runs = append(p.Runs, pageRun{Subject: r.Subject, Profile: r.Profile, Seed: r.Seed, Surfaces: r.Surfaces,
 			Started: r.Started.UTC().Format(time.RFC3339), Elapsed: r.Elapsed.Round(time.Millisecond).String(),

@@ -39,15 +39,17 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	}
 	b.WriteString(".\n\n")
 
-	b.WriteString("| scenario |")
-	for _, s := range r.Surfaces {
-		fmt.Fprintf(&b, " %s |", s)
+	if !r.stagesOnly() {
+		b.WriteString("| scenario |")
+		for _, s := range r.Surfaces {
+			fmt.Fprintf(&b, " %s |", s)
+		}
+		b.WriteString("\n|---|")
+		for range r.Surfaces {
+			b.WriteString("---|")
+		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\n|---|")
-	for range r.Surfaces {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
 	for _, row := range r.rows() {
 		fmt.Fprintf(&b, "| %s %s |", mdCell(row.Scenario), mdCell(row.Name))
 		for _, c := range row.Cells {

@@ -58,6 +58,11 @@ type Results struct {
 	// results.json, when they did not run.
 	Properties *Properties `json:"properties,omitempty"`
 	Chaos      *Chaos      `json:"chaos,omitempty"`
+	// Shard is the part of the run these results hold, for a run with
+	// --shard K/N (SetShard); nil, and absent from results.json, for a
+	// whole run, and for the merge of a run's shards (Merge). Optional
+	// within fallbackgate/results/1.
+	Shard *ShardInfo `json:"shard,omitempty"`
 }
 
 // Gate is the verdict of a run and its counts.

@@ -241,12 +241,17 @@ func TestResultsSchema(t *testing.T) {
 	}
 	withNotStarted := reports.New(handReport(), exp)
 	withNotStarted.SetNotStarted([]harness.NotStarted{{Surface: harness.CLI, Command: []string{"python3", "a.py"}, Reason: "exited", Cases: 2, Stderr: "boom"}})
+	shard := withStages(handProperties("fail"), handChaos("fail"))
+	shard.Properties.Failure.Case = 36
+	shard.Chaos.First = &reports.ChaosFirst{Startup: "t7/s2", Turn: 7, Session: 2, ExpectedError: "anthropic anthropic_auth_token_expired"}
+	shard.SetShard(harness.Shard{K: 2, N: 3}, []string{"SF-1", "SF-8"})
 	for name, r := range map[string]*reports.Results{
 		"broken run":                   broken(t, nil),
 		"expectations, not started":    withNotStarted,
 		"failing properties, chaos":    withStages(handProperties("fail"), handChaos("fail")),
 		"vacuous properties and chaos": withStages(handProperties("vacuous"), handChaos("vacuous")),
 		"mutation with a survivor":     withMutation(true),
+		"a shard with counterexamples": shard,
 	} {
 		var b bytes.Buffer
 		if err := reports.WriteJSON(&b, r); err != nil {
@@ -282,6 +287,8 @@ func TestResultsSchemaRejects(t *testing.T) {
 		{"bad enum", func(d map[string]any) { d["cases"].([]any)[0].(map[string]any)["surface"] = "desktop" }, `/cases/0/surface: "desktop" is not one of`},
 		{"negative", func(d map[string]any) { d["elapsed_ns"] = -1.0 }, `/elapsed_ns: -1 is less than 0`},
 		{"bad time", func(d map[string]any) { d["started"] = "yesterday" }, `/started: "yesterday" is not a date-time`},
+		{"shard 0", func(d map[string]any) { d["shard"] = map[string]any{"k": 0.0, "n": 3.0} }, `/shard/k: 0 is less than 1`},
+		{"shard without N", func(d map[string]any) { d["shard"] = map[string]any{"k": 1.0} }, `/shard: required property "n" is missing`},
 		{"deep field", func(d map[string]any) {
 			d["cases"].([]any)[0].(map[string]any)["ledger"].([]any)[0].(map[string]any)["secret"] = "x"
 		}, `/cases/0/ledger/0: property "secret" is not in the schema`},

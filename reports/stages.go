@@ -46,6 +46,10 @@ type PropertyFailure struct {
 	// Results are the failing surfaces' results: violations, ledger,
 	// events, and a reproduce command that replays the saved file.
 	Results []Judgement `json:"results"`
+	// Case is the index in the run of the case it was shrunk from
+	// (prop.FailureCase): counted from 0, named scenarios first, as
+	// --shard counts cases. Merged shards keep the failure of the lowest.
+	Case int `json:"case"`
 }
 
 // OK reports whether every case passed and the run was not vacuous.
@@ -108,6 +112,9 @@ type Chaos struct {
 	// Counterexample the scenario file of the first failing start-up.
 	History        string `json:"history"`
 	Counterexample string `json:"counterexample,omitempty"`
+	// First is the start-up Counterexample was taken from; nil when no
+	// start-up failed.
+	First *ChaosFirst `json:"first,omitempty"`
 	// Repro is the command that repeats the run.
 	Repro    string        `json:"repro"`
 	Duration time.Duration `json:"duration_ns"`
@@ -119,6 +126,19 @@ type Chaos struct {
 type ChaosProblem struct {
 	harness.Violation
 	Startups []string `json:"startups,omitempty"`
+}
+
+// ChaosFirst is the first failing start-up of a chaos run, the one its
+// counterexample is taken from: in the earliest turn with a failure, the
+// first whose start-up should have failed (ExpectedError), else the first.
+// Merged shards keep the whole run's by the same rule.
+type ChaosFirst struct {
+	Startup string `json:"startup"`
+	Turn    int    `json:"turn"`
+	Session int    `json:"session"`
+	// ExpectedError is the model's expected error ("" when the start-up
+	// should have succeeded).
+	ExpectedError string `json:"expected_error,omitempty"`
 }
 
 // OK reports whether every start-up conformed and some fault was injected.
@@ -165,9 +185,12 @@ func WriteProblems(w io.Writer, problems []ChaosProblem, indent string, limit in
 // repeats the run.
 func NewChaos(rep *chaos.Report, history, counterexample, repro string) *Chaos {
 	c := &Chaos{Surface: rep.Info.Surface, Sessions: rep.Info.Sessions, Turns: rep.Info.Turns,
-		Startups: rep.Startups, Failed: rep.Failed, Faults: map[string]int{}, Vacuous: rep.Vacuous(),
+		Startups: rep.Startups, Failed: rep.Failed, Faults: map[string]int{}, Vacuous: rep.Vacuous() && wholeRun(rep.Info.Shard),
 		Problems: GroupProblems(rep.Problems), History: history, Counterexample: counterexample,
 		Repro: repro, Duration: rep.Elapsed}
+	if f := rep.First; f != nil {
+		c.First = &ChaosFirst{Startup: f.ID, Turn: f.Turn, Session: f.Session, ExpectedError: f.Result.Expected.Error}
+	}
 	for k, n := range rep.Faults {
 		c.Faults[k] = n
 	}

@@ -23,8 +23,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // "N passed, M failed".
 func WriteText(w io.Writer, r *Results, notes ...string) error {
 	var buf bytes.Buffer
-	buf.WriteString("\n") // the run has named the subject, profile and seed on its first line
-	if r.judgedAny() || len(r.NotStarted) == 0 {
+	if !r.stagesOnly() { // a stage starts with a blank line of its own
+		buf.WriteString("\n") // the run has named the subject, profile and seed on its first line
+	}
+	if (r.judgedAny() || len(r.NotStarted) == 0) && !r.stagesOnly() {
 		writeMatrixText(&buf, r)
 	}
 	writeNotStartedText(&buf, r)
@@ -58,7 +60,9 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 			fmt.Fprintf(&buf, "note: expectation %s (%s line %d) matched no case that ran\n", e, r.ExpectFile, e.Line)
 		}
 	}
-	fmt.Fprintln(&buf)
+	if !r.stagesOnly() {
+		fmt.Fprintln(&buf)
+	}
 	if len(r.Parity) == 0 && r.judgedAny() {
 		fmt.Fprintln(&buf, "parity: "+r.parityAgreed())
 	}

@@ -59,6 +59,13 @@ type Config struct {
 	// Known, when set, accepts known failures (an expectations file): a
 	// start-up whose every violation it accepts is no problem.
 	Known harness.KnownFunc
+	// Shard, when set, runs only the start-ups the shard holds: start-up
+	// t*Sessions+s (turn t, session s) when Shard.Has of it. Every shard
+	// draws the whole schedule and every session's case, so that each
+	// start-up it runs is the one the whole run starts. The zero Shard runs
+	// them all. A shard that met no fault is not vacuous on its own: the
+	// shards' faults together decide.
+	Shard harness.Shard
 }
 
 // Report is the outcome of a chaos run.
@@ -119,7 +126,9 @@ func shutdownProblem(err string) Problem {
 	return Problem{Violation: harness.Violation{Rule: "R17", Message: err}}
 }
 
-var vacuousProblem = Problem{Violation: harness.Violation{Rule: RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}
+// VacuousProblem is the problem of a chaos run or history that met no
+// fault (for a sharded run: that no shard met one).
+var VacuousProblem = Problem{Violation: harness.Violation{Rule: RuleVacuous, Message: "no provider call met a fault; the run injected nothing"}}
 
 // chaosEvent is one kind of change the schedule makes to a provider.
 type chaosEvent struct {
@@ -182,7 +191,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &chaosRun{cfg: cfg, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc4a05)), history: cfg.History,
 		state: map[string]fakes.Fault{}, recovery: map[string]int{}, start: time.Now(), timeout: harness.DefaultRequestTimeout}
 	info := RunInfo{Subject: cfg.Subject.Name, Profile: cfg.Subject.Profile.Name, Surface: cfg.Surface, Sessions: cfg.Sessions,
-		Turns: cfg.Turns, Seed: cfg.Seed, InProcess: cfg.InProcess}
+		Turns: cfg.Turns, Seed: cfg.Seed, InProcess: cfg.InProcess, Shard: cfg.Shard.String()}
 	if cfg.InProcess {
 		if _, ok := surf.(harness.Bindable); !ok {
 			return nil, fmt.Errorf("chaos: the %s surface of %s does not run in this process", cfg.Surface, cfg.Subject.Name)
@@ -211,6 +220,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		var wg sync.WaitGroup
 		for s := range cfg.Sessions {
 			sc := r.scenario(turn, s, changed, prev)
+			if !cfg.Shard.Has(turn*cfg.Sessions + s) {
+				continue // another shard's: drawn all the same, so that the draws after it are the whole run's
+			}
 			wg.Go(func() { recs[s], wants[s], errs[s] = r.startup(ctx, turn, s, sc, at) })
 		}
 		wg.Wait()
@@ -222,6 +234,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		for s, rec := range recs {
 			if errs[s] != nil {
 				return rep, fmt.Errorf("chaos: turn %d session %d: %w", turn, s, errs[s])
+			}
+			if rec == nil {
+				continue // another shard's
 			}
 			r.tally(rep, rec, wants[s])
 			if err := r.write(HistoryRecord{Kind: HistoryStartup, At: at, Startup: rec}); err != nil {
@@ -240,8 +255,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 	}
-	if rep.Vacuous() {
-		rep.Problems = append(rep.Problems, vacuousProblem)
+	if rep.Vacuous() && cfg.Shard.Whole() {
+		rep.Problems = append(rep.Problems, VacuousProblem)
 	}
 	rep.Elapsed = time.Since(r.start)
 	return rep, nil

@@ -9,4 +9,7 @@
 // [Run] writes a history (JSON lines, offsets from one start time) that
 // [CheckHistory] re-checks offline; [SaveCounterexample] saves the first
 // failing start-up as a scenario file, minimized alone on a fresh subject.
+// A run cut into shards (Config.Shard) draws the whole schedule in every
+// shard and runs its own start-ups; [MergeHistories] puts the shards'
+// histories back together as the whole run's.
 package chaos

@@ -72,6 +72,10 @@ type RunInfo struct {
 	InProcess bool `json:"in_process"`
 	// RequestTimeout is the model's bound on each request (hangs).
 	RequestTimeout time.Duration `json:"request_timeout_ns"`
+	// Shard is the shard of the run the history holds ("2/4", run with
+	// --shard): its start-ups only, and every fleet change. "" for a whole
+	// run.
+	Shard string `json:"shard,omitempty"`
 }
 
 // StartupRecord is one start-up of a chaos run: the case it was given
@@ -335,8 +339,8 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 	if !haveRun {
 		return rep, &HistoryError{Problem: "no run line"}
 	}
-	if len(rep.Faults) == 0 && !rep.Interrupted {
-		rep.Problems = append(rep.Problems, vacuousProblem)
+	if len(rep.Faults) == 0 && !rep.Interrupted && rep.Run.shard().Whole() {
+		rep.Problems = append(rep.Problems, VacuousProblem)
 	}
 	return rep, nil
 }
@@ -377,6 +381,11 @@ func checkRunInfo(ri RunInfo) *HistoryError {
 	if _, err := resolver.ProfileByName(ri.Profile); err != nil {
 		return &HistoryError{Field: "run.profile", Problem: err.Error()}
 	}
+	if ri.Shard != "" {
+		if _, err := harness.ParseShard("shard", ri.Shard); err != nil {
+			return &HistoryError{Field: "run.shard", Problem: strings.TrimPrefix(err.Error(), "shard ")}
+		}
+	}
 	return nil
 }
 
@@ -390,6 +399,8 @@ func checkStartupRecord(r *StartupRecord, run RunInfo) *HistoryError {
 		return &HistoryError{Field: "startup.session", Problem: fmt.Sprintf("%d is not a session of a run of %d", r.Session, run.Sessions)}
 	case r.Turn < 0 || r.Turn >= run.Turns:
 		return &HistoryError{Field: "startup.turn", Problem: fmt.Sprintf("%d is not a turn of a run of %d", r.Turn, run.Turns)}
+	case !run.shard().Has(r.Turn*run.Sessions + r.Session):
+		return &HistoryError{Field: "startup.id", Problem: fmt.Sprintf("start-up %s is not one of shard %s", r.ID, run.Shard)}
 	case o.ExitCode < -1 || o.ExitCode > 255:
 		return &HistoryError{Field: "startup.exit_code", Problem: fmt.Sprintf("%d is not an exit code (want -1 to 255)", o.ExitCode)}
 	case !slices.Contains([]harness.Status{harness.StatusPass, harness.StatusFail}, r.Result.Status):
@@ -459,5 +470,12 @@ func recheckStartup(ctx context.Context, r *StartupRecord, run RunInfo, profile 
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// shard is the shard the run line names; the zero Shard for a whole run
+// (or a shard checkRunInfo has refused).
+func (ri RunInfo) shard() harness.Shard {
+	s, _ := harness.ParseShard("shard", ri.Shard)
 	return s
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// (loopback fakes, the real clock). An in-process subject runs fastest
 	// with InProcess(nil): no socket at all.
 	Hooks Hooks
+	// Shard, when set, runs only the scenarios the shard holds
+	// (ShardScenarios); the zero Shard runs them all.
+	Shard harness.Shard
 }
 
 // Report is the outcome of a run of the gate: every case's result and the
@@ -74,7 +77,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		surf string
 	}
 	var jobs []job
-	for _, sc := range cfg.Scenarios {
+	for _, sc := range cfg.ShardScenarios() {
 		for _, surf := range surfaces {
 			jobs = append(jobs, job{i: len(jobs), sc: sc, surf: surf})
 		}

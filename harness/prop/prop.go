@@ -72,6 +72,12 @@ type Config struct {
 	// case whose every violation it accepts is a known failure, not a
 	// counterexample, so the run goes on checking everything else.
 	Known harness.KnownFunc
+	// Shard, when set, runs only the cases the shard holds: case i of the
+	// run (the scenarios first, then the generated cases) when
+	// Shard.Has(i), drawn as the whole run draws it. The zero Shard runs
+	// them all. A shard's Vacuous judges its own cases only: judge a
+	// sharded run's on the shards' counts together (Counts.Vacuous).
+	Shard harness.Shard
 }
 
 // Report is the outcome of a property run.
@@ -162,6 +168,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for i := range len(cfg.Scenarios) + cfg.Checks {
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if !cfg.Shard.Has(i) {
+			continue
 		}
 		var g Generated
 		if i < len(cfg.Scenarios) {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/chaos"
@@ -15,7 +17,7 @@ import (
 )
 
 func chaosCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("chaos", "chaos [--subject FILE] [--surface gateway|oneshot] [--sessions N] [--turns N] [--seed N] [--history FILE] [--expect FILE]", `
+	fs := newFlags("chaos", "chaos [--subject FILE] [--surface gateway|oneshot] [--sessions N] [--turns N] [--seed N] [--history FILE] [--expect FILE] [--report-dir DIR] [--shard K/N]", `
 Drives many concurrent start-ups, turn after turn, while a seeded schedule
 changes the fleet under them: tokens expire and vanish (also in the middle
 of a start-up), logins are revoked, 429 bursts come and go, providers reset
@@ -33,7 +35,16 @@ the same history byte for byte). A run that injected no fault fails. With
 are accepted: a start-up that breaks only rules listed for the surface is
 no problem.
 Exit 0 when every start-up conforms, 1 on a violation, 2 on bad usage, 3
-when the harness itself failed.`, s)
+when the harness itself failed.
+
+--report-dir (or --junit, --json, --markdown, --html) writes the run as
+fallbackgate run writes its chaos stage, with the history (chaos.jsonl)
+and the counterexample (counterexamples/) in DIR unless --history and
+--save say otherwise. --shard K/N runs the start-ups t*sessions+s (turn t,
+session s) with that number mod N = K-1: every shard draws the whole
+schedule, so each start-up it runs is the whole run's. A shard that met
+no fault is not vacuous on its own; "fallbackgate report merge" judges
+the shards together and merges their histories.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (default: the built-in reference subject)")
 	surface := fs.String("surface", harness.Gateway, "`SURFACE`: gateway (one process, concurrent sessions) or oneshot (concurrent workers)")
 	sessions := fs.Int("sessions", 8, "concurrent start-ups per turn: gateway sessions or oneshot workers")
@@ -46,6 +57,8 @@ when the harness itself failed.`, s)
 	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process, on virtual time")
 	hang := fs.Bool("hang", false, "let the schedule make providers hang (each hang costs the subject's request timeout)")
 	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a start-up that breaks only rules listed for the surface is no problem")
+	out := addReportFlags(fs, "chaos", " (and chaos.jsonl, counterexamples/)")
+	shardFlag := addShardFlag(fs, "the start-ups t*sessions+s with that number mod N = K-1")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -65,11 +78,31 @@ when the harness itself failed.`, s)
 	if err != nil {
 		return err
 	}
+	shard, err := parseShard("chaos", *shardFlag)
+	if err != nil {
+		return err
+	}
+	piped, err := out.check()
+	if err != nil {
+		return err
+	}
+	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
+	if piped != nil {
+		text = s.Stderr
+	}
+	if *out.dir != "" {
+		if !flagGiven(fs, "history") {
+			*history = filepath.Join(*out.dir, "chaos.jsonl")
+		}
+		if !flagGiven(fs, "save") {
+			*save = filepath.Join(*out.dir, "counterexamples")
+		}
+	}
 	known, err := loadKnown("chaos", *expectFile)
 	if err != nil {
 		return err
 	}
-	cfg := chaos.Config{Surface: *surface, Sessions: *sessions, Turns: *turns, Seed: seed, Hang: *hang || *inProcess, InProcess: *inProcess, Known: known}
+	cfg := chaos.Config{Surface: *surface, Sessions: *sessions, Turns: *turns, Seed: seed, Hang: *hang || *inProcess, InProcess: *inProcess, Known: known, Shard: shard}
 	if *inProcess {
 		p, err := resolver.ProfileByName(*profile)
 		if err != nil {
@@ -97,7 +130,12 @@ when the harness itself failed.`, s)
 			fmt.Fprintf(s.Stderr, "\r\033[K[turn %d/%d] %d start-ups, %d failed, faults %d", turn, *turns, rep.Startups, rep.Failed, total(rep.Faults))
 		}
 	}
-	fmt.Fprintf(s.Stdout, "fallbackgate chaos: subject %s, surface %s, %d sessions × %d turns, seed %d\n", cfg.Subject.Name, *surface, *sessions, *turns, seed)
+	head := fmt.Sprintf("fallbackgate chaos: subject %s, surface %s, %d sessions × %d turns, seed %d", cfg.Subject.Name, *surface, *sessions, *turns, seed)
+	if shard.N > 0 {
+		head += fmt.Sprintf(", shard %s: %d of the %d start-ups", shard, shard.Count(*sessions**turns), *sessions**turns)
+	}
+	fmt.Fprintln(text, head)
+	started := time.Now()
 	rep, err := chaos.Run(ctx, cfg)
 	if cfg.OnTurn != nil {
 		fmt.Fprint(s.Stderr, "\r\033[K")
@@ -108,27 +146,42 @@ when the harness itself failed.`, s)
 	if err := f.Close(); err != nil {
 		return &HarnessError{Err: err}
 	}
-	if err := reports.WriteChaosRun(s.Stdout, rep, *history); err != nil {
+	if err := reports.WriteChaosRun(text, rep, *history); err != nil {
 		return &HarnessError{Err: err}
 	}
+	saved := ""
 	if rep.First != nil {
 		r := chaosReplay{subject: *subject, profile: *profile, surface: *surface, seed: seed, save: *save}
 		ce, err := chaos.SaveCounterexample(ctx, rep, r.replay())
 		if err != nil {
 			return &HarnessError{Err: err}
 		}
-		if err := reports.WriteChaosCounterexample(s.Stdout, ce, r.command(ce.Path)); err != nil {
+		if err := reports.WriteChaosCounterexample(text, ce, r.command(ce.Path)); err != nil {
 			return &HarnessError{Err: err}
 		}
+		saved = ce.Path
 	}
 	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d", program(), subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed)
 	if *expectFile != "" {
 		repro += " --expect " + *expectFile
 	}
+	repro += shardArg(shard)
 	if rep.Known > 0 {
-		fmt.Fprintf(s.Stdout, "%d start-up(s) broke known rules only (--expect); they count as passed\n", rep.Known)
+		fmt.Fprintf(text, "%d start-up(s) broke known rules only (--expect); they count as passed\n", rep.Known)
 	}
-	return problemsVerdict(s.Stdout, rep.Problems, rep.Startups, rep.Failed, repro)
+	if out.any() {
+		res := stageResults(cfg.Subject.Name, cfg.Subject.Profile.Name, seed, []string{*surface}, started, shard)
+		res.SetChaos(reports.NewChaos(rep, *history, saved, repro))
+		notes, err := out.write(res, piped, s.Stdout)
+		if err != nil {
+			return &HarnessError{Err: fmt.Errorf("reports: %w", err)}
+		}
+		printNotes(text, notes)
+	}
+	if shard.N > 0 {
+		fmt.Fprintln(text, shardNote(shard))
+	}
+	return problemsVerdict(text, rep.Problems, rep.Startups, rep.Failed, repro)
 }
 
 // chaosReplay is how a chaos counterexample is replayed alone: the

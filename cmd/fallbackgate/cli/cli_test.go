@@ -29,6 +29,7 @@ func TestHelpGolden(t *testing.T) {
 	for _, c := range commands() {
 		names = append(names, c.name)
 	}
+	names = append(names, "report-merge")
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			args := []string{name, "--help"}
@@ -37,6 +38,9 @@ func TestHelpGolden(t *testing.T) {
 			}
 			if name == "fakes" {
 				args = []string{"fakes", "serve", "--help"}
+			}
+			if name == "report-merge" {
+				args = []string{"report", "merge", "--help"}
 			}
 			stdout, stderr, code := run(t, args...)
 			if code != 0 {

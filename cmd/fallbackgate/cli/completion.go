@@ -97,7 +97,7 @@ func completionCommands() ([]compCommand, error) {
 		case "subject":
 			cc.args = harness.Surfaces
 		case "report":
-			cc.args = []string{"diff", "html"}
+			cc.args = []string{"diff", "html", "merge"}
 		case "fakes":
 			cc.args = []string{"serve"}
 		case "replay":

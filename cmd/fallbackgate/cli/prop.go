@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -19,7 +21,7 @@ import (
 )
 
 func propCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--save DIR] [--expect FILE] [--scenario ID,...]", `
+	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--save DIR] [--expect FILE] [--scenario ID,...] [--report-dir DIR] [--shard K/N]", `
 Property-tests a subject: draws random cases (a primary, a chain of 0-8
 entries with repeats, entries without a model, base URLs and shorthand
 strings, a pin or none, a fault plan per provider), runs each on every
@@ -37,7 +39,14 @@ listed for its surface counts as passed, so the rest of the contract is
 still checked. Without --subject it checks the
 built-in reference subject over exec (--in-process: in this process, much
 faster). Exit 0 when every case conforms, 1 on a counterexample or a
-vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
+vacuous run, 2 on bad usage, 3 when the harness itself failed.
+
+--report-dir (or --junit, --json, --markdown, --html) writes the run as
+fallbackgate run writes its property stage, and the counterexample into
+DIR/counterexamples/ unless --save says otherwise. --shard K/N runs the
+cases i with i mod N = K-1 of the run (the named scenarios count first),
+each drawn as the whole run draws it; a shard's vacuity is judged when
+"fallbackgate report merge" puts the shards' results.json together.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (default: the built-in reference subject)")
 	var surfaces listFlag
 	fs.Var(&surfaces, "surface", "`SURFACES` to run each case on, comma-separated (default all the subject implements)")
@@ -52,6 +61,8 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a case that breaks only rules listed for its surface counts as passed")
 	var ids listFlag
 	fs.Var(&ids, "scenario", "`IDS` of scenarios to run first as cases, comma-separated: SF-n, an extra (MX-n) or a saved regression, by its file's own ID")
+	out := addReportFlags(fs, "prop", " (and counterexamples/)")
+	shardFlag := addShardFlag(fs, "the cases i with i mod N = K-1")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -73,6 +84,21 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	}
 	if seed == 0 {
 		seed = 1
+	}
+	shard, err := parseShard("prop", *shardFlag)
+	if err != nil {
+		return err
+	}
+	piped, err := out.check()
+	if err != nil {
+		return err
+	}
+	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
+	if piped != nil {
+		text = s.Stderr
+	}
+	if *out.dir != "" && !flagGiven(fs, "save") {
+		*save = filepath.Join(*out.dir, "counterexamples")
 	}
 	known, err := loadKnown("prop", *expectFile)
 	if err != nil {
@@ -115,11 +141,16 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	if len(surfaces) == 0 {
 		surfaces = harness.Surfaces
 	}
-	fmt.Fprintf(s.Stdout, "fallbackgate prop: subject %s, profile %s, surfaces %s, %d checks, seed %d\n",
+	head := fmt.Sprintf("fallbackgate prop: subject %s, profile %s, surfaces %s, %d checks, seed %d",
 		target.Name, target.Profile.Name, strings.Join(surfaces, ","), *checks, seed)
+	if shard.N > 0 {
+		head += fmt.Sprintf(", shard %s: %d of the %d cases", shard, shard.Count(len(first)+*checks), len(first)+*checks)
+	}
+	fmt.Fprintln(text, head)
 
+	started := time.Now()
 	cfg := prop.Config{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
-		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known}
+		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known, Shard: shard}
 	if *verbose {
 		cfg.Log = s.Stderr
 	}
@@ -139,13 +170,42 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	if *expectFile != "" {
 		flags += " --expect " + *expectFile // run takes it too, for the replay
 	}
-	return propVerdict(s.Stdout, rep, surfaces, *checks, flags)
+	shardProperties(rep, shard)
+	stage := propertiesStage(rep, surfaces, *checks, flags, rep.Seed, shard)
+	if out.any() {
+		res := stageResults(target.Name, target.Profile.Name, seed, surfaces, started, shard)
+		res.SetProperties(stage)
+		notes, err := out.write(res, piped, s.Stdout)
+		if err != nil {
+			return &HarnessError{Err: fmt.Errorf("reports: %w", err)}
+		}
+		printNotes(text, notes)
+	}
+	if shard.N > 0 {
+		fmt.Fprintln(text, shardNote(shard))
+	}
+	return propVerdict(text, rep, stage)
 }
 
-// propVerdict prints a property run's outcome and returns the error that
-// sets the exit code; a failure reads as the property stage of run does.
-func propVerdict(w io.Writer, rep *prop.Report, surfaces []string, checks int, flags string) error {
-	if err := reports.WritePropRun(w, rep, propertiesStage(rep, surfaces, checks, flags, rep.Seed)); err != nil {
+// printNotes prints the lines that say where the reports went.
+func printNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
+}
+
+// flagGiven reports whether the flag name was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// propVerdict prints a property run's outcome (its stage as the reports
+// show it) and returns the error that sets the exit code; a failure reads
+// as the property stage of run does.
+func propVerdict(w io.Writer, rep *prop.Report, stage *reports.Properties) error {
+	if err := reports.WritePropRun(w, rep, stage); err != nil {
 		return &HarnessError{Err: err}
 	}
 	switch {
@@ -183,15 +243,19 @@ func subjectTarget(sub *harness.Subject, open func() (*harness.Subject, error)) 
 // that repeats the search, and for the saved counterexample the command
 // that replays it on each failing surface with runSeed. flags are the
 // subject and profile flags of both commands.
-func propertiesStage(rep *prop.Report, surfaces []string, checks int, flags string, runSeed int64) *reports.Properties {
-	repro := fmt.Sprintf("%s prop%s --surface %s --checks %d --seed %d", program(), flags, strings.Join(surfaces, ","), checks, rep.Seed)
+func propertiesStage(rep *prop.Report, surfaces []string, checks int, flags string, runSeed int64, shard harness.Shard) *reports.Properties {
+	repro := fmt.Sprintf("%s prop%s --surface %s --checks %d --seed %d%s", program(), flags, strings.Join(surfaces, ","), checks, rep.Seed, shardArg(shard))
 	var replay func(string) string
 	if f := rep.Failure; f != nil && f.Saved != "" {
 		replay = func(surface string) string {
 			return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), flags, f.Saved, surface, runSeed)
 		}
 	}
-	return reports.NewProperties(rep, surfaces, checks, repro, replay)
+	p := reports.NewProperties(rep, surfaces, checks, repro, replay)
+	if p.Failure != nil {
+		p.Failure.Case = prop.FailureCase(rep, shard)
+	}
+	return p
 }
 
 // subjectFlags are the --subject and --profile flags of a command line

@@ -9,35 +9,42 @@ import (
 	"github.com/fallbackgate/fallbackgate/reports"
 )
 
-// reportCmd works on results.json files written by `run`: it never runs
-// anything.
+// reportCmd works on results.json files written by `run` (and by prop
+// and chaos with report flags): it never runs anything.
 func reportCmd(ctx context.Context, s Streams, args []string) error {
 	if len(args) == 0 {
-		return usagef("report: want a subcommand: diff OLD.json NEW.json, or html [-o FILE] RESULTS.json...")
+		return usagef("report: want a subcommand: diff OLD.json NEW.json, html [-o FILE] RESULTS.json..., or merge SHARD...")
 	}
 	switch args[0] {
 	case "diff":
 		return reportDiffCmd(s, args[1:])
 	case "html":
 		return reportHTMLCmd(s, args[1:])
+	case "merge":
+		return reportMergeCmd(s, args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(s.Stdout, reportUsage)
 		return nil
 	}
-	return usagef("report: unknown subcommand %q (want diff or html)", args[0])
+	return usagef("report: unknown subcommand %q (want diff, html or merge)", args[0])
 }
 
 const reportUsage = `Usage: fallbackgate report diff OLD.json NEW.json
        fallbackgate report html [-o FILE] RESULTS.json...
+       fallbackgate report merge [--report-dir DIR] [--json FILE] ... SHARD...
 
-Reads results.json files written by "fallbackgate run" (schema ` + reports.Version + `)
-and never runs anything.
+Reads results.json files written by "fallbackgate run" (and by prop and
+chaos with --report-dir or --json; schema ` + reports.Version + `) and never
+runs anything.
 
 diff  lists the regressions (a case that passed now fails, or breaks a new
       rule), each with the command that reproduces it, and the fixes between
       two runs. Exit 1 when there is a regression, 0 otherwise.
 html  renders one HTML matrix of several runs (one per subject), e.g. to
       compare implementations side by side.
+merge puts the results.json of the shards of one run (--shard K/N) back
+      together as the whole run's report, in every format, with its
+      verdict and exit code (see report merge --help).
 `
 
 func reportDiffCmd(s Streams, args []string) error {

@@ -131,7 +131,8 @@ func TestReportDiff(t *testing.T) {
 		want string
 	}{
 		{[]string{"report"}, "want a subcommand"},
-		{[]string{"report", "merge"}, `unknown subcommand "merge"`},
+		{[]string{"report", "frob"}, `unknown subcommand "frob" (want diff, html or merge)`},
+		{[]string{"report", "merge"}, "report merge: want the shards' report folders or results.json files"},
 		{[]string{"report", "diff", good}, "want two files"},
 		{[]string{"report", "diff", good, filepath.Join(dir, "missing.json")}, "missing.json"},
 		{[]string{"report", "diff", good, goodSubject}, "subject.yaml: not a fallbackgate results file"},

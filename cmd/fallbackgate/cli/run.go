@@ -37,7 +37,7 @@ func (l *listFlag) Set(v string) error {
 }
 
 func runCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--prop N] [--chaos] [--mutate]", `
+	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--prop N] [--chaos] [--mutate] [--shard K/N]", `
 Runs the conformance gate: every scenario on every surface of a subject,
 each judged against the reference model, then checks that the surfaces
 reached the same decisions. Without --subject it checks the built-in
@@ -66,7 +66,14 @@ failure (as fallbackgate prop), and a chaos pass of 8 sessions × 20 turns
 self-test of `+"`fallbackgate mutate --subject-path in-process`"+` with the
 same seed, prints a row per mutant and "mutation score: K/N (P%)" before
 the seed, and adds the score to every report. A mutant that survives (a
-rule with no teeth) fails the run with exit 1.`, s)
+rule with no teeth) fails the run with exit 1.
+
+--shard K/N runs one part of the run, for N machines (a CI matrix, a
+Kubernetes Indexed Job): every surface of the scenarios it holds, and its
+share of the --prop cases and --chaos start-ups, all with the run's seed.
+Give every shard the same flags and seed; "fallbackgate report merge"
+puts their results.json back together as the whole run's report and
+verdict.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (YAML, see PROTOCOL.md); default: the built-in reference subject")
 	var surfaces, ids, files listFlag
 	fs.Var(&surfaces, "surface", "`SURFACES` to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
@@ -89,6 +96,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	github := fs.Bool("github", false, "also write a GitHub Actions annotation (::error file=…,title=R7::…) per failure; on by default when GITHUB_ACTIONS=true (--github=false turns it off)")
 	writeExpect := fs.String("write-expect", "", "write the run's failures as an expectations `FILE` (the --expect format), to adopt the gate on a subject that does not conform yet")
 	expectFile := fs.String("expect", "", "known failures `FILE` (YAML: known_failures: [{scenario, surface, rule, reason}]); fail only on unexpected and stale results")
+	shardFlag := addShardFlag(fs, "every surface of the scenarios i with i mod N = K-1, and so its share of the --prop cases and --chaos start-ups")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -110,11 +118,18 @@ rule with no teeth) fails the run with exit 1.`, s)
 	if err != nil {
 		return err
 	}
-	piped, err := stdoutFormat(formatPaths)
+	shard, err := parseShard("run", *shardFlag)
 	if err != nil {
 		return err
 	}
-	if err := checkReportPaths(*reportDir, formatPaths); err != nil {
+	if !shard.Whole() && *writeExpect != "" {
+		return usagef("run: --write-expect needs every case of the run; give it to fallbackgate report merge instead of --shard %s", shard)
+	}
+	piped, err := stdoutFormat("run", formatPaths)
+	if err != nil {
+		return err
+	}
+	if err := checkReportPaths("run", *reportDir, formatPaths); err != nil {
 		return err
 	}
 	annotate := githubAnnotations(fs, *github)
@@ -156,12 +171,18 @@ rule with no teeth) fails the run with exit 1.`, s)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
-		sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
-	total := len(sel) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
+	held := gate.Config{Scenarios: sel, Shard: shard}.ShardScenarios()
+	if shard.N > 0 {
+		fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, shard %s: %d of %d scenario(s) × %d surface(s)\n",
+			sub.Name, sub.Profile.Name, seed, shard, len(held), len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
+	} else {
+		fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
+			sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
+	}
+	total := len(held) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
 	var done atomic.Int64
 	progress := isTerminal(s.Stderr) // a line that rewrites itself, only for a person
-	cfg := gate.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel,
+	cfg := gate.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel, Shard: shard,
 		OnResult: func(r harness.Result) {
 			n := done.Add(1)
 			switch {
@@ -188,7 +209,12 @@ rule with no teeth) fails the run with exit 1.`, s)
 		closeErr = nil
 	}
 	res.SetShutdown(closeErr)
-	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr}
+	var heldIDs []string
+	for _, sc := range held {
+		heldIDs = append(heldIDs, sc.ID)
+	}
+	res.SetShard(shard, heldIDs)
+	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr, shard: shard}
 	if known != nil {
 		stages.known = known.KnownRule
 	}
@@ -214,6 +240,9 @@ rule with no teeth) fails the run with exit 1.`, s)
 		res.SetMutation(mrep)
 	}
 	notes, werr := writeReports(res, *reportDir, formatPaths)
+	if shard.N > 0 {
+		notes = append(notes, shardNote(shard))
+	}
 	if *writeExpect != "" && werr == nil {
 		note, err := writeExpectations(*writeExpect, res)
 		if err != nil {

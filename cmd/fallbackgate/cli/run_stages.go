@@ -34,6 +34,7 @@ type runStages struct {
 	shrink           time.Duration // bounds shrinking a property failure
 	stderr           io.Writer
 	known            harness.KnownFunc // the run's --expect, for every generated case
+	shard            harness.Shard     // the run's --shard: its share of the cases and start-ups
 }
 
 func (r runStages) flags() string { return subjectFlags(r.subject, r.profile) }
@@ -63,7 +64,7 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 	if err != nil {
 		return nil, err
 	}
-	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink, Known: r.known}
+	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink, Known: r.known, Shard: r.shard}
 	if isTerminal(r.stderr) {
 		cfg.OnCase = func(n int, c prop.Counts) {
 			fmt.Fprintf(r.stderr, "\r\033[K[properties %d/%d] %s", n, checks, c)
@@ -74,7 +75,8 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 	if err != nil {
 		return nil, &HarnessError{Err: fmt.Errorf("properties: %w", err)}
 	}
-	return propertiesStage(rep, surfaces, checks, r.flags(), r.seed), nil
+	shardProperties(rep, r.shard)
+	return propertiesStage(rep, surfaces, checks, r.flags(), r.seed, r.shard), nil
 }
 
 // chaos runs a chaos pass on the gateway when sub has one, else on the
@@ -105,7 +107,7 @@ func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Ch
 		return nil, &HarnessError{Err: fmt.Errorf("chaos: history: %w", err)}
 	}
 	defer f.Close()
-	cfg := chaos.Config{Surface: surface, Sessions: runChaosSessions, Turns: runChaosTurns, Seed: r.seed, Subject: csub, History: f, Known: r.known}
+	cfg := chaos.Config{Surface: surface, Sessions: runChaosSessions, Turns: runChaosTurns, Seed: r.seed, Subject: csub, History: f, Known: r.known, Shard: r.shard}
 	if isTerminal(r.stderr) {
 		cfg.OnTurn = func(turn int, rep *chaos.Report) {
 			fmt.Fprintf(r.stderr, "\r\033[K[chaos turn %d/%d] %d start-ups, %d failed", turn, runChaosTurns, rep.Startups, rep.Failed)
@@ -128,6 +130,6 @@ func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Ch
 		}
 		saved = ce.Path
 	}
-	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d", program(), r.flags(), surface, runChaosSessions, runChaosTurns, r.seed)
+	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d%s", program(), r.flags(), surface, runChaosSessions, runChaosTurns, r.seed, shardArg(r.shard))
 	return reports.NewChaos(rep, history, saved, repro), nil
 }

@@ -12,7 +12,7 @@ import (
 // --json -): it is written to stdout, and the terminal report moves to
 // stderr, so that stdout can be piped to a program. It returns nil when
 // no flag is "-"; more than one is bad usage.
-func stdoutFormat(paths map[string]*string) (*reports.Format, error) {
+func stdoutFormat(cmd string, paths map[string]*string) (*reports.Format, error) {
 	var found []reports.Format
 	for _, f := range reports.Formats {
 		if p := paths[f.Name]; p != nil && *p == "-" {
@@ -29,7 +29,7 @@ func stdoutFormat(paths map[string]*string) (*reports.Format, error) {
 	for _, f := range found {
 		names = append(names, "--"+f.Name)
 	}
-	return nil, usagef("run: %s all say -: only one report can go to stdout", strings.Join(names, " and "))
+	return nil, usagef("%s: %s all say -: only one report can go to stdout", cmd, strings.Join(names, " and "))
 }
 
 // githubAnnotations decides whether run writes GitHub Actions annotations:

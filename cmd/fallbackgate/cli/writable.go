@@ -14,10 +14,10 @@ import (
 // missing) that takes a new file, and each single-format FILE is not a
 // folder and sits in a folder that takes it. A run must not find out after
 // the last case that it cannot say what it found.
-func checkReportPaths(dir string, paths map[string]*string) error {
+func checkReportPaths(cmd, dir string, paths map[string]*string) error {
 	if dir != "" {
 		if err := writableDir(dir); err != nil {
-			return usagef("run: --report-dir %s: %v", dir, err)
+			return usagef("%s: --report-dir %s: %v", cmd, dir, err)
 		}
 	}
 	for _, f := range reports.Formats {
@@ -26,7 +26,7 @@ func checkReportPaths(dir string, paths map[string]*string) error {
 			continue
 		}
 		if err := writableFile(p); err != nil {
-			return usagef("run: --%s %s: %v", f.Name, p, err)
+			return usagef("%s: --%s %s: %v", cmd, f.Name, p, err)
 		}
 	}
 	return nil
