@@ -141,8 +141,9 @@ var shrinkMutants = []string{"falls-back-on-rate-limit", "leaks-key", "surfaces-
 // simpler candidate that still fails, and stops after a round in which no
 // candidate fails: the runs it spent (Failure.Shrinks) are the candidates
 // up to the one kept in each round, plus every candidate of the minimal
-// case once, and not one more. Every run opened a fresh subject: the drawn
-// cases, the shrinking runs and the final run on every surface.
+// case once, and not one more. The in-process target opened one subject
+// for the run (one per profile): the drawn cases, the shrinking runs and
+// the final run on every surface were each bound to their own fakes.
 func TestShrinkStopsAtMinimal(t *testing.T) {
 	lastRounds := map[bool]int{} // by whether the minimal case had candidates
 	t.Cleanup(func() {
@@ -181,8 +182,8 @@ func TestShrinkStopsAtMinimal(t *testing.T) {
 				if cur.GoString() != f.Outcome.Generated.GoString() {
 					t.Errorf("the counterexample is %s; the logged rounds end at %s", f.Outcome.Generated.GoString(), cur.GoString())
 				}
-				if want := r.rep.Cases + f.Shrinks + 1; r.opened != want {
-					t.Errorf("opened %d subjects; want %d: %d cases, %d shrinking runs and the final run", r.opened, want, r.rep.Cases, f.Shrinks)
+				if r.opened != 1 {
+					t.Errorf("opened %d subjects for %d cases, %d shrinking runs and the final run; want one, the strict profile's", r.opened, r.rep.Cases, f.Shrinks)
 				}
 			})
 		}
@@ -190,8 +191,9 @@ func TestShrinkStopsAtMinimal(t *testing.T) {
 }
 
 // TestShrunkCaseIsMinimal: no simpler candidate of a shrunk counterexample
-// still fails on the surface the drawn case failed on first, and the
-// counterexample itself does, on that surface and in its saved results.
+// still fails with its class (the rules the drawn case broke on the
+// surface it failed on first), and the counterexample itself does, on that
+// surface and in its saved results.
 func TestShrunkCaseIsMinimal(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range shrinkMutants {
@@ -205,21 +207,29 @@ func TestShrunkCaseIsMinimal(t *testing.T) {
 				if len(first.Failed()) == 0 {
 					t.Fatalf("the drawn case %s passes when run again", r.drawn().GoString())
 				}
-				surface := []string{first.Failed()[0].Surface}
+				class, _ := prop.ClassOf(first.Failed()[0], nil)
+				if got := r.rep.Failure.Classes; len(got) != 1 || !got[0].Equal(class) {
+					t.Fatalf("the counterexample stands for %v; want the drawn case's first class %v", got, class)
+				}
+				surface := []string{class.Surface}
+				fails := func(o prop.CaseOutcome) bool {
+					c, ok := prop.ClassOf(o.Results[0], nil)
+					return ok && c.Equal(class)
+				}
 				min := r.rep.Failure.Outcome
 				if len(min.Failed()) == 0 {
 					t.Fatalf("the counterexample %s has no failing result", min.Generated.GoString())
 				}
-				if o, err := runGenerated(ctx, r.target, min.Generated, surface, seed); err != nil || len(o.Failed()) == 0 {
-					t.Fatalf("the counterexample %s passes on %s (%v)", min.Generated.GoString(), surface[0], err)
+				if o, err := runGenerated(ctx, r.target, min.Generated, surface, seed); err != nil || !fails(o) {
+					t.Fatalf("the counterexample %s does not fail with %v (%v)", min.Generated.GoString(), class, err)
 				}
 				for _, c := range prop.SimplerCase(min.Generated) {
 					o, err := runGenerated(ctx, r.target, c, surface, seed)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if len(o.Failed()) > 0 {
-						t.Errorf("simpler candidate %s of the counterexample still fails on %s: %v", c.GoString(), surface[0], o.Failed()[0].Violations)
+					if fails(o) {
+						t.Errorf("simpler candidate %s of the counterexample still fails with %v: %v", c.GoString(), class, o.Failed()[0].Violations)
 					}
 				}
 			})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -19,12 +20,17 @@ import (
 )
 
 func propCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--save DIR] [--expect FILE] [--scenario ID,...]", `
+	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--parallel N] [--save DIR] [--expect FILE] [--scenario ID,...]", `
 Property-tests a subject: draws random cases (a primary, a chain of 0-8
 entries with repeats, entries without a model, base URLs and shorthand
 strings, a pin or none, a fault plan per provider), runs each on every
 selected surface and compares the outcome with the reference model's
 decision for the subject's profile; every ledger invariant must hold.
+
+Cases run --parallel at a time (oneshot and cli processes side by side,
+concurrent sessions on one gateway); the outcome depends on the seed
+alone: cases are judged in index order, and a case that a dying gateway
+took down with it runs again alone on a fresh subject.
 
 On a failure it shrinks the case to a minimal one, prints it, and saves it
 as a scenario file that "fallbackgate run --scenario-file FILE" replays. A
@@ -50,6 +56,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	hang := fs.Bool("hang", false, "let fault plans hang (each hang costs the subject's request timeout)")
 	verbose := fs.Bool("v", false, "print rapid's log")
 	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a case that breaks only rules listed for its surface counts as passed")
+	parallel := fs.Int("parallel", 0, "run `N` cases at once: oneshot and cli processes started concurrently, the gateway fed concurrent sessions; the outcome is the same whatever N is (default 0: one per CPU)")
 	var ids listFlag
 	fs.Var(&ids, "scenario", "`IDS` of scenarios to run first as cases, comma-separated: SF-n, an extra (MX-n) or a saved regression, by its file's own ID")
 	if err := parse(fs, args, s); err != nil {
@@ -60,6 +67,12 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	}
 	if *checks < 1 {
 		return usagef("prop: --checks %d: want at least 1", *checks)
+	}
+	if *parallel < 0 {
+		return usagef("prop: --parallel %d: want a number of cases, or 0 for one per CPU", *parallel)
+	}
+	if *parallel == 0 {
+		*parallel = runtime.NumCPU()
 	}
 	if *inProcess && *subject != "" {
 		return usagef("prop: --in-process runs the built-in reference; it cannot be combined with --subject")
@@ -119,7 +132,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 		target.Name, target.Profile.Name, strings.Join(surfaces, ","), *checks, seed)
 
 	cfg := prop.Config{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
-		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known}
+		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known, Parallel: *parallel}
 	if *verbose {
 		cfg.Log = s.Stderr
 	}
@@ -158,10 +171,10 @@ func propVerdict(w io.Writer, rep *prop.Report, surfaces []string, checks int, f
 }
 
 // inProcessTarget is the built-in reference in this process, claiming
-// profile p: a fresh subject per case, bound to in-process fakes on
-// virtual time.
+// profile p: one subject, its surfaces bound to each case's in-process
+// fakes on virtual time.
 func inProcessTarget(p resolver.Profile) prop.Target {
-	return prop.Target{Name: "reference (in-process)", Profile: &p, PerCase: true,
+	return prop.Target{Name: "reference (in-process)", Profile: &p, PerProfile: true,
 		Hooks: gate.InProcess(fakes.NewManualClock(harness.Epoch)),
 		Open:  func(p resolver.Profile) (*harness.Subject, error) { return inProcessReference(p), nil }}
 }

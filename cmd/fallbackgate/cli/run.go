@@ -74,7 +74,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 	fs.Var(&files, "scenario-file", "also run the scenario in `FILE` (repeatable), e.g. a saved counterexample")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of the one its manifest claims: "+profileNames())
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the case order (default: random, printed)")
-	parallel := fs.Int("parallel", 4, "cases run at once")
+	parallel := fs.Int("parallel", 4, "cases run at once (with --prop, generated cases too)")
 	keep := fs.Bool("keep", false, "keep each case's scratch folder (case.json, config, events) for reproduction")
 	verbose := fs.Bool("v", false, "print a line per case as it is judged")
 	reportDir := fs.String("report-dir", "", "write every report format into `DIR` (created when missing): "+formatFiles())
@@ -188,7 +188,7 @@ rule with no teeth) fails the run with exit 1.`, s)
 		closeErr = nil
 	}
 	res.SetShutdown(closeErr)
-	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr}
+	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr, parallel: *parallel}
 	if known != nil {
 		stages.known = known.KnownRule
 	}

@@ -34,6 +34,7 @@ type runStages struct {
 	shrink           time.Duration // bounds shrinking a property failure
 	stderr           io.Writer
 	known            harness.KnownFunc // the run's --expect, for every generated case
+	parallel         int               // the run's --parallel: generated cases at once
 }
 
 func (r runStages) flags() string { return subjectFlags(r.subject, r.profile) }
@@ -63,7 +64,7 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 	if err != nil {
 		return nil, err
 	}
-	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink, Known: r.known}
+	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink, Known: r.known, Parallel: r.parallel}
 	if isTerminal(r.stderr) {
 		cfg.OnCase = func(n int, c prop.Counts) {
 			fmt.Fprintf(r.stderr, "\r\033[K[properties %d/%d] %s", n, checks, c)
