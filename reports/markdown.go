@@ -159,8 +159,16 @@ func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 		b.WriteString(".\n")
 		return
 	}
-	if f := p.Failure; f != nil {
-		b.WriteString("; shrunk counterexample")
+	fs := p.failures()
+	if len(fs) > 1 {
+		b.WriteString(".\n")
+	}
+	for k, f := range fs {
+		if len(fs) > 1 {
+			fmt.Fprintf(b, "\n#### %d. %s\n\nShrunk counterexample", k+1, mdText(f.what()))
+		} else {
+			b.WriteString("; shrunk counterexample")
+		}
 		if f.Saved != "" {
 			fmt.Fprintf(b, " saved as `%s`", mdCode(f.Saved))
 		}
@@ -180,7 +188,8 @@ func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 			}
 			fmt.Fprintf(b, "\nReplay:\n\n```sh\n%s\n```\n", mdFence(r.Repro))
 		}
-	} else {
+	}
+	if len(fs) == 0 {
 		fmt.Fprintf(b, " (%s).\n", mdText(p.classesText()))
 	}
 	fmt.Fprintf(b, "\nReproduce the search:\n\n```sh\n%s\n```\n", mdFence(p.Repro))

@@ -20,7 +20,7 @@ import (
 )
 
 func propCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--parallel N] [--save DIR] [--expect FILE] [--scenario ID,...]", `
+	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--parallel N] [--max-failures K] [--save DIR] [--expect FILE] [--scenario ID,...]", `
 Property-tests a subject: draws random cases (a primary, a chain of 0-8
 entries with repeats, entries without a model, base URLs and shorthand
 strings, a pin or none, a fault plan per provider), runs each on every
@@ -33,7 +33,11 @@ alone: cases are judged in index order, and a case that a dying gateway
 took down with it runs again alone on a fresh subject.
 
 On a failure it shrinks the case to a minimal one, prints it, and saves it
-as a scenario file that "fallbackgate run --scenario-file FILE" replays. A
+as a scenario file that "fallbackgate run --scenario-file FILE" replays.
+With --max-failures K it goes on after a failure until it has K distinct
+failure classes (the rules a case broke on one surface: the same rules on
+the same surface are one class), and shrinks, prints and saves each one;
+shrinking keeps the class. A
 run in which no case fell back, was pinned, was rate-limited or exhausted
 its chain proves nothing and fails. --scenario runs the named scenarios
 (SF-4, an extra such as MX-3, a saved regression by its ID) first, as cases
@@ -56,6 +60,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	hang := fs.Bool("hang", false, "let fault plans hang (each hang costs the subject's request timeout)")
 	verbose := fs.Bool("v", false, "print rapid's log")
 	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a case that breaks only rules listed for its surface counts as passed")
+	maxFailures := fs.Int("max-failures", 1, "go on after a failure until `K` distinct failure classes are found (the rules broken on one surface), each shrunk and saved")
 	parallel := fs.Int("parallel", 0, "run `N` cases at once: oneshot and cli processes started concurrently, the gateway fed concurrent sessions; the outcome is the same whatever N is (default 0: one per CPU)")
 	var ids listFlag
 	fs.Var(&ids, "scenario", "`IDS` of scenarios to run first as cases, comma-separated: SF-n, an extra (MX-n) or a saved regression, by its file's own ID")
@@ -67,6 +72,9 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	}
 	if *checks < 1 {
 		return usagef("prop: --checks %d: want at least 1", *checks)
+	}
+	if *maxFailures < 1 {
+		return usagef("prop: --max-failures %d: want at least 1", *maxFailures)
 	}
 	if *parallel < 0 {
 		return usagef("prop: --parallel %d: want a number of cases, or 0 for one per CPU", *parallel)
@@ -132,7 +140,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 		target.Name, target.Profile.Name, strings.Join(surfaces, ","), *checks, seed)
 
 	cfg := prop.Config{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
-		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known, Parallel: *parallel}
+		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known, Parallel: *parallel, MaxFailures: *maxFailures}
 	if *verbose {
 		cfg.Log = s.Stderr
 	}
@@ -162,6 +170,8 @@ func propVerdict(w io.Writer, rep *prop.Report, surfaces []string, checks int, f
 		return &HarnessError{Err: err}
 	}
 	switch {
+	case rep.Failure != nil && len(rep.Classes()) > 1:
+		return &ViolationError{Summary: fmt.Sprintf("%d cases, %d distinct failure classes: the subject violates the contract", rep.Cases, len(rep.Classes()))}
 	case rep.Failure != nil:
 		return &ViolationError{Summary: fmt.Sprintf("%d cases, 1 failed: the subject violates the contract", rep.Cases)}
 	case rep.Vacuous != nil:
@@ -198,11 +208,8 @@ func subjectTarget(sub *harness.Subject, open func() (*harness.Subject, error)) 
 // subject and profile flags of both commands.
 func propertiesStage(rep *prop.Report, surfaces []string, checks int, flags string, runSeed int64) *reports.Properties {
 	repro := fmt.Sprintf("%s prop%s --surface %s --checks %d --seed %d", program(), flags, strings.Join(surfaces, ","), checks, rep.Seed)
-	var replay func(string) string
-	if f := rep.Failure; f != nil && f.Saved != "" {
-		replay = func(surface string) string {
-			return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), flags, f.Saved, surface, runSeed)
-		}
+	replay := func(saved, surface string) string {
+		return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), flags, saved, surface, runSeed)
 	}
 	return reports.NewProperties(rep, surfaces, checks, repro, replay)
 }
