@@ -17,13 +17,18 @@ import (
 // a terminal: the stage's rate and counts, its problems or its
 // counterexample, and the last line that states the counts.
 
-// WritePropRun writes a property run for the terminal: the cases, their
-// rate and category counts; then "N passed, 0 failed" when every case
-// passed, else the stage's failure as run --prop shows it (p).
+// WritePropRun writes a property run for the terminal: the cases, the
+// time they took and their rate (shrinking excluded) and category counts,
+// and the time shrinking took apart; then "N passed, 0 failed" when every
+// case passed, else the stage's failure as run --prop shows it (p).
 func WritePropRun(w io.Writer, rep *prop.Report, p *Properties) error {
 	var buf bytes.Buffer
-	rate := float64(rep.Cases) / max(rep.Duration.Seconds(), 1e-9)
-	fmt.Fprintf(&buf, "%d cases in %s (%.0f/s): %s\n", rep.Cases, rep.Duration.Round(time.Millisecond), rate, rep.Counts)
+	rate := float64(rep.Cases) / max(rep.Generating.Seconds(), 1e-9)
+	fmt.Fprintf(&buf, "%d cases in %s (%.0f/s): %s", rep.Cases, rep.Generating.Round(time.Millisecond), rate, rep.Counts)
+	if rep.Failure != nil {
+		fmt.Fprintf(&buf, "; shrinking %d candidates in %s", rep.Shrinks, rep.Shrinking.Round(time.Millisecond))
+	}
+	buf.WriteString("\n")
 	if rep.Known > 0 {
 		fmt.Fprintf(&buf, "%d case(s) broke known rules only (--expect); they count as passed\n", rep.Known)
 	}

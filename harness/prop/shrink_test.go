@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -364,5 +365,36 @@ func TestPropShrinksPlanToOne429(t *testing.T) {
 		if err != nil || len(plan.Resolve) != 1 || plan.Resolve[0].Fault.Kind != fakes.RateLimited || plan.Completions != nil {
 			t.Errorf("seed %d: shrunk primary plan %q; want one 429 step:\n%s", seed, text, f.YAML)
 		}
+	}
+}
+
+// TestShrinkEndsWithoutBudget: shrinking a case that is already minimal
+// runs each of its candidates once and stops, however long the shrink
+// time is; the report keeps the time spent running the cases apart from
+// the time spent shrinking, and counts every candidate run.
+func TestShrinkEndsWithoutBudget(t *testing.T) {
+	minimal := harness.Scenario{ID: "minimal", Name: "one rate-limited provider", Prompt: harness.DefaultPrompt,
+		Config: harness.CaseConfig{Model: harness.PrimaryConfig{Provider: "openai-codex", Default: "gpt-5.5"},
+			FallbackProviders: []harness.ConfigEntry{entry("xai-oauth", "grok-4.3", "")}},
+		Faults: map[string]string{"openai-codex": "429(retry_after=30s)"}}
+	rep, err := prop.Run(context.Background(), prop.Config{Target: inProcess("walks-on-429", mutant("falls-back-on-rate-limit").Options, strictProfile()),
+		Checks: 1, Seed: 1, Scenarios: []harness.Scenario{minimal}, Surfaces: []string{harness.Oneshot}, ShrinkTime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Failure
+	if f == nil || rep.Cases != 1 {
+		t.Fatalf("failure %v after %d case(s); want the scenario, the first case, to fail", f != nil, rep.Cases)
+	}
+	cands := prop.SimplerCase(f.Outcome.Generated)
+	if f.Outcome.Generated.Scenario.Config.FallbackProviders[0].Provider != "xai-oauth" || f.Shrinks != len(cands) {
+		t.Errorf("shrinking ran %d candidates and ended at %s; want the case itself, after its %d candidates once", f.Shrinks, f.Outcome.Generated.GoString(), len(cands))
+	}
+	if rep.Shrinking >= time.Minute {
+		t.Errorf("shrinking took %s; want it to stop once no candidate fails, not at the shrink time", rep.Shrinking)
+	}
+	if rep.Shrinks != f.Shrinks || rep.Generating <= 0 || rep.Shrinking <= 0 || rep.Generating+rep.Shrinking > rep.Duration {
+		t.Errorf("report: %d shrinks (failure: %d), generating %s + shrinking %s, duration %s; want the parts apart and within the whole",
+			rep.Shrinks, f.Shrinks, rep.Generating, rep.Shrinking, rep.Duration)
 	}
 }
