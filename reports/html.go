@@ -69,6 +69,7 @@ type (
 		Subject, Title, Summary, Classes, Repro, Duration string
 		OK                                                bool
 		Failures                                          []pageFailure
+		Coverage                                          *pageCoverage
 	}
 	// pageFailure is one shrunk counterexample of a property stage: What
 	// names the failure classes it stands for when the stage has several.
@@ -89,6 +90,7 @@ type (
 		Subject, Title, Summary, Faults, Type, History, Counterexample, Repro, Duration string
 		OK                                                                              bool
 		Problems                                                                        []pageProblem
+		Coverage                                                                        *pageCoverage
 	}
 	pageProblem  struct{ Rule, Message, Startups string }
 	pageMutation struct {
@@ -314,7 +316,7 @@ func htmlEvents(events []harness.Event) []string {
 
 func htmlProperties(subject string, p *Properties) pageProperties {
 	pp := pageProperties{Subject: subject, Title: p.title(), Summary: p.summary(), Classes: p.classesText(),
-		Repro: p.Repro, Duration: p.Duration.Round(time.Millisecond).String(), OK: p.OK()}
+		Repro: p.Repro, Duration: p.Duration.Round(time.Millisecond).String(), OK: p.OK(), Coverage: htmlCoverage(p.Coverage, "generated case")}
 	fs := p.failures()
 	for _, f := range fs {
 		pf := pageFailure{Rules: strings.Join(f.Rules, ","), Scenario: f.Scenario, Saved: f.Saved}
@@ -334,7 +336,8 @@ func htmlProperties(subject string, p *Properties) pageProperties {
 
 func htmlChaos(subject string, c *Chaos) pageChaos {
 	pc := pageChaos{Subject: subject, Title: c.title(), Summary: c.summary(), Faults: c.faultsText(), History: c.History,
-		Counterexample: c.Counterexample, Repro: c.Repro, Duration: c.Duration.Round(time.Millisecond).String(), OK: c.OK()}
+		Counterexample: c.Counterexample, Repro: c.Repro, Duration: c.Duration.Round(time.Millisecond).String(), OK: c.OK(),
+		Coverage: htmlCoverage(c.Coverage, "start-up")}
 	if !c.OK() {
 		pc.Type = c.failureType()
 	}

@@ -155,6 +155,7 @@ const markdownScenario = 8000
 // that repeats the search.
 func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 	fmt.Fprintf(b, "\n### Properties\n\n%s **%s**: %s", stageIcon(p.OK()), mdText(p.title()), mdText(p.summary()))
+	defer writeCoverageMarkdown(b, p.Coverage, "generated case")
 	if p.OK() {
 		b.WriteString(".\n")
 		return
@@ -201,6 +202,7 @@ func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 // the run.
 func writeChaosMarkdown(b *bytes.Buffer, c *Chaos) {
 	fmt.Fprintf(b, "\n### Chaos\n\n%s **%s**: %s", stageIcon(c.OK()), mdText(c.title()), mdText(c.summary()))
+	defer writeCoverageMarkdown(b, c.Coverage, "start-up")
 	if c.OK() {
 		fmt.Fprintf(b, "; history `%s`.\n", mdCode(c.History))
 		return

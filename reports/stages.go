@@ -45,6 +45,10 @@ type Properties struct {
 	Generating time.Duration `json:"generating_ns,omitempty"`
 	Shrinking  time.Duration `json:"shrinking_ns,omitempty"`
 	Shrinks    int           `json:"shrinks,omitempty"`
+	// Coverage counts, per rule and surface, the generated cases that
+	// exercised it (prop.Exercised); a rule none exercised is named, and
+	// does not fail the stage.
+	Coverage *prop.Coverage `json:"coverage,omitempty"`
 }
 
 // PropertyFailure is the shrunk counterexample of a property stage.
@@ -127,7 +131,8 @@ const notSaved = "(the counterexample was not saved: repeat the search)"
 // Repro).
 func NewProperties(rep *prop.Report, surfaces []string, checks int, repro string, replay func(saved, surface string) string) *Properties {
 	p := &Properties{Surfaces: surfaces, Checks: checks, Cases: rep.Cases, Classes: map[string]int{},
-		Repro: repro, Duration: rep.Duration, Generating: rep.Generating, Shrinking: rep.Shrinking, Shrinks: rep.Shrinks}
+		Repro: repro, Duration: rep.Duration, Generating: rep.Generating, Shrinking: rep.Shrinking, Shrinks: rep.Shrinks,
+		Coverage: rep.Coverage}
 	for k, n := range rep.Counts {
 		p.Classes[string(k)] = n
 	}
@@ -185,6 +190,10 @@ type Chaos struct {
 	// Repro is the command that repeats the run.
 	Repro    string        `json:"repro"`
 	Duration time.Duration `json:"duration_ns"`
+	// Coverage counts, per rule, the start-ups that exercised it
+	// (prop.Exercised); a rule none exercised is named, and does not fail
+	// the stage.
+	Coverage *prop.Coverage `json:"coverage,omitempty"`
 }
 
 // ChaosProblem is one distinct violation of a chaos run and the start-ups
@@ -241,7 +250,7 @@ func NewChaos(rep *chaos.Report, history, counterexample, repro string) *Chaos {
 	c := &Chaos{Surface: rep.Info.Surface, Sessions: rep.Info.Sessions, Turns: rep.Info.Turns,
 		Startups: rep.Startups, Failed: rep.Failed, Faults: map[string]int{}, Vacuous: rep.Vacuous(),
 		Problems: GroupProblems(rep.Problems), History: history, Counterexample: counterexample,
-		Repro: repro, Duration: rep.Elapsed}
+		Repro: repro, Duration: rep.Elapsed, Coverage: rep.Coverage}
 	for k, n := range rep.Faults {
 		c.Faults[k] = n
 	}

@@ -32,6 +32,7 @@ func WritePropRun(w io.Writer, rep *prop.Report, p *Properties) error {
 	if rep.Known > 0 {
 		fmt.Fprintf(&buf, "%d case(s) broke known rules only (--expect); they count as passed\n", rep.Known)
 	}
+	writeCoverageTable(&buf, rep.Coverage, "generated case")
 	if rep.OK() {
 		fmt.Fprintf(&buf, "%d passed, 0 failed\n", rep.Cases)
 	} else {
@@ -42,12 +43,15 @@ func WritePropRun(w io.Writer, rep *prop.Report, p *Properties) error {
 }
 
 // WriteChaosRun writes the head of a chaos run's outcome: the start-ups,
-// their rate and kinds, the fleet changes, the faults met, and the history
-// file with the command that re-checks it.
+// their rate and kinds, the fleet changes, the faults met, the history
+// file with the command that re-checks it, and the rule coverage.
 func WriteChaosRun(w io.Writer, rep *chaos.Report, history string) error {
+	var buf bytes.Buffer
 	rate := float64(rep.Startups) / max(rep.Elapsed.Seconds(), 1e-9)
-	_, err := fmt.Fprintf(w, "%d start-ups in %s (%.0f/s): fell back %d, pinned %d, rate-limited %d; %d fleet changes; faults met: %s\nhistory: %s (re-check: fallbackgate check %s)\n",
+	fmt.Fprintf(&buf, "%d start-ups in %s (%.0f/s): fell back %d, pinned %d, rate-limited %d; %d fleet changes; faults met: %s\nhistory: %s (re-check: fallbackgate check %s)\n",
 		rep.Startups, rep.Elapsed.Round(time.Millisecond), rate, rep.FellBack, rep.Pinned, rep.RateLimited, rep.Changes, faultCounts(rep.Faults), history, history)
+	writeCoverageTable(&buf, rep.Coverage, "start-up")
+	_, err := w.Write(redactBytes(buf.Bytes()))
 	return err
 }
 

@@ -74,9 +74,15 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	}
 	if p := r.Properties; p != nil {
 		writeProperties(&buf, p)
+		if g := coverageGaps(p.Coverage, "generated case"); g != "" {
+			fmt.Fprintf(&buf, "  %s\n", g)
+		}
 	}
 	if c := r.Chaos; c != nil {
 		writeChaosText(&buf, c)
+		if g := coverageGaps(c.Coverage, "start-up"); g != "" {
+			fmt.Fprintf(&buf, "  %s\n", g)
+		}
 	}
 	if m := r.Mutation; m != nil {
 		writeMutationText(&buf, m)

@@ -122,6 +122,10 @@ type Report struct {
 	Shrinks                         int
 	// Parallel is how many cases ran at once.
 	Parallel int
+	// Coverage counts, per rule and surface, the cases judged that
+	// exercised it (Exercised). A rule no case exercised is a gap the
+	// report names; it does not fail the run (see Coverage).
+	Coverage *Coverage
 }
 
 // OK reports whether every case passed and the run was not vacuous.
@@ -216,7 +220,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Gen.Profile = cfg.Target.Profile
 	r := &runner{cfg: cfg, gen: Gen(cfg.Gen), perProfile: map[string]*harness.Subject{}}
 	defer r.close()
-	rep := &Report{Target: cfg.Target.Name, Seed: cfg.Seed, Counts: Counts{}, Parallel: cfg.Parallel}
+	rep := &Report{Target: cfg.Target.Name, Seed: cfg.Seed, Counts: Counts{}, Parallel: cfg.Parallel, Coverage: NewCoverage(cfg.Surfaces)}
 	start := time.Now()
 	defer func() { rep.Duration = time.Since(start) }()
 	found, err := r.scan(ctx, rep)

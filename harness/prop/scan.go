@@ -253,6 +253,7 @@ func (s *scanState) advance() {
 		s.r.logCase(i, cr.g)
 		s.rep.Cases++
 		s.rep.Counts.Add(cr.o.Categories)
+		s.rep.Coverage.Add(cr.g.Scenario, cr.o.Want, cr.o.Results)
 		if cr.o.known {
 			s.rep.Known++
 		}

@@ -37,17 +37,23 @@ as a scenario file that "fallbackgate run --scenario-file FILE" replays.
 With --max-failures K it goes on after a failure until it has K distinct
 failure classes (the rules a case broke on one surface: the same rules on
 the same surface are one class), and shrinks, prints and saves each one;
-shrinking keeps the class. A
-run in which no case fell back, was pinned, was rate-limited or exhausted
-its chain proves nothing and fails. --scenario runs the named scenarios
-(SF-4, an extra such as MX-3, a saved regression by its ID) first, as cases
-of the run. With --expect, the known failures of an expectations file (the
-file run takes) are accepted in every case: a case that breaks only rules
-listed for its surface counts as passed, so the rest of the contract is
-still checked. Without --subject it checks the
-built-in reference subject over exec (--in-process: in this process, much
-faster). Exit 0 when every case conforms, 1 on a counterexample or a
-vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
+shrinking keeps the class.
+
+A run in which no case fell back, was pinned, was rate-limited or
+exhausted its chain proves nothing and fails. After the run a table shows,
+for each rule R1-R18 and surface, how many cases exercised it, and names
+the rules none did: the run proves nothing about those there, but a rule
+left unexercised does not fail the run (raise --checks).
+
+--scenario runs the named scenarios (SF-4, an extra such as MX-3, a saved
+regression by its ID) first, as cases of the run. With --expect, the known
+failures of an expectations file (the file run takes) are accepted in
+every case: a case that breaks only rules listed for its surface counts as
+passed, so the rest of the contract is still checked. Without --subject it
+checks the built-in reference subject over exec (--in-process: in this
+process, much faster). Exit 0 when every case conforms, 1 on a
+counterexample or a vacuous run, 2 on bad usage, 3 when the harness itself
+failed.`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` (default: the built-in reference subject)")
 	var surfaces listFlag
 	fs.Var(&surfaces, "surface", "`SURFACES` to run each case on, comma-separated (default all the subject implements)")
@@ -57,7 +63,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 	shrink := fs.Duration("shrink-time", 30*time.Second, "time limit for shrinking a failure")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of its claim: "+profileNames())
 	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process instead of over exec")
-	hang := fs.Bool("hang", false, "let fault plans hang (each hang costs the subject's request timeout)")
+	hang := fs.Bool("hang", false, "let fault plans hang over exec (each hang costs the subject's request timeout); in-process, plans always may hang (cut at once, it costs nothing)")
 	verbose := fs.Bool("v", false, "print rapid's log")
 	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a case that breaks only rules listed for its surface counts as passed")
 	maxFailures := fs.Int("max-failures", 1, "go on after a failure until `K` distinct failure classes are found (the rules broken on one surface), each shrunk and saved")
@@ -140,7 +146,7 @@ vacuous run, 2 on bad usage, 3 when the harness itself failed.`, s)
 		target.Name, target.Profile.Name, strings.Join(surfaces, ","), *checks, seed)
 
 	cfg := prop.Config{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
-		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known, Parallel: *parallel, MaxFailures: *maxFailures}
+		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang || *inProcess}, Scenarios: first, Known: known, Parallel: *parallel, MaxFailures: *maxFailures}
 	if *verbose {
 		cfg.Log = s.Stderr
 	}
