@@ -58,12 +58,22 @@ func WriteGitHub(w io.Writer, r *Results) error {
 		ghCommand(&b, "error", "", "R17", r.Shutdown)
 	}
 	if p := r.Properties; p != nil && !p.OK() {
-		file, msg := "", p.title()+": "+p.summary()
-		if f := p.Failure; f != nil {
-			file = f.Saved
-			msg += "; shrunk counterexample breaks " + strings.Join(f.Rules, ", ")
+		head := p.title() + ": " + p.summary()
+		fs := p.failures()
+		if len(fs) == 0 {
+			ghCommand(&b, "error", "", p.failureType(), head+"\nreproduce the search: "+p.Repro)
 		}
-		ghCommand(&b, "error", file, p.failureType(), msg+"\nreproduce the search: "+p.Repro)
+		for _, f := range fs { // one annotation per counterexample, on its file
+			msg := head + "; shrunk counterexample breaks " + strings.Join(f.Rules, ", ")
+			if len(fs) > 1 {
+				msg = head + "; shrunk counterexample for " + f.what() + " breaks " + strings.Join(f.Rules, ", ")
+			}
+			typ := p.failureType()
+			if len(f.Rules) > 0 {
+				typ = f.Rules[0]
+			}
+			ghCommand(&b, "error", f.Saved, typ, msg+"\nreproduce the search: "+p.Repro)
+		}
 	}
 	if c := r.Chaos; c != nil && !c.OK() {
 		msg := c.title() + ": " + c.summary()

@@ -66,12 +66,19 @@ type (
 		// results): there is no matrix to show.
 		StagesOnly bool
 	}
-	// pageProperties is the property stage of a run; Scenario and Results
-	// are its shrunk counterexample, when it failed.
+	// pageProperties is the property stage of a run; Failures are its
+	// shrunk counterexamples, when it failed.
 	pageProperties struct {
-		Subject, Title, Summary, Classes, Rules, Scenario, Saved, Repro, Duration string
-		OK                                                                        bool
-		Results                                                                   []pageStageResult
+		Subject, Title, Summary, Classes, Repro, Duration string
+		OK                                                bool
+		Failures                                          []pageFailure
+		Coverage                                          *pageCoverage
+	}
+	// pageFailure is one shrunk counterexample of a property stage: What
+	// names the failure classes it stands for when the stage has several.
+	pageFailure struct {
+		What, Rules, Scenario, Saved string
+		Results                      []pageStageResult
 	}
 	// pageStageResult is one failing surface of a property counterexample.
 	pageStageResult struct {
@@ -86,6 +93,7 @@ type (
 		Subject, Title, Summary, Faults, Type, History, Counterexample, Repro, Duration string
 		OK                                                                              bool
 		Problems                                                                        []pageProblem
+		Coverage                                                                        *pageCoverage
 	}
 	pageProblem  struct{ Rule, Message, Startups string }
 	pageMutation struct {
@@ -312,22 +320,28 @@ func htmlEvents(events []harness.Event) []string {
 
 func htmlProperties(subject string, p *Properties) pageProperties {
 	pp := pageProperties{Subject: subject, Title: p.title(), Summary: p.summary(), Classes: p.classesText(),
-		Repro: p.Repro, Duration: p.Duration.Round(time.Millisecond).String(), OK: p.OK()}
-	if f := p.Failure; f != nil {
-		pp.Rules, pp.Scenario, pp.Saved = strings.Join(f.Rules, ","), f.Scenario, f.Saved
+		Repro: p.Repro, Duration: p.Duration.Round(time.Millisecond).String(), OK: p.OK(), Coverage: htmlCoverage(p.Coverage, "generated case")}
+	fs := p.failures()
+	for _, f := range fs {
+		pf := pageFailure{Rules: strings.Join(f.Rules, ","), Scenario: f.Scenario, Saved: f.Saved}
+		if len(fs) > 1 {
+			pf.What = f.what()
+		}
 		for _, r := range f.Results {
-			pp.Results = append(pp.Results, pageStageResult{Surface: r.Surface, Rules: strings.Join(r.Violations.Rules(), ","),
+			pf.Results = append(pf.Results, pageStageResult{Surface: r.Surface, Rules: strings.Join(r.Violations.Rules(), ","),
 				Failure: r.Failure, Stdout: r.Stdout, Stderr: htmlStderr(r.Stderr), StderrHeading: stderrHeading(r.Stderr),
 				Repro: r.Repro, Violations: r.Violations,
 				Timeline: htmlTimeline(r.Ledger), Events: htmlEvents(r.Events)})
 		}
+		pp.Failures = append(pp.Failures, pf)
 	}
 	return pp
 }
 
 func htmlChaos(subject string, c *Chaos) pageChaos {
 	pc := pageChaos{Subject: subject, Title: c.title(), Summary: c.summary(), Faults: c.faultsText(), History: c.History,
-		Counterexample: c.Counterexample, Repro: c.Repro, Duration: c.Duration.Round(time.Millisecond).String(), OK: c.OK()}
+		Counterexample: c.Counterexample, Repro: c.Repro, Duration: c.Duration.Round(time.Millisecond).String(), OK: c.OK(),
+		Coverage: htmlCoverage(c.Coverage, "start-up")}
 	if !c.OK() {
 		pc.Type = c.failureType()
 	}

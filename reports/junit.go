@@ -211,16 +211,26 @@ func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
 		var msg string
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s: %s\nclasses: %s\n", p.title(), p.summary(), p.classesText())
-		if f := p.Failure; f != nil {
+		if fs := p.failures(); len(fs) > 0 {
+			f := fs[0]
 			msg = fmt.Sprintf("the shrunk counterexample of the property run breaks %s on %s (after %d case(s))",
 				strings.Join(f.Rules, ", "), strings.Join(f.failingSurfaces(), ", "), p.Cases)
-			b.WriteString("\nshrunk counterexample")
-			if f.Saved != "" {
-				fmt.Fprintf(&b, ", saved as %s", f.Saved)
+			if len(fs) > 1 {
+				msg = fmt.Sprintf("the property run found %d distinct failure classes, shrunk to %d counterexamples breaking %s (after %d case(s))",
+					p.classCount(), len(fs), strings.Join(p.rules(), ", "), p.Cases)
 			}
-			fmt.Fprintf(&b, ":\n\n%s\n", strings.TrimRight(f.Scenario, "\n"))
-			for _, r := range f.Results {
-				fmt.Fprintf(&b, "\n--- %s ---\n%s", r.Surface, caseText(&CaseResult{Judgement: r}))
+			for k, f := range fs {
+				b.WriteString("\nshrunk counterexample")
+				if len(fs) > 1 {
+					fmt.Fprintf(&b, " %d of %d (%s)", k+1, len(fs), f.what())
+				}
+				if f.Saved != "" {
+					fmt.Fprintf(&b, ", saved as %s", f.Saved)
+				}
+				fmt.Fprintf(&b, ":\n\n%s\n", strings.TrimRight(f.Scenario, "\n"))
+				for _, r := range f.Results {
+					fmt.Fprintf(&b, "\n--- %s ---\n%s", r.Surface, caseText(&CaseResult{Judgement: r}))
+				}
 			}
 		} else {
 			msg = "the property run is vacuous: " + p.Vacuous

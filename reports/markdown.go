@@ -157,12 +157,21 @@ const markdownScenario = 8000
 // that repeats the search.
 func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 	fmt.Fprintf(b, "\n### Properties\n\n%s **%s**: %s", stageIcon(p.OK()), mdText(p.title()), mdText(p.summary()))
+	defer writeCoverageMarkdown(b, p.Coverage, "generated case")
 	if p.OK() {
 		b.WriteString(".\n")
 		return
 	}
-	if f := p.Failure; f != nil {
-		b.WriteString("; shrunk counterexample")
+	fs := p.failures()
+	if len(fs) > 1 {
+		b.WriteString(".\n")
+	}
+	for k, f := range fs {
+		if len(fs) > 1 {
+			fmt.Fprintf(b, "\n#### %d. %s\n\nShrunk counterexample", k+1, mdText(f.what()))
+		} else {
+			b.WriteString("; shrunk counterexample")
+		}
 		if f.Saved != "" {
 			fmt.Fprintf(b, " saved as `%s`", mdCode(f.Saved))
 		}
@@ -182,7 +191,8 @@ func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 			}
 			fmt.Fprintf(b, "\nReplay:\n\n```sh\n%s\n```\n", mdFence(r.Repro))
 		}
-	} else {
+	}
+	if len(fs) == 0 {
 		fmt.Fprintf(b, " (%s).\n", mdText(p.classesText()))
 	}
 	fmt.Fprintf(b, "\nReproduce the search:\n\n```sh\n%s\n```\n", mdFence(p.Repro))
@@ -194,6 +204,7 @@ func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 // the run.
 func writeChaosMarkdown(b *bytes.Buffer, c *Chaos) {
 	fmt.Fprintf(b, "\n### Chaos\n\n%s **%s**: %s", stageIcon(c.OK()), mdText(c.title()), mdText(c.summary()))
+	defer writeCoverageMarkdown(b, c.Coverage, "start-up")
 	if c.OK() {
 		fmt.Fprintf(b, "; history `%s`.\n", mdCode(c.History))
 		return

@@ -250,6 +250,7 @@ func TestResultsSchema(t *testing.T) {
 		"expectations, not started":    withNotStarted,
 		"failing properties, chaos":    withStages(handProperties("fail"), handChaos("fail")),
 		"vacuous properties and chaos": withStages(handProperties("vacuous"), handChaos("vacuous")),
+		"stages with coverage":         withCoverage(),
 		"mutation with a survivor":     withMutation(true),
 		"a shard with counterexamples": shard,
 	} {

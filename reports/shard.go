@@ -289,6 +289,7 @@ func mergeProperties(shards []ShardFile) *Properties {
 	}
 	p := &Properties{Surfaces: first.Properties.Surfaces, Checks: first.Properties.Checks, Classes: map[string]int{},
 		Repro: withoutShard(first.Properties.Repro, first.Shard)}
+	var fails []*PropertyFailure
 	for _, s := range shards {
 		sp := s.Results.Properties
 		p.Cases += sp.Cases
@@ -296,9 +297,41 @@ func mergeProperties(shards []ShardFile) *Properties {
 			p.Classes[k] += v
 		}
 		p.Duration = max(p.Duration, sp.Duration)
-		if f := sp.Failure; f != nil && (p.Failure == nil || f.Case < p.Failure.Case) {
-			p.Failure = f
+		p.Generating, p.Shrinking = max(p.Generating, sp.Generating), max(p.Shrinking, sp.Shrinking)
+		fails = append(fails, sp.failures()...)
+		if sp.Coverage != nil {
+			if p.Coverage == nil {
+				p.Coverage = prop.NewCoverage(sp.Coverage.Surfaces)
+			}
+			p.Coverage.Merge(sp.Coverage)
 		}
+	}
+	// The whole run judges its cases in index order and keeps the first
+	// MaxFailures distinct classes, each with the counterexample of the
+	// case it met it in (or one already shown that shows it too). Each
+	// shard stops at its own MaxFailures: every class among the whole
+	// run's first ones is met by the shard that holds its case, so the
+	// shards' counterexamples in case order, up to MaxFailures classes,
+	// are the whole run's.
+	max := max(first.Properties.MaxFailures, 1)
+	p.MaxFailures = first.Properties.MaxFailures
+	slices.SortStableFunc(fails, func(a, b *PropertyFailure) int { return cmp.Compare(a.Case, b.Case) })
+	var classes []prop.Class
+	p.Shrinks = 0
+	for _, f := range fails {
+		if len(classes) >= max {
+			break
+		}
+		fresh := len(f.Classes) == 0 || slices.ContainsFunc(f.Classes, func(c prop.Class) bool { return !slices.ContainsFunc(classes, c.Equal) })
+		if !fresh {
+			continue // every class it stands for has a counterexample already
+		}
+		classes = append(classes, f.Classes...)
+		p.Failures = append(p.Failures, f)
+		p.Shrinks += f.Shrinks
+	}
+	if len(p.Failures) > 0 {
+		p.Failure = p.Failures[0]
 	}
 	if p.Failure == nil {
 		counts := prop.Counts{}
@@ -321,6 +354,9 @@ func mergeChaos(shards []ShardFile) *Chaos {
 	fc := first.Chaos
 	c := &Chaos{Surface: fc.Surface, Sessions: fc.Sessions, Turns: fc.Turns, Faults: map[string]int{},
 		Repro: withoutShard(fc.Repro, first.Shard)}
+	if fc.Coverage != nil {
+		c.Coverage = prop.NewCoverage(fc.Coverage.Surfaces)
+	}
 	type hit struct {
 		v       harness.Violation
 		startup string
@@ -339,6 +375,9 @@ func mergeChaos(shards []ShardFile) *Chaos {
 		}
 		c.Duration = max(c.Duration, sc.Duration)
 		histories = append(histories, sc.History)
+		if c.Coverage != nil {
+			c.Coverage.Merge(sc.Coverage)
+		}
 		for _, p := range sc.Problems {
 			if len(p.Startups) == 0 {
 				if p.Rule != chaos.RuleVacuous && !slices.Contains(whole, p.Violation) {

@@ -91,7 +91,7 @@ func (r inProcessRun) results(t *testing.T, seed int64, sh harness.Shard) (*repo
 	repro := fmt.Sprintf("fallbackgate prop --surface oneshot,gateway,cli --checks %d --seed %d%s", r.checks, seed, flag)
 	p := reports.NewProperties(prep, harness.Surfaces, r.checks, repro, nil)
 	if p.Failure != nil {
-		p.Failure.Case = prop.FailureCase(prep, sh)
+		p.Failure.Case = prop.FailureCase(prep)
 	}
 	res.SetProperties(p)
 
@@ -186,7 +186,14 @@ func TestMergeEqualsWholeRun(t *testing.T) {
 							t.Errorf("N=%d: merged properties count %d %s cases; the whole run %d", n, mp.Classes[k], k, v)
 						}
 					}
-					mp.Cases, mp.Classes = wp.Cases, wp.Classes
+					for _, r := range prop.Rules {
+						for _, surf := range wp.Coverage.Surfaces {
+							if mp.Coverage.Rules[r][surf] < wp.Coverage.Rules[r][surf] {
+								t.Errorf("N=%d: merged coverage of %s on %s is %d; the whole run's %d", n, r, surf, mp.Coverage.Rules[r][surf], wp.Coverage.Rules[r][surf])
+							}
+						}
+					}
+					mp.Cases, mp.Classes, mp.Coverage = wp.Cases, wp.Classes, wp.Coverage
 				}
 				if d := cmp.Diff(normalizedJSON(t, whole), normalizedJSON(t, merged)); d != "" {
 					t.Errorf("N=%d: merged results.json differs from the whole run's (-whole +merged):\n%s", n, d)
@@ -226,7 +233,7 @@ func normalizedJSON(t *testing.T, r *reports.Results) any {
 		case map[string]any:
 			for k, e := range x {
 				switch k {
-				case "started", "elapsed_ns", "duration_ns", "at_ns":
+				case "started", "elapsed_ns", "duration_ns", "at_ns", "generating_ns", "shrinking_ns":
 					x[k] = 0
 				case "reply":
 					if m, ok := e.(map[string]any); ok {

@@ -35,7 +35,11 @@ func (p *Properties) classesText() string {
 func (p *Properties) summary() string {
 	switch {
 	case p.Failure != nil:
-		return fmt.Sprintf("FAIL %s after %d case(s)", strings.Join(p.Failure.Rules, ","), p.Cases)
+		s := fmt.Sprintf("FAIL %s after %d case(s)", strings.Join(p.rules(), ","), p.Cases)
+		if n := p.classCount(); n > 1 {
+			s += fmt.Sprintf(", %d distinct failure classes", n)
+		}
+		return s
 	case p.Vacuous != "":
 		return fmt.Sprintf("FAIL: %d cases passed, but %s", p.Cases, p.Vacuous)
 	}

@@ -29,10 +29,29 @@ type Properties struct {
 	// passed: the run proves nothing about them, and fails.
 	Vacuous string `json:"vacuous,omitempty"`
 	// Failure is the shrunk counterexample; nil when every case passed.
+	// With several (prop --max-failures), it is the first of Failures.
 	Failure *PropertyFailure `json:"failure,omitempty"`
+	// Failures are the shrunk counterexamples of every distinct failure
+	// class the run found, in the order found, the first being Failure;
+	// absent when every case passed (and in files written before
+	// --max-failures: read them with failures()).
+	Failures []*PropertyFailure `json:"failures,omitempty"`
 	// Repro is the command that repeats the search.
 	Repro    string        `json:"repro"`
 	Duration time.Duration `json:"duration_ns"`
+	// Generating and Shrinking split Duration: running the generated cases,
+	// and shrinking the failures (Shrinks candidates run). Absent in files
+	// written before they were added.
+	Generating time.Duration `json:"generating_ns,omitempty"`
+	Shrinking  time.Duration `json:"shrinking_ns,omitempty"`
+	Shrinks    int           `json:"shrinks,omitempty"`
+	// Coverage counts, per rule and surface, the generated cases that
+	// exercised it (prop.Exercised); a rule none exercised is named, and
+	// does not fail the stage.
+	Coverage *prop.Coverage `json:"coverage,omitempty"`
+	// MaxFailures is how many distinct failure classes the run collected
+	// (prop --max-failures); absent means 1.
+	MaxFailures int `json:"max_failures,omitempty"`
 }
 
 // PropertyFailure is the shrunk counterexample of a property stage.
@@ -50,29 +69,94 @@ type PropertyFailure struct {
 	// (prop.FailureCase): counted from 0, named scenarios first, as
 	// --shard counts cases. Merged shards keep the failure of the lowest.
 	Case int `json:"case"`
+	// Classes are the failure classes it stands for (the rules broken on
+	// one surface), the first being the one it was shrunk for; absent in
+	// files written before classes were added.
+	Classes []prop.Class `json:"classes,omitempty"`
+	// Shrinks is how many simpler candidates shrinking it ran.
+	Shrinks int `json:"shrinks,omitempty"`
 }
 
 // OK reports whether every case passed and the run was not vacuous.
 func (p *Properties) OK() bool { return p.Failure == nil && p.Vacuous == "" }
+
+// failures returns every counterexample of the stage: Failures, or for a
+// stage that holds only Failure (a file written before Failures), that.
+func (p *Properties) failures() []*PropertyFailure {
+	switch {
+	case len(p.Failures) > 0:
+		return p.Failures
+	case p.Failure != nil:
+		return []*PropertyFailure{p.Failure}
+	}
+	return nil
+}
+
+// rules returns the rules every counterexample broke, in order of first
+// appearance.
+func (p *Properties) rules() []string {
+	var out []string
+	for _, f := range p.failures() {
+		for _, r := range f.Rules {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// classCount counts the failure classes of the stage's counterexamples
+// (one for a counterexample that names none).
+func (p *Properties) classCount() int {
+	n := 0
+	for _, f := range p.failures() {
+		n += max(len(f.Classes), 1)
+	}
+	return n
+}
+
+// what names what a counterexample stands for: its failure classes
+// ("oneshot R7,R15; gateway R7"), or the rules it broke when it names no
+// class.
+func (f *PropertyFailure) what() string {
+	if len(f.Classes) == 0 {
+		return strings.Join(f.Rules, ",")
+	}
+	parts := make([]string, len(f.Classes))
+	for i, c := range f.Classes {
+		parts[i] = c.String()
+	}
+	return strings.Join(parts, "; ")
+}
 
 // notSaved is the reproduce command of a counterexample that was not saved.
 const notSaved = "(the counterexample was not saved: repeat the search)"
 
 // NewProperties returns the property stage of a run from a property run's
 // report: surfaces and checks as asked, repro the command that repeats the
-// search, and replay(surface) the command that replays the saved
-// counterexample on a surface (it becomes each failing result's Repro).
-func NewProperties(rep *prop.Report, surfaces []string, checks int, repro string, replay func(surface string) string) *Properties {
+// search, and replay(saved, surface) the command that replays the saved
+// counterexample file on a surface (it becomes each failing result's
+// Repro).
+func NewProperties(rep *prop.Report, surfaces []string, checks int, repro string, replay func(saved, surface string) string) *Properties {
 	p := &Properties{Surfaces: surfaces, Checks: checks, Cases: rep.Cases, Classes: map[string]int{},
-		Repro: repro, Duration: rep.Duration}
+		Repro: repro, Duration: rep.Duration, Generating: rep.Generating, Shrinking: rep.Shrinking, Shrinks: rep.Shrinks,
+		Coverage: rep.Coverage}
+	if rep.MaxFailures > 1 {
+		p.MaxFailures = rep.MaxFailures
+	}
 	for k, n := range rep.Counts {
 		p.Classes[string(k)] = n
 	}
 	if rep.Vacuous != nil {
 		p.Vacuous = rep.Vacuous.Error()
 	}
-	if f := rep.Failure; f != nil {
-		pf := &PropertyFailure{Scenario: string(f.YAML), Saved: f.Saved}
+	fs := rep.Failures
+	if len(fs) == 0 && rep.Failure != nil {
+		fs = []*prop.Failure{rep.Failure} // a report made by hand
+	}
+	for _, f := range fs {
+		pf := &PropertyFailure{Scenario: string(f.YAML), Saved: f.Saved, Classes: f.Classes, Case: f.Case, Shrinks: f.Shrinks}
 		for _, r := range f.Outcome.Failed() {
 			for _, rule := range r.Violations.Rules() {
 				if !slices.Contains(pf.Rules, rule) {
@@ -83,11 +167,14 @@ func NewProperties(rep *prop.Report, surfaces []string, checks int, repro string
 			// is its reproduction.
 			r.Repro = notSaved
 			if f.Saved != "" && replay != nil {
-				r.Repro = replay(r.Surface)
+				r.Repro = replay(f.Saved, r.Surface)
 			}
 			pf.Results = append(pf.Results, NewJudgement(r))
 		}
-		p.Failure = pf
+		p.Failures = append(p.Failures, pf)
+	}
+	if len(p.Failures) > 0 {
+		p.Failure = p.Failures[0]
 	}
 	return p
 }
@@ -118,6 +205,10 @@ type Chaos struct {
 	// Repro is the command that repeats the run.
 	Repro    string        `json:"repro"`
 	Duration time.Duration `json:"duration_ns"`
+	// Coverage counts, per rule, the start-ups that exercised it
+	// (prop.Exercised); a rule none exercised is named, and does not fail
+	// the stage.
+	Coverage *prop.Coverage `json:"coverage,omitempty"`
 }
 
 // ChaosProblem is one distinct violation of a chaos run and the start-ups
@@ -187,7 +278,7 @@ func NewChaos(rep *chaos.Report, history, counterexample, repro string) *Chaos {
 	c := &Chaos{Surface: rep.Info.Surface, Sessions: rep.Info.Sessions, Turns: rep.Info.Turns,
 		Startups: rep.Startups, Failed: rep.Failed, Faults: map[string]int{}, Vacuous: rep.Vacuous() && wholeRun(rep.Info.Shard),
 		Problems: GroupProblems(rep.Problems), History: history, Counterexample: counterexample,
-		Repro: repro, Duration: rep.Elapsed}
+		Repro: repro, Duration: rep.Elapsed, Coverage: rep.Coverage}
 	if f := rep.First; f != nil {
 		c.First = &ChaosFirst{Startup: f.ID, Turn: f.Turn, Session: f.Session, ExpectedError: f.Result.Expected.Error}
 	}

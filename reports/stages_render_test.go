@@ -72,7 +72,10 @@ func handProperties(kind string) *reports.Properties {
 				result(harness.CLI, harness.Violation{Rule: "R9", Message: propR9}, harness.Violation{Rule: "R7", Message: propR7}),
 			}}}
 	}
-	return reports.NewProperties(rep, harness.Surfaces, 100, propSearch, propReplay)
+	replay := func(saved, surface string) string {
+		return "fallbackgate run --scenario-file " + saved + " --surface " + surface + " --seed 1"
+	}
+	return reports.NewProperties(rep, harness.Surfaces, 100, propSearch, replay)
 }
 
 // chaosIDs returns n start-up ids from t5/s0 on, eight sessions a turn.

@@ -125,8 +125,8 @@ func TestNewPropertiesReplay(t *testing.T) {
 		return &prop.Report{Seed: 1, Cases: 3, Counts: prop.Counts{},
 			Failure: &prop.Failure{Saved: saved, Outcome: prop.CaseOutcome{Results: []harness.Result{fail}}}}
 	}
-	replay := func(surface string) string {
-		return "fallbackgate run --scenario-file ce/p.yaml --surface " + surface + " --seed 1"
+	replay := func(saved, surface string) string {
+		return "fallbackgate run --scenario-file " + saved + " --surface " + surface + " --seed 1"
 	}
 	for _, tt := range []struct{ saved, want string }{
 		{"ce/p.yaml", "fallbackgate run --scenario-file ce/p.yaml --surface gateway --seed 1"},

@@ -17,16 +17,22 @@ import (
 // a terminal: the stage's rate and counts, its problems or its
 // counterexample, and the last line that states the counts.
 
-// WritePropRun writes a property run for the terminal: the cases, their
-// rate and category counts; then "N passed, 0 failed" when every case
-// passed, else the stage's failure as run --prop shows it (p).
+// WritePropRun writes a property run for the terminal: the cases, the
+// time they took and their rate (shrinking excluded) and category counts,
+// and the time shrinking took apart; then "N passed, 0 failed" when every
+// case passed, else the stage's failure as run --prop shows it (p).
 func WritePropRun(w io.Writer, rep *prop.Report, p *Properties) error {
 	var buf bytes.Buffer
-	rate := float64(rep.Cases) / max(rep.Duration.Seconds(), 1e-9)
-	fmt.Fprintf(&buf, "%d cases in %s (%.0f/s): %s\n", rep.Cases, rep.Duration.Round(time.Millisecond), rate, rep.Counts)
+	rate := float64(rep.Cases) / max(rep.Generating.Seconds(), 1e-9)
+	fmt.Fprintf(&buf, "%d cases in %s (%.0f/s): %s", rep.Cases, rep.Generating.Round(time.Millisecond), rate, rep.Counts)
+	if rep.Failure != nil {
+		fmt.Fprintf(&buf, "; shrinking %d candidates in %s", rep.Shrinks, rep.Shrinking.Round(time.Millisecond))
+	}
+	buf.WriteString("\n")
 	if rep.Known > 0 {
 		fmt.Fprintf(&buf, "%d case(s) broke known rules only (--expect); they count as passed\n", rep.Known)
 	}
+	writeCoverageTable(&buf, rep.Coverage, "generated case")
 	if rep.OK() {
 		fmt.Fprintf(&buf, "%d passed, 0 failed\n", rep.Cases)
 	} else {
@@ -37,12 +43,15 @@ func WritePropRun(w io.Writer, rep *prop.Report, p *Properties) error {
 }
 
 // WriteChaosRun writes the head of a chaos run's outcome: the start-ups,
-// their rate and kinds, the fleet changes, the faults met, and the history
-// file with the command that re-checks it.
+// their rate and kinds, the fleet changes, the faults met, the history
+// file with the command that re-checks it, and the rule coverage.
 func WriteChaosRun(w io.Writer, rep *chaos.Report, history string) error {
+	var buf bytes.Buffer
 	rate := float64(rep.Startups) / max(rep.Elapsed.Seconds(), 1e-9)
-	_, err := fmt.Fprintf(w, "%d start-ups in %s (%.0f/s): fell back %d, pinned %d, rate-limited %d; %d fleet changes; faults met: %s\nhistory: %s (re-check: fallbackgate check %s)\n",
+	fmt.Fprintf(&buf, "%d start-ups in %s (%.0f/s): fell back %d, pinned %d, rate-limited %d; %d fleet changes; faults met: %s\nhistory: %s (re-check: fallbackgate check %s)\n",
 		rep.Startups, rep.Elapsed.Round(time.Millisecond), rate, rep.FellBack, rep.Pinned, rep.RateLimited, rep.Changes, faultCounts(rep.Faults), history, history)
+	writeCoverageTable(&buf, rep.Coverage, "start-up")
+	_, err := w.Write(redactBytes(buf.Bytes()))
 	return err
 }
 

@@ -78,9 +78,15 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 	}
 	if p := r.Properties; p != nil {
 		writeProperties(&buf, p)
+		if g := coverageGaps(p.Coverage, "generated case"); g != "" {
+			fmt.Fprintf(&buf, "  %s\n", g)
+		}
 	}
 	if c := r.Chaos; c != nil {
 		writeChaosText(&buf, c)
+		if g := coverageGaps(c.Coverage, "start-up"); g != "" {
+			fmt.Fprintf(&buf, "  %s\n", g)
+		}
 	}
 	if m := r.Mutation; m != nil {
 		writeMutationText(&buf, m)
@@ -187,23 +193,38 @@ func WriteProperties(w io.Writer, p *Properties) error {
 
 func writeProperties(buf *bytes.Buffer, p *Properties) {
 	head := p.title()
-	switch {
-	case p.Failure != nil:
-		f := p.Failure
+	switch fs := p.failures(); {
+	case len(fs) == 1:
 		fmt.Fprintf(buf, "\n%s: %s; shrunk counterexample", head, p.summary())
-		if f.Saved != "" {
-			fmt.Fprintf(buf, ", saved as %s", f.Saved)
-		}
-		fmt.Fprintf(buf, ":\n\n%s\n", indentLines(f.Scenario, "    "))
-		for _, r := range f.Results {
-			fmt.Fprintf(buf, "  %s:\n", r.Surface)
-			writeCaseDetail(buf, &CaseResult{Judgement: r}, "    ")
-		}
+		writeFailureText(buf, fs[0], "")
 		fmt.Fprintf(buf, "  reproduce the search: %s\n", p.Repro)
+	case len(fs) > 1:
+		// Each distinct failure class once, with the counterexample it
+		// was shrunk to (one that shows several classes stands for each).
+		fmt.Fprintf(buf, "\n%s: %s:\n", head, p.summary())
+		for k, f := range fs {
+			fmt.Fprintf(buf, "\n  %d. %s: shrunk counterexample", k+1, f.what())
+			writeFailureText(buf, f, "  ")
+		}
+		fmt.Fprintf(buf, "\n  reproduce the search: %s\n", p.Repro)
 	case p.Vacuous != "":
 		fmt.Fprintf(buf, "\n%s: %s (%s)\n  reproduce: %s\n", head, p.summary(), p.classesText(), p.Repro)
 	default:
 		fmt.Fprintf(buf, "\n%s: %s\n", head, p.summary())
+	}
+}
+
+// writeFailureText writes a property counterexample after its heading:
+// where it was saved, the scenario, and each failing surface's violations
+// and ledger with the command that replays it, each line after indent.
+func writeFailureText(buf *bytes.Buffer, f *PropertyFailure, indent string) {
+	if f.Saved != "" {
+		fmt.Fprintf(buf, ", saved as %s", f.Saved)
+	}
+	fmt.Fprintf(buf, ":\n\n%s\n", indentLines(f.Scenario, indent+"    "))
+	for _, r := range f.Results {
+		fmt.Fprintf(buf, "%s  %s:\n", indent, r.Surface)
+		writeCaseDetail(buf, &CaseResult{Judgement: r}, indent+"    ")
 	}
 }
 

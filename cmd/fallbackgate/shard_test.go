@@ -98,12 +98,13 @@ func TestShardMergeOverExec(t *testing.T) {
 				if tt.code != 0 {
 					// The whole run's properties stop at the first failure,
 					// the shards' each at their own: the merge counts the
-					// cases the shards ran, more than the whole run's.
+					// cases the shards ran (and the rules they exercised),
+					// more than the whole run's.
 					mp, wp := merged["properties"].(map[string]any), whole["properties"].(map[string]any)
 					if mp["cases"].(float64) < wp["cases"].(float64) {
 						t.Errorf("N=%d: merged properties ran %v cases; the whole run %v", n, mp["cases"], wp["cases"])
 					}
-					mp["cases"], mp["classes"] = wp["cases"], wp["classes"]
+					mp["cases"], mp["classes"], mp["coverage"] = wp["cases"], wp["classes"], wp["coverage"]
 				}
 				if d := cmp.Diff(whole, merged); d != "" {
 					t.Errorf("N=%d: the merged results.json differs from the whole run's (-whole +merged):\n%s", n, d)
@@ -139,7 +140,7 @@ func readNormalized(t *testing.T, dir string) map[string]any {
 		case map[string]any:
 			for k, e := range x {
 				switch k {
-				case "started", "elapsed_ns", "duration_ns", "at_ns":
+				case "started", "elapsed_ns", "duration_ns", "at_ns", "generating_ns", "shrinking_ns":
 					x[k] = 0
 				case "id", "session":
 					if _, ok := x["event"]; ok || k == "session" || x["session"] != nil {

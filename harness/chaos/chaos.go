@@ -90,6 +90,11 @@ type Report struct {
 	// one; nil when none failed.
 	First   *StartupRecord
 	Elapsed time.Duration
+	// Coverage counts, per rule, the start-ups that exercised it
+	// (prop.Exercised). The schedule's configurations never leave the
+	// chain empty or carry a base URL, so some rules stay unexercised: the
+	// report names them; it does not fail the run.
+	Coverage *prop.Coverage
 }
 
 // OK reports whether every start-up conformed and the run injected at
@@ -200,7 +205,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.router = gate.NewRouter()
 	}
 	info.RequestTimeout = r.timeout
-	rep := &Report{Info: info, Faults: map[string]int{}}
+	rep := &Report{Info: info, Faults: map[string]int{}, Coverage: prop.NewCoverage([]string{cfg.Surface})}
 	if err := r.write(HistoryRecord{Kind: HistoryRun, Run: &info}); err != nil {
 		return rep, err
 	}
@@ -376,6 +381,7 @@ func (r *chaosRun) startup(ctx context.Context, turn, session int, sc harness.Sc
 
 func (r *chaosRun) tally(rep *Report, rec *StartupRecord, want harness.Expected) {
 	rep.Startups++
+	rep.Coverage.Add(harness.Scenario{Config: rec.Config, Pin: rec.Pin, Faults: rec.Faults}, want, []harness.Result{rec.Result})
 	for _, c := range prop.CategoriesOf(want) {
 		switch c {
 		case prop.FellBack:

@@ -216,3 +216,23 @@ func TestCheckHistoryAgreesOnDeadGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestChaosCoverage: a chaos run counts, per rule, the start-ups that
+// exercised it: every start-up exercises R17, the schedule's walks R9, R11
+// and R15; a chaos chain is never empty and chaos never checks the runtime
+// hand-off, so R8 and R18 stay unexercised, and the report names them.
+func TestChaosCoverage(t *testing.T) {
+	rep, _ := run(t, inProcess("reference", reference.Options{}, chaos.Config{Surface: harness.Gateway, Sessions: 8, Turns: 15, Seed: 4}))
+	c := rep.Coverage
+	if c.Cases[harness.Gateway] != rep.Startups || c.Rules["R17"][harness.Gateway] != rep.Startups {
+		t.Errorf("coverage counts %d start-ups, %d with R17; want all %d", c.Cases[harness.Gateway], c.Rules["R17"][harness.Gateway], rep.Startups)
+	}
+	for _, r := range []string{"R4", "R6", "R7", "R9", "R11", "R15"} {
+		if c.Rules[r][harness.Gateway] == 0 {
+			t.Errorf("no start-up exercised %s", r)
+		}
+	}
+	if got := c.GapsText(); !strings.Contains(got, "R8 (gateway)") || !strings.Contains(got, "R18 (gateway)") {
+		t.Errorf("gaps %q; want R8 and R18 named", got)
+	}
+}

@@ -2,7 +2,6 @@ package gate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -155,17 +154,11 @@ func CaseSeed(runSeed int64, scenario, surface string) int64 {
 }
 
 // isolateGatewayDeaths attributes a gateway's death to the case that
-// causes it. Every case a dying gateway leaves unanswered fails with the
-// death, whichever case caused it, and its reproduce command, run alone,
-// may pass. So each such case is run again alone, with its own seed, on a
-// fresh gateway process (parallel at a time):
-//   - a case that kills the fresh gateway too is a culprit: its result is
-//     the run alone, which its reproduce command repeats;
-//   - when some case is a culprit, every other case takes the result of
-//     its run alone: it passes or fails on its own behaviour;
-//   - when no case kills a gateway alone, the death needs the cases
-//     together: they keep the failure, and their reproduce command runs
-//     them together.
+// causes it (AttributeGatewayDeath): each case the death failed runs again
+// alone, with its own seed, on a fresh gateway process (parallel at a
+// time). When no case kills a gateway alone, the death needs the cases
+// together: they keep the failure, and their reproduce command runs them
+// together.
 //
 // The death still fails the run: the culprits carry it as R17, and the
 // first gateway's Close reports it.
@@ -194,56 +187,35 @@ func isolateGatewayDeaths(ctx context.Context, cfg Config, results []harness.Res
 	for _, sc := range cfg.Scenarios {
 		scenarios[sc.ID] = sc
 	}
-	alone := make([]harness.Result, len(victims))
-	errs := make([]error, len(victims))
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
+	vs := make([]Victim, len(victims))
 	for k, i := range victims {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		vs[k] = Victim{Result: &results[i], Alone: func(ctx context.Context) (harness.Result, error) {
 			fresh := surf.Renew()
 			sub := *cfg.Subject
 			sub.Surfaces = maps.Clone(sub.Surfaces)
 			sub.Surfaces[harness.Gateway] = fresh // only the gateway: the others hold no process
 			s := cfg.setup(scenarios[results[i].Scenario], harness.Gateway)
 			s.Subject = &sub
-			alone[k], errs[k] = RunCase(ctx, s, harness.Gateway)
+			res, err := RunCase(ctx, s, harness.Gateway)
 			if c, ok := fresh.(io.Closer); ok {
 				_ = c.Close() // a death is in the result; the first gateway's Close reports it for the run
 			}
-		})
+			return res, err
+		}}
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("re-running alone the cases the gateway's death failed: %w", err)
+	together, err := AttributeGatewayDeath(ctx, vs, parallel)
+	if err != nil || !together {
+		return err
 	}
-	culprits := 0
-	for _, a := range alone {
-		if a.Outcome.GatewayDied {
-			culprits++
-		}
+	var scs []harness.Scenario
+	for _, i := range victims {
+		scs = append(scs, scenarios[results[i].Scenario])
 	}
-	var together []harness.Scenario
-	if culprits == 0 {
-		for _, i := range victims {
-			together = append(together, scenarios[results[i].Scenario])
-		}
-	}
-	for k, i := range victims {
-		if culprits > 0 {
-			a := alone[k]
-			if a.Outcome.GatewayDied {
-				a.Violations = append(a.Violations, harness.Violation{Rule: "R17",
-					Message: "alone on a fresh gateway this case kills it again; in the run it took the cases in flight down with it"})
-			}
-			results[i] = a
-			continue
-		}
+	for _, i := range victims {
 		r := &results[i]
 		r.Violations = append(r.Violations, harness.Violation{Rule: "R17",
 			Message: "alone on a fresh gateway this case does not kill it: the gateway dies only when these cases run together; the reproduce command runs them together"})
-		r.Repro = reproCommand(cfg.Subject, together, harness.Gateway, cfg.Seed)
+		r.Repro = reproCommand(cfg.Subject, scs, harness.Gateway, cfg.Seed)
 	}
 	return nil
 }

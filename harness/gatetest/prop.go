@@ -89,11 +89,8 @@ func Prop[S TB](t S, sub *harness.Subject, opts PropOptions) *prop.Report {
 		return rep
 	}
 	repro := goTestRepro(t.Name(), seed)
-	var replay func(string) string
-	if f := rep.Failure; f != nil && f.Saved != "" {
-		replay = func(surface string) string {
-			return fmt.Sprintf("Run with Options{Scenarios: (%s, read with harness.ParseScenario), Surfaces: [%s], Seed: %d}", f.Saved, surface, seed)
-		}
+	replay := func(saved, surface string) string {
+		return fmt.Sprintf("Run with Options{Scenarios: (%s, read with harness.ParseScenario), Surfaces: [%s], Seed: %d}", saved, surface, seed)
 	}
 	var b bytes.Buffer
 	if err := reports.WriteProperties(&b, reports.NewProperties(rep, surfaces, checks, repro, replay)); err != nil {

@@ -1,6 +1,7 @@
 package prop
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -68,33 +69,58 @@ type Generated struct {
 	Drawn bool
 }
 
-// genKinds lists the fault kinds a plan step draws, ok first (so that
-// rapid shrinks towards a healthy provider) and weighted: ok and the
-// 429 appear more often than any other single kind, so that every class
-// of start-up (lands, falls back, rate-limited, exhausted) shows up in a
-// few dozen cases.
-func genKinds(hang bool) []fakes.Kind {
-	ks := []fakes.Kind{fakes.OK, fakes.OK, fakes.OK}
-	for _, k := range fakes.Kinds() {
-		if k == fakes.OK || (k == fakes.Hang && !hang) {
-			continue
-		}
-		ks = append(ks, k)
-		if k == fakes.RateLimited {
-			ks = append(ks, k, k)
+// genKinds are the fault kinds a plan step draws, grouped by what a
+// start-up does with them (see draw).
+type genKinds struct {
+	auth, other []fakes.Kind
+}
+
+func newGenKinds(hang bool) genKinds {
+	var k genKinds
+	for _, kind := range fakes.Kinds() {
+		switch {
+		case kind == fakes.OK || kind == fakes.RateLimited || (kind == fakes.Hang && !hang):
+		case kind.Status() == 401 || kind.Status() == 403:
+			k.auth = append(k.auth, kind)
+		default:
+			k.other = append(k.other, kind) // 4xx and 5xx, malformed, reset, hang
 		}
 	}
-	return ks
+	return k
+}
+
+// draw draws a fault kind weighted by what a start-up does with it, not
+// kind by kind: a third healthy, a third an auth failure (one of eight
+// kinds), one in nine a 429 and two in nine another error (a malformed
+// 200, a reset, a 4xx or 5xx, a hang when hangs are on). So a walk lands
+// on an entry about as often as it moves on, and 200 cases exercise every
+// rule of the contract on every surface (TestCoverage). The weights come
+// from draws of three values, which rapid makes about uniform (a draw
+// from a long list it biases heavily towards the first items); healthy
+// comes first, so that rapid shrinks towards it.
+func (k genKinds) draw(t *rapid.T) fakes.Kind {
+	switch rapid.IntRange(0, 2).Draw(t, "fault.class") {
+	case 0:
+		return fakes.OK
+	case 1:
+		return rapid.SampledFrom(k.auth).Draw(t, "fault.auth")
+	}
+	if rapid.IntRange(0, 2).Draw(t, "fault.trouble") == 0 {
+		return fakes.RateLimited
+	}
+	return rapid.SampledFrom(k.other).Draw(t, "fault.other")
 }
 
 var genRetryAfter = []time.Duration{30 * time.Second, time.Second, 120 * time.Second}
 
-// genPins are the pin shapes, "none" first and most often.
-var genPins = []string{"none", "none", "none", "none", "model", "provider+model", "provider+model", "provider-without-model"}
+// genPins are the shapes of a pin; a case is pinned one time in four
+// (only an unpinned start-up walks the chain), and one in four of those
+// pins a provider without a model (bad usage).
+var genPins = []string{"model", "provider+model", "provider+model", "provider-without-model"}
 
 // Gen returns a generator of whole cases shaped by opts.
 func Gen(opts GenOptions) *rapid.Generator[Generated] {
-	kinds := genKinds(opts.Hang)
+	kinds := newGenKinds(opts.Hang)
 	return rapid.Custom(func(t *rapid.T) Generated {
 		var g Generated
 		if opts.Profile != nil {
@@ -110,8 +136,21 @@ func Gen(opts GenOptions) *rapid.Generator[Generated] {
 		sc := harness.Scenario{ID: "gen", Name: "generated", Prompt: harness.DefaultPrompt}
 		primary := rapid.SampledFrom(genPool).Draw(t, "primary")
 		sc.Config.Model = harness.PrimaryConfig{Provider: primary, Default: rapid.SampledFrom(GenProviders[primary]).Draw(t, "primary.model")}
-		sc.Config.FallbackProviders = rapid.SliceOfN(rapid.Custom(genEntry), 0, MaxGenChain).Draw(t, "chain")
-		switch pin := rapid.SampledFrom(genPins).Draw(t, "pin"); pin {
+		primaryEntry := resolver.Entry{Provider: primary, Model: sc.Config.Model.Default}
+		chain := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) harness.ConfigEntry { return genEntry(t, primaryEntry) }), 0, MaxGenChain).Draw(t, "chain")
+		for i := 1; i < len(chain); i++ {
+			// Now and then an entry identical to an earlier one (profile
+			// upstream collapses them when it reads the chain).
+			if rapid.IntRange(0, 9).Draw(t, fmt.Sprintf("chain[%d].duplicate", i)) == 0 {
+				chain[i] = chain[rapid.IntRange(0, i-1).Draw(t, fmt.Sprintf("chain[%d].duplicate_of", i))]
+			}
+		}
+		sc.Config.FallbackProviders = chain
+		pin := "none"
+		if rapid.IntRange(0, 3).Draw(t, "pinned") == 0 {
+			pin = rapid.SampledFrom(genPins).Draw(t, "pin")
+		}
+		switch pin {
 		case "model":
 			sc.Pin.Model = rapid.SampledFrom(GenProviders[primary]).Draw(t, "pin.model")
 		case "provider+model", "provider-without-model":
@@ -134,12 +173,16 @@ func (g Generated) with(sc harness.Scenario) Generated {
 	return g
 }
 
-// genEntry draws one chain entry: a provider of the pool (the primary
-// again about one time in four), a model or none, a base URL or none, and
-// the shorthand form when the entry is just a provider and a model. Chain
-// entries are drawn as a rapid slice, so that shrinking removes whole
-// entries.
-func genEntry(t *rapid.T) harness.ConfigEntry {
+// genEntry draws one chain entry: about one time in six an entry equal
+// to the primary (R12), as a mapping or a shorthand string; otherwise a
+// provider of the pool (the primary's again about one time in four), a
+// model or none, a base URL or none, and the shorthand form when the entry
+// is just a provider and a model. Chain entries are drawn as a rapid
+// slice, so that shrinking removes whole entries.
+func genEntry(t *rapid.T, primary resolver.Entry) harness.ConfigEntry {
+	if rapid.IntRange(0, 5).Draw(t, "equals_primary") == 0 {
+		return harness.ConfigEntry{Entry: primary, Shorthand: rapid.Bool().Draw(t, "shorthand")}
+	}
 	p := rapid.SampledFrom(genPool).Draw(t, "provider")
 	models := append([]string{""}, GenProviders[p]...)
 	e := harness.ConfigEntry{Entry: resolver.Entry{Provider: p, Model: rapid.SampledFrom(models).Draw(t, "model")}}
@@ -156,9 +199,9 @@ func genEntry(t *rapid.T) harness.ConfigEntry {
 // expired -> ok") or come and go. With until, a step may end at a
 // fleet-clock offset instead. Shrinking removes steps and moves each fault
 // towards ok.
-func planGen(kinds []fakes.Kind, until bool) *rapid.Generator[string] {
+func planGen(kinds genKinds, until bool) *rapid.Generator[string] {
 	step := rapid.Custom(func(t *rapid.T) fakes.Step {
-		f := fakes.Fault{Kind: rapid.SampledFrom(kinds).Draw(t, "fault")}
+		f := fakes.Fault{Kind: kinds.draw(t)}
 		if f.Kind == fakes.RateLimited {
 			f.RetryAfter = rapid.SampledFrom(genRetryAfter).Draw(t, "retry_after")
 		}

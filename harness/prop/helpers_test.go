@@ -13,12 +13,12 @@ import (
 )
 
 // inProcess is the in-process reference subject that opts describe, as a
-// property target: a fresh subject per case, of the case's profile (drawn
-// when profile is nil, else fixed), its fakes reached in-process on a
-// virtual clock with hangs cut at once. The same case and seed give the
-// same result, byte for byte.
+// property target: one subject per profile (drawn per case when profile is
+// nil, else fixed), its surfaces bound to each case's fakes, reached
+// in-process on a virtual clock with hangs cut at once. The same case and
+// seed give the same result, byte for byte.
 func inProcess(name string, opts reference.Options, profile *resolver.Profile) prop.Target {
-	return prop.Target{Name: name, Profile: profile, PerCase: true,
+	return prop.Target{Name: name, Profile: profile, PerProfile: true,
 		Hooks: gate.InProcess(fakes.NewManualClock(harness.Epoch)),
 		Open: func(p resolver.Profile) (*harness.Subject, error) {
 			o := opts
@@ -44,12 +44,13 @@ func mutant(name string) reference.Mutant {
 }
 
 // runGenerated runs g on each surface of a fresh subject of target (which
-// must be PerCase) as a property run seeded by seed runs it, and judges
+// must not share its subject between cases: PerCase or PerProfile) as a
+// property run seeded by seed runs it, and judges
 // each surface: the pipeline of prop.Run for one case, without drawing or
 // shrinking.
 func runGenerated(ctx context.Context, target prop.Target, g prop.Generated, surfaces []string, seed int64) (prop.CaseOutcome, error) {
 	o := prop.CaseOutcome{Generated: g}
-	if !target.PerCase {
+	if !target.PerCase && !target.PerProfile {
 		return o, fmt.Errorf("runGenerated: target %s keeps its subject between cases", target.Name)
 	}
 	sub, err := target.Open(g.Profile)

@@ -6,7 +6,10 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
@@ -33,13 +36,22 @@ type Target struct {
 	// Hooks are how the cases run (gate.InProcess for an in-process
 	// subject).
 	Hooks gate.Hooks
-	// PerCase opens a fresh subject for every case and closes it after
-	// (cheap, in-process). Otherwise one subject serves case after case
-	// until a case fails; then it is closed and a fresh one opened, so
-	// that a crashed gateway fails the case that crashed it and no later
-	// one, and shrinking finds the smallest case that crashes it.
-	PerCase bool
+	// PerCase opens a fresh subject for every case and closes it after.
+	// PerProfile opens one subject per profile and keeps it for the whole
+	// run: for an in-process subject, whose surfaces are bound to each
+	// case's own fakes (gate.Bound), so that no case can leave it broken
+	// for the next. Otherwise (a subject over exec) one subject serves case
+	// after case, and cases in flight at once, until a case fails; then it
+	// is closed once its cases are done and a fresh one opened, so that a
+	// crashed gateway fails the case that crashed it and no later one, and
+	// shrinking finds the smallest case that crashes it.
+	PerCase    bool
+	PerProfile bool
 }
+
+// shared reports whether the target's cases share a subject that a case
+// can break for the others (a gateway process).
+func (t Target) shared() bool { return !t.PerCase && !t.PerProfile }
 
 // Config is one property run.
 type Config struct {
@@ -78,6 +90,13 @@ type Config struct {
 	// them all. A shard's Vacuous judges its own cases only: judge a
 	// sharded run's on the shards' counts together (Counts.Vacuous).
 	Shard harness.Shard
+	// Parallel is how many cases run at once (oneshot and cli processes
+	// started concurrently, the gateway fed concurrent sessions); 0 means
+	// one at a time. It changes nothing but the wall time: see Run.
+	Parallel int
+	// MaxFailures is how many distinct failure classes (Class) the run
+	// collects before it stops, each shrunk and saved; 0 means 1.
+	MaxFailures int
 }
 
 // Report is the outcome of a property run.
@@ -90,16 +109,45 @@ type Report struct {
 	Known int
 	// Counts counts the generated cases per category.
 	Counts Counts
-	// Failure is the shrunk counterexample; nil when every case passed.
+	// Failure is the first shrunk counterexample (Failures[0]); nil when
+	// every case passed.
 	Failure *Failure
+	// Failures are the shrunk counterexamples of the distinct failure
+	// classes the run found (at most Config.MaxFailures classes), in the
+	// order found: by case index, then surface. A counterexample that
+	// shows several of the classes stands for each of them
+	// (Failure.Classes).
+	Failures []*Failure
 	// Vacuous is set when every case passed but some category was never
 	// generated: the run proves nothing about it.
-	Vacuous  error
-	Duration time.Duration
+	Vacuous error
+	// Duration is the whole run; Generating the part spent running the
+	// generated cases, Shrinking the part spent shrinking the failures
+	// (Shrinks candidates run in all) and running their counterexamples.
+	Duration, Generating, Shrinking time.Duration
+	Shrinks                         int
+	// Parallel is how many cases ran at once.
+	Parallel int
+	// Coverage counts, per rule and surface, the cases judged that
+	// exercised it (Exercised). A rule no case exercised is a gap the
+	// report names; it does not fail the run (see Coverage).
+	Coverage *Coverage
+	// MaxFailures is the Config.MaxFailures the run collected classes for.
+	MaxFailures int
 }
 
 // OK reports whether every case passed and the run was not vacuous.
 func (r *Report) OK() bool { return r.Failure == nil && r.Vacuous == nil }
+
+// Classes are the failure classes of the run's counterexamples, in the
+// order found.
+func (r *Report) Classes() []Class {
+	var out []Class
+	for _, f := range r.Failures {
+		out = append(out, f.Classes...)
+	}
+	return out
+}
 
 // Failure is a shrunk counterexample.
 type Failure struct {
@@ -114,6 +162,15 @@ type Failure struct {
 	Saved string
 	// Shrinks is how many simpler candidates were run while shrinking.
 	Shrinks int
+	// Classes are the failure classes it stands for: the first is the one
+	// it was shrunk for (it still fails with that class on that surface);
+	// the others were found in the run and the counterexample shows them
+	// too.
+	Classes []Class
+	// Case is the index in the run of the case it was shrunk from, counted
+	// from 0, the named scenarios first, then the generated cases (as
+	// Config.Shard counts them).
+	Case int
 }
 
 // CaseOutcome is one generated case run on the surfaces of a property run.
@@ -141,10 +198,22 @@ func (o CaseOutcome) Failed() []harness.Result {
 }
 
 // Run runs the differential property: cfg.Checks cases drawn from the
-// seed, each run on every surface of cfg.Target; at the first failure it
-// shrinks the case and returns the minimal one, saved as a scenario file
-// when cfg.SaveDir is set. The error is for failures of the harness
-// itself.
+// seed, each run on every surface of cfg.Target, cfg.Parallel at a time,
+// until cfg.MaxFailures distinct failure classes are found; then it
+// shrinks a case of each class, one class after the other, and returns
+// the minimal ones, saved as scenario files when cfg.SaveDir is set. The
+// error is for failures of the harness itself.
+//
+// The outcome is a pure function of the seed, whatever cfg.Parallel is:
+// the same cases, the same verdicts, the same counterexamples. Case i is
+// drawn from the seed and i alone (Draw); the run judges the cases in
+// index order, so that the failure at index i counts only once every case
+// below it has run, and the run stops at the case that completes the
+// classes it wants, whatever ran beside it. Cases in flight at once share
+// the subject's gateway process; when it dies, the cases it took down are
+// not failures of their own: each runs again alone on a fresh subject, and
+// the death is blamed the gate's way (gate.AttributeGatewayDeath).
+// Shrinking runs one candidate at a time.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Checks <= 0 {
 		cfg.Checks = 100
@@ -158,72 +227,129 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(cfg.Surfaces) == 0 {
 		cfg.Surfaces = harness.Surfaces
 	}
+	cfg.Parallel = max(cfg.Parallel, 1)
+	cfg.MaxFailures = max(cfg.MaxFailures, 1)
 	cfg.Gen.Profile = cfg.Target.Profile
-	r := &runner{cfg: cfg}
+	r := &runner{cfg: cfg, gen: Gen(cfg.Gen), perProfile: map[string]*harness.Subject{}}
 	defer r.close()
-	rep := &Report{Target: cfg.Target.Name, Seed: cfg.Seed, Counts: Counts{}}
+	rep := &Report{Target: cfg.Target.Name, Seed: cfg.Seed, Counts: Counts{}, Parallel: cfg.Parallel, Coverage: NewCoverage(cfg.Surfaces), MaxFailures: cfg.MaxFailures}
 	start := time.Now()
 	defer func() { rep.Duration = time.Since(start) }()
-	gen := Gen(cfg.Gen)
-	for i := range len(cfg.Scenarios) + cfg.Checks {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		if !cfg.Shard.Has(i) {
+	found, err := r.scan(ctx, rep)
+	rep.Generating = time.Since(start)
+	if err != nil {
+		return rep, err
+	}
+	if len(found) == 0 {
+		rep.Vacuous = rep.Counts.Vacuous()
+		return rep, nil
+	}
+	shrinkStart := time.Now()
+	defer func() { rep.Shrinking = time.Since(shrinkStart) }()
+	seq := &sequential{r: r}
+	defer seq.close()
+	for _, c := range found {
+		if f := covering(rep.Failures, c.class, cfg.Known); f != nil {
+			f.Classes = append(f.Classes, c.class)
 			continue
 		}
-		var g Generated
-		if i < len(cfg.Scenarios) {
-			g = Generated{Scenario: cfg.Scenarios[i], Profile: resolver.Strict}
-			if p := cfg.Target.Profile; p != nil {
-				g.Profile = *p
-			}
-			r.logf("scenario %s: %#v", g.Scenario.ID, g)
-		} else {
-			g = Draw(gen, cfg.Seed, i-len(cfg.Scenarios))
-			r.logf("draw case %d: %#v", i+1-len(cfg.Scenarios), g)
-		}
-		o, err := r.run(ctx, g, cfg.Surfaces)
+		f, err := seq.shrink(ctx, c.outcome, c.class)
 		if err != nil {
 			return rep, err
 		}
-		rep.Cases++
-		rep.Counts.Add(o.Categories)
-		if o.known {
-			rep.Known++
+		f.Case = c.index
+		rep.Shrinks += f.Shrinks
+		if same := sameScenario(rep.Failures, f); same != nil {
+			same.Classes = append(same.Classes, c.class)
+			continue
 		}
-		if cfg.OnCase != nil {
-			cfg.OnCase(rep.Cases, rep.Counts)
-		}
-		if len(o.Failed()) > 0 {
-			f, err := r.shrink(ctx, o)
-			if err != nil {
-				return rep, err
-			}
-			rep.Failure = f
-			return rep, nil
-		}
+		rep.Failures = append(rep.Failures, f)
 	}
-	rep.Vacuous = rep.Counts.Vacuous()
+	rep.Failure = rep.Failures[0]
 	return rep, nil
 }
 
-// runner runs the generated cases of one property run.
-type runner struct {
-	cfg Config
-	sub *harness.Subject // the subject kept between cases; nil when none
+// found is a failure class met in the run: the case it was met in first,
+// and that case's index in the run.
+type found struct {
+	class   Class
+	outcome CaseOutcome
+	index   int
 }
 
-// run runs g on each surface and judges each, predicting it once.
-func (r *runner) run(ctx context.Context, g Generated, surfaces []string) (CaseOutcome, error) {
+// covering returns the counterexample among fs whose results already show
+// class c, or nil.
+func covering(fs []*Failure, c Class, known harness.KnownFunc) *Failure {
+	for _, f := range fs {
+		if f.Outcome.has(c, known) {
+			return f
+		}
+	}
+	return nil
+}
+
+// sameScenario returns the counterexample among fs that is the same
+// scenario as f, or nil.
+func sameScenario(fs []*Failure, f *Failure) *Failure {
+	for _, o := range fs {
+		if o.Scenario.ID == f.Scenario.ID {
+			return o
+		}
+	}
+	return nil
+}
+
+// runner runs the cases of one property run.
+type runner struct {
+	cfg Config
+	gen *rapid.Generator[Generated]
+	// perProfile holds the subjects of a PerProfile target, by profile.
+	mu         sync.Mutex
+	perProfile map[string]*harness.Subject
+}
+
+// caseAt returns case i of the run: the named scenarios first, then the
+// cases drawn from the seed.
+func (r *runner) caseAt(i int) Generated {
+	if i < len(r.cfg.Scenarios) {
+		g := Generated{Scenario: r.cfg.Scenarios[i], Profile: resolver.Strict}
+		if p := r.cfg.Target.Profile; p != nil {
+			g.Profile = *p
+		}
+		return g
+	}
+	return Draw(r.gen, r.cfg.Seed, i-len(r.cfg.Scenarios))
+}
+
+// logCase logs case i as it is judged.
+func (r *runner) logCase(i int, g Generated) {
+	if i < len(r.cfg.Scenarios) {
+		r.logf("scenario %s: %#v", g.Scenario.ID, g)
+		return
+	}
+	r.logf("draw case %d: %#v", i+1-len(r.cfg.Scenarios), g)
+}
+
+// runOn runs g on each surface of sub and judges each, predicting it once.
+// It opens and closes a subject of its own for a PerCase target, and uses
+// the profile's subject for a PerProfile one.
+func (r *runner) runOn(ctx context.Context, g Generated, surfaces []string, sub *harness.Subject) (CaseOutcome, error) {
 	o := CaseOutcome{Generated: g}
 	t := r.cfg.Target
-	sub, err := r.subject(g.Profile)
-	if err != nil {
-		return o, err
-	}
-	if t.PerCase {
-		defer sub.Close()
+	switch {
+	case t.PerCase:
+		s, err := t.Open(g.Profile)
+		if err != nil {
+			return o, err
+		}
+		defer s.Close()
+		sub = s
+	case t.PerProfile:
+		s, err := r.profileSubject(g.Profile)
+		if err != nil {
+			return o, err
+		}
+		sub = s
 	}
 	p, err := gate.Prepare(ctx, gate.Setup{Subject: sub, Scenario: g.Scenario, Seed: r.cfg.Seed, Hooks: t.Hooks})
 	if err != nil {
@@ -243,59 +369,101 @@ func (r *runner) run(ctx context.Context, g Generated, surfaces []string) (CaseO
 			o.Results = append(o.Results, res)
 		}
 	}
-	if !t.PerCase && len(o.Failed()) > 0 {
-		// A fresh subject for the next case: this one's gateway may be
-		// dead. A subject that does not shut down cleanly after a failing
-		// case has broken R17 too.
-		cerr := r.sub.Close()
-		r.sub = nil
-		if cerr != nil {
-			for i := range o.Results {
-				if res := &o.Results[i]; res.Failed() && res.Outcome.Failure == "" {
-					res.Violations = append(res.Violations, harness.Violation{Rule: "R17", Message: "the subject did not shut down cleanly: " + cerr.Error()})
-				}
-			}
-		}
-	}
 	return o, nil
 }
 
-// subject returns the subject for a case of profile p: a fresh one per case,
-// or the one kept between cases.
-func (r *runner) subject(p resolver.Profile) (*harness.Subject, error) {
-	t := r.cfg.Target
-	if t.PerCase {
-		return t.Open(p)
+// profileSubject returns the subject of a PerProfile target for profile p,
+// opening it the first time.
+func (r *runner) profileSubject(p resolver.Profile) (*harness.Subject, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if sub := r.perProfile[p.Name]; sub != nil {
+		return sub, nil
 	}
-	if r.sub == nil {
-		sub, err := t.Open(p)
-		if err != nil {
-			return nil, err
+	sub, err := r.cfg.Target.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	r.perProfile[p.Name] = sub
+	return sub, nil
+}
+
+// closeFailed closes sub, the shared subject a failing case ran on, and
+// adds its error to the case's failing results: a subject that does not
+// shut down cleanly after a failing case has broken R17 too. A result the
+// subject failed as a process (a crash, a dead gateway) says so already.
+func closeFailed(sub *harness.Subject, outcomes ...*CaseOutcome) {
+	cerr := sub.Close()
+	if cerr == nil {
+		return
+	}
+	for _, o := range outcomes {
+		for i := range o.Results {
+			if res := &o.Results[i]; res.Failed() && res.Outcome.Failure == "" {
+				res.Violations = append(res.Violations, harness.Violation{Rule: "R17", Message: "the subject did not shut down cleanly: " + cerr.Error()})
+			}
 		}
-		r.sub = sub
 	}
-	return r.sub, nil
 }
 
 func (r *runner) logf(format string, args ...any) {
 	if r.cfg.Log != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		fmt.Fprintf(r.cfg.Log, "[prop] "+format+"\n", args...)
 	}
 }
 
 func (r *runner) close() {
-	if r.sub != nil {
-		r.sub.Close()
+	for _, sub := range r.perProfile {
+		sub.Close()
 	}
 }
 
-// shrink makes a failing case as simple as it gets: it runs each simpler
-// candidate (Simpler) on the first surface that failed, keeps the first
-// that still fails there, and starts over from it, until no candidate fails
-// or the shrink time is up. The minimal case is then run on every surface
-// and written as a scenario file.
-func (r *runner) shrink(ctx context.Context, o CaseOutcome) (*Failure, error) {
-	surface := []string{o.Failed()[0].Surface}
+// sequential runs cases one at a time, as shrinking does: a PerCase or
+// PerProfile target as the runner does, a shared one on a subject kept
+// from case to case until a case fails, then closed and replaced.
+type sequential struct {
+	r   *runner
+	sub *harness.Subject // the shared subject kept between cases; nil when none
+}
+
+func (q *sequential) run(ctx context.Context, g Generated, surfaces []string) (CaseOutcome, error) {
+	if !q.r.cfg.Target.shared() {
+		return q.r.runOn(ctx, g, surfaces, nil)
+	}
+	if q.sub == nil {
+		sub, err := q.r.cfg.Target.Open(g.Profile)
+		if err != nil {
+			return CaseOutcome{Generated: g}, err
+		}
+		q.sub = sub
+	}
+	o, err := q.r.runOn(ctx, g, surfaces, q.sub)
+	if err == nil && len(o.Failed()) > 0 {
+		// A fresh subject for the next case: this one's gateway may be
+		// dead.
+		closeFailed(q.sub, &o)
+		q.sub = nil
+	}
+	return o, err
+}
+
+func (q *sequential) close() {
+	if q.sub != nil {
+		q.sub.Close()
+	}
+}
+
+// shrink makes a failing case as simple as it gets while it keeps failing
+// with class c: it runs each simpler candidate (SimplerCase) on c's
+// surface, keeps the first that still fails there with the same class, and
+// starts over from it, until no candidate does or the shrink time is up.
+// The minimal case is then run on every surface and written as a scenario
+// file.
+func (q *sequential) shrink(ctx context.Context, o CaseOutcome, c Class) (*Failure, error) {
+	r := q.r
+	surface := []string{c.Surface}
 	deadline := time.Now().Add(r.cfg.ShrinkTime)
 	shrinks := 0
 	for progress := true; progress && time.Now().Before(deadline); {
@@ -305,13 +473,13 @@ func (r *runner) shrink(ctx context.Context, o CaseOutcome) (*Failure, error) {
 				break
 			}
 			shrinks++
-			c, err := r.run(ctx, cand, surface)
+			co, err := q.run(ctx, cand, surface)
 			if err != nil {
 				return nil, err
 			}
-			if len(c.Failed()) > 0 {
+			if co.has(c, r.cfg.Known) {
 				r.logf("shrunk: %#v", cand)
-				o, progress = c, true
+				o, progress = co, true
 				break
 			}
 		}
@@ -319,10 +487,10 @@ func (r *runner) shrink(ctx context.Context, o CaseOutcome) (*Failure, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if full, err := r.run(ctx, o.Generated, r.cfg.Surfaces); err == nil && len(full.Failed()) > 0 {
+	if full, err := q.run(ctx, o.Generated, r.cfg.Surfaces); err == nil && len(full.Failed()) > 0 {
 		o = full
 	}
-	f := &Failure{Outcome: o, Shrinks: shrinks}
+	f := &Failure{Outcome: o, Shrinks: shrinks, Classes: []Class{c}}
 	note := fmt.Sprintf("found by fallbackgate prop --seed %d against %s", r.cfg.Seed, r.cfg.Target.Name)
 	var err error
 	if f.Scenario, f.YAML, err = Counterexample(ctx, o, note); err != nil {

@@ -23,16 +23,24 @@ import (
 )
 
 // envPropSubject makes the test binary act as the reference subject on one
-// surface, so that the property runs against the reference over exec.
-const envPropSubject = "FALLBACKGATE_PROP_REFERENCE"
+// surface, so that the property runs against the reference over exec;
+// envPropMutant makes it the mutant of that name instead.
+const (
+	envPropSubject = "FALLBACKGATE_PROP_REFERENCE"
+	envPropMutant  = "FALLBACKGATE_PROP_MUTANT"
+)
 
 func init() {
 	surface := os.Getenv(envPropSubject)
 	if surface == "" {
 		return
 	}
+	opts := reference.Options{}
+	if name := os.Getenv(envPropMutant); name != "" {
+		opts = mutant(name).Options
+	}
 	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
-	os.Exit(reference.Main(context.Background(), surface, os.Getenv, os.Stdin, os.Stdout, os.Stderr, client, reference.Options{}))
+	os.Exit(reference.Main(context.Background(), surface, os.Getenv, os.Stdin, os.Stdout, os.Stderr, client, opts))
 }
 
 // saveOnFailure writes the last failing case of a rapid property as a

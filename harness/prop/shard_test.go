@@ -63,7 +63,7 @@ func TestRunShards(t *testing.T) {
 	if err != nil || wrep.Failure == nil {
 		t.Fatalf("the whole run against the mutant found no failure: %v", err)
 	}
-	wantAt := prop.FailureCase(wrep, harness.Shard{})
+	wantAt := prop.FailureCase(wrep)
 	if wantAt != wrep.Cases-1 {
 		t.Errorf("FailureCase of the whole run = %d; it stopped after %d cases", wantAt, wrep.Cases)
 	}
@@ -76,7 +76,7 @@ func TestRunShards(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			at := prop.FailureCase(rep, c.Shard)
+			at := prop.FailureCase(rep)
 			switch {
 			case rep.Failure == nil && at != -1:
 				t.Errorf("%v passed, but FailureCase = %d", c.Shard, at)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -141,8 +142,9 @@ var shrinkMutants = []string{"falls-back-on-rate-limit", "leaks-key", "surfaces-
 // simpler candidate that still fails, and stops after a round in which no
 // candidate fails: the runs it spent (Failure.Shrinks) are the candidates
 // up to the one kept in each round, plus every candidate of the minimal
-// case once, and not one more. Every run opened a fresh subject: the drawn
-// cases, the shrinking runs and the final run on every surface.
+// case once, and not one more. The in-process target opened one subject
+// for the run (one per profile): the drawn cases, the shrinking runs and
+// the final run on every surface were each bound to their own fakes.
 func TestShrinkStopsAtMinimal(t *testing.T) {
 	lastRounds := map[bool]int{} // by whether the minimal case had candidates
 	t.Cleanup(func() {
@@ -181,8 +183,8 @@ func TestShrinkStopsAtMinimal(t *testing.T) {
 				if cur.GoString() != f.Outcome.Generated.GoString() {
 					t.Errorf("the counterexample is %s; the logged rounds end at %s", f.Outcome.Generated.GoString(), cur.GoString())
 				}
-				if want := r.rep.Cases + f.Shrinks + 1; r.opened != want {
-					t.Errorf("opened %d subjects; want %d: %d cases, %d shrinking runs and the final run", r.opened, want, r.rep.Cases, f.Shrinks)
+				if r.opened != 1 {
+					t.Errorf("opened %d subjects for %d cases, %d shrinking runs and the final run; want one, the strict profile's", r.opened, r.rep.Cases, f.Shrinks)
 				}
 			})
 		}
@@ -190,8 +192,9 @@ func TestShrinkStopsAtMinimal(t *testing.T) {
 }
 
 // TestShrunkCaseIsMinimal: no simpler candidate of a shrunk counterexample
-// still fails on the surface the drawn case failed on first, and the
-// counterexample itself does, on that surface and in its saved results.
+// still fails with its class (the rules the drawn case broke on the
+// surface it failed on first), and the counterexample itself does, on that
+// surface and in its saved results.
 func TestShrunkCaseIsMinimal(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range shrinkMutants {
@@ -205,21 +208,29 @@ func TestShrunkCaseIsMinimal(t *testing.T) {
 				if len(first.Failed()) == 0 {
 					t.Fatalf("the drawn case %s passes when run again", r.drawn().GoString())
 				}
-				surface := []string{first.Failed()[0].Surface}
+				class, _ := prop.ClassOf(first.Failed()[0], nil)
+				if got := r.rep.Failure.Classes; len(got) != 1 || !got[0].Equal(class) {
+					t.Fatalf("the counterexample stands for %v; want the drawn case's first class %v", got, class)
+				}
+				surface := []string{class.Surface}
+				fails := func(o prop.CaseOutcome) bool {
+					c, ok := prop.ClassOf(o.Results[0], nil)
+					return ok && c.Equal(class)
+				}
 				min := r.rep.Failure.Outcome
 				if len(min.Failed()) == 0 {
 					t.Fatalf("the counterexample %s has no failing result", min.Generated.GoString())
 				}
-				if o, err := runGenerated(ctx, r.target, min.Generated, surface, seed); err != nil || len(o.Failed()) == 0 {
-					t.Fatalf("the counterexample %s passes on %s (%v)", min.Generated.GoString(), surface[0], err)
+				if o, err := runGenerated(ctx, r.target, min.Generated, surface, seed); err != nil || !fails(o) {
+					t.Fatalf("the counterexample %s does not fail with %v (%v)", min.Generated.GoString(), class, err)
 				}
 				for _, c := range prop.SimplerCase(min.Generated) {
 					o, err := runGenerated(ctx, r.target, c, surface, seed)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if len(o.Failed()) > 0 {
-						t.Errorf("simpler candidate %s of the counterexample still fails on %s: %v", c.GoString(), surface[0], o.Failed()[0].Violations)
+					if fails(o) {
+						t.Errorf("simpler candidate %s of the counterexample still fails with %v: %v", c.GoString(), class, o.Failed()[0].Violations)
 					}
 				}
 			})
@@ -344,15 +355,56 @@ func requirePlansShrink(t *testing.T) {
 
 // TestPropShrinksPlanToOne429: against the mutant that walks past a 429,
 // the shrunk primary plan is the 429 alone, for every seed tried: the rest
-// of the plan never matters to the failure.
+// of the plan never matters to the failure. Except when the chain's entry
+// is the primary's own provider and the class is a fallback that should
+// not have happened (R7 with R15): that entry must then land, so the plan
+// keeps a healthy step after the 429, and nothing more.
 func TestPropShrinksPlanToOne429(t *testing.T) {
 	requirePlansShrink(t)
 	for seed := int64(1); seed <= 5; seed++ {
 		f := runToFailure(t, mutant("falls-back-on-rate-limit"), seed).rep.Failure
-		text := f.Scenario.Faults[f.Scenario.Config.Model.Provider]
+		sc := f.Scenario
+		text := sc.Faults[sc.Config.Model.Provider]
 		plan, err := fakes.Parse(text)
-		if err != nil || len(plan.Resolve) != 1 || plan.Resolve[0].Fault.Kind != fakes.RateLimited || plan.Completions != nil {
-			t.Errorf("seed %d: shrunk primary plan %q; want one 429 step:\n%s", seed, text, f.YAML)
+		want := 1
+		if slices.ContainsFunc(sc.Config.FallbackProviders, func(e harness.ConfigEntry) bool { return e.Provider == sc.Config.Model.Provider }) &&
+			slices.Contains(sc.Rules, "R15") {
+			want = 2
 		}
+		if err != nil || len(plan.Resolve) != want || plan.Resolve[0].Fault.Kind != fakes.RateLimited || plan.Completions != nil ||
+			(want == 2 && plan.Resolve[1].Fault.Kind != fakes.OK) {
+			t.Errorf("seed %d: shrunk primary plan %q; want a 429 step (then ok, when its provider must land in the chain):\n%s", seed, text, f.YAML)
+		}
+	}
+}
+
+// TestShrinkEndsWithoutBudget: shrinking a case that is already minimal
+// runs each of its candidates once and stops, however long the shrink
+// time is; the report keeps the time spent running the cases apart from
+// the time spent shrinking, and counts every candidate run.
+func TestShrinkEndsWithoutBudget(t *testing.T) {
+	minimal := harness.Scenario{ID: "minimal", Name: "one rate-limited provider", Prompt: harness.DefaultPrompt,
+		Config: harness.CaseConfig{Model: harness.PrimaryConfig{Provider: "openai-codex", Default: "gpt-5.5"},
+			FallbackProviders: []harness.ConfigEntry{entry("xai-oauth", "grok-4.3", "")}},
+		Faults: map[string]string{"openai-codex": "429(retry_after=30s)"}}
+	rep, err := prop.Run(context.Background(), prop.Config{Target: inProcess("walks-on-429", mutant("falls-back-on-rate-limit").Options, strictProfile()),
+		Checks: 1, Seed: 1, Scenarios: []harness.Scenario{minimal}, Surfaces: []string{harness.Oneshot}, ShrinkTime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Failure
+	if f == nil || rep.Cases != 1 {
+		t.Fatalf("failure %v after %d case(s); want the scenario, the first case, to fail", f != nil, rep.Cases)
+	}
+	cands := prop.SimplerCase(f.Outcome.Generated)
+	if f.Outcome.Generated.Scenario.Config.FallbackProviders[0].Provider != "xai-oauth" || f.Shrinks != len(cands) {
+		t.Errorf("shrinking ran %d candidates and ended at %s; want the case itself, after its %d candidates once", f.Shrinks, f.Outcome.Generated.GoString(), len(cands))
+	}
+	if rep.Shrinking >= time.Minute {
+		t.Errorf("shrinking took %s; want it to stop once no candidate fails, not at the shrink time", rep.Shrinking)
+	}
+	if rep.Shrinks != f.Shrinks || rep.Generating <= 0 || rep.Shrinking <= 0 || rep.Generating+rep.Shrinking > rep.Duration {
+		t.Errorf("report: %d shrinks (failure: %d), generating %s + shrinking %s, duration %s; want the parts apart and within the whole",
+			rep.Shrinks, f.Shrinks, rep.Generating, rep.Shrinking, rep.Duration)
 	}
 }

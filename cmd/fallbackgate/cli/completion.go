@@ -132,7 +132,7 @@ func flagValues() map[string][]string {
 
 var (
 	fileFlags = []string{"subject", "scenario-file", "expect", "write-expect", "junit", "json", "markdown", "html", "history", "plan", "o"}
-	dirFlags  = []string{"report-dir", "save"}
+	dirFlags  = []string{"report-dir", "save", "regressions"}
 )
 
 func writeBashCompletion(w io.Writer, cmds []compCommand) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -21,28 +22,43 @@ import (
 )
 
 func propCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--save DIR] [--expect FILE] [--scenario ID,...] [--report-dir DIR] [--shard K/N]", `
+	fs := newFlags("prop", "prop [--subject FILE] [--surface S,...] [--checks N] [--seed N] [--parallel N] [--max-failures K] [--save DIR] [--expect FILE] [--scenario ID,...] [--report-dir DIR] [--shard K/N]", `
 Property-tests a subject: draws random cases (a primary, a chain of 0-8
 entries with repeats, entries without a model, base URLs and shorthand
 strings, a pin or none, a fault plan per provider), runs each on every
 selected surface and compares the outcome with the reference model's
 decision for the subject's profile; every ledger invariant must hold.
 
+Cases run --parallel at a time (oneshot and cli processes side by side,
+concurrent sessions on one gateway); the outcome depends on the seed
+alone: cases are judged in index order, and a case that a dying gateway
+took down with it runs again alone on a fresh subject.
+
 On a failure it shrinks the case to a minimal one, prints it, and saves it
-as a scenario file that "fallbackgate run --scenario-file FILE" replays. A
-run in which no case fell back, was pinned, was rate-limited or exhausted
-its chain proves nothing and fails. --scenario runs the named scenarios
-(SF-4, an extra such as MX-3, a saved regression by its ID) first, as cases
-of the run. With --expect, the known failures of an expectations file (the
-file run takes) are accepted in every case: a case that breaks only rules
-listed for its surface counts as passed, so the rest of the contract is
-still checked. Without --subject it checks the
-built-in reference subject over exec (--in-process: in this process, much
-faster). Exit 0 when every case conforms, 1 on a counterexample or a
-vacuous run, 2 on bad usage, 3 when the harness itself failed.
+as a scenario file that "fallbackgate run --scenario-file FILE" replays.
+With --max-failures K it goes on after a failure until it has K distinct
+failure classes (the rules a case broke on one surface: the same rules on
+the same surface are one class), and shrinks, prints and saves each one;
+shrinking keeps the class.
+
+A run in which no case fell back, was pinned, was rate-limited or
+exhausted its chain proves nothing and fails. After the run a table shows,
+for each rule R1-R18 and surface, how many cases exercised it, and names
+the rules none did: the run proves nothing about those there, but a rule
+left unexercised does not fail the run (raise --checks).
+
+--scenario runs the named scenarios (SF-4, an extra such as MX-3, a saved
+regression by its ID) first, as cases of the run. With --expect, the known
+failures of an expectations file (the file run takes) are accepted in
+every case: a case that breaks only rules listed for its surface counts as
+passed, so the rest of the contract is still checked. Without --subject it
+checks the built-in reference subject over exec (--in-process: in this
+process, much faster). Exit 0 when every case conforms, 1 on a
+counterexample or a vacuous run, 2 on bad usage, 3 when the harness itself
+failed.
 
 --report-dir (or --junit, --json, --markdown, --html) writes the run as
-fallbackgate run writes its property stage, and the counterexample into
+fallbackgate run writes its property stage, and the counterexamples into
 DIR/counterexamples/ unless --save says otherwise. --shard K/N runs the
 cases i with i mod N = K-1 of the run (the named scenarios count first),
 each drawn as the whole run draws it; a shard's vacuity is judged when
@@ -56,9 +72,11 @@ each drawn as the whole run draws it; a shard's vacuity is judged when
 	shrink := fs.Duration("shrink-time", 30*time.Second, "time limit for shrinking a failure")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of its claim: "+profileNames())
 	inProcess := fs.Bool("in-process", false, "without --subject: run the reference subject in this process instead of over exec")
-	hang := fs.Bool("hang", false, "let fault plans hang (each hang costs the subject's request timeout)")
+	hang := fs.Bool("hang", false, "let fault plans hang over exec (each hang costs the subject's request timeout); in-process, plans always may hang (cut at once, it costs nothing)")
 	verbose := fs.Bool("v", false, "print rapid's log")
 	expectFile := fs.String("expect", "", "known failures `FILE` (as run takes): a case that breaks only rules listed for its surface counts as passed")
+	maxFailures := fs.Int("max-failures", 1, "go on after a failure until `K` distinct failure classes are found (the rules broken on one surface), each shrunk and saved")
+	parallel := fs.Int("parallel", 0, "run `N` cases at once: oneshot and cli processes started concurrently, the gateway fed concurrent sessions; the outcome is the same whatever N is (default 0: one per CPU)")
 	var ids listFlag
 	fs.Var(&ids, "scenario", "`IDS` of scenarios to run first as cases, comma-separated: SF-n, an extra (MX-n) or a saved regression, by its file's own ID")
 	out := addReportFlags(fs, "prop", " (and counterexamples/)")
@@ -71,6 +89,15 @@ each drawn as the whole run draws it; a shard's vacuity is judged when
 	}
 	if *checks < 1 {
 		return usagef("prop: --checks %d: want at least 1", *checks)
+	}
+	if *maxFailures < 1 {
+		return usagef("prop: --max-failures %d: want at least 1", *maxFailures)
+	}
+	if *parallel < 0 {
+		return usagef("prop: --parallel %d: want a number of cases, or 0 for one per CPU", *parallel)
+	}
+	if *parallel == 0 {
+		*parallel = runtime.NumCPU()
 	}
 	if *inProcess && *subject != "" {
 		return usagef("prop: --in-process runs the built-in reference; it cannot be combined with --subject")
@@ -150,7 +177,7 @@ each drawn as the whole run draws it; a shard's vacuity is judged when
 
 	started := time.Now()
 	cfg := prop.Config{Target: target, Surfaces: surfaces, Checks: *checks, Seed: seed, SaveDir: *save,
-		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang}, Scenarios: first, Known: known, Shard: shard}
+		ShrinkTime: *shrink, Gen: prop.GenOptions{Hang: *hang || *inProcess}, Scenarios: first, Known: known, Parallel: *parallel, MaxFailures: *maxFailures, Shard: shard}
 	if *verbose {
 		cfg.Log = s.Stderr
 	}
@@ -209,6 +236,8 @@ func propVerdict(w io.Writer, rep *prop.Report, stage *reports.Properties) error
 		return &HarnessError{Err: err}
 	}
 	switch {
+	case rep.Failure != nil && len(rep.Classes()) > 1:
+		return &ViolationError{Summary: fmt.Sprintf("%d cases, %d distinct failure classes: the subject violates the contract", rep.Cases, len(rep.Classes()))}
 	case rep.Failure != nil:
 		return &ViolationError{Summary: fmt.Sprintf("%d cases, 1 failed: the subject violates the contract", rep.Cases)}
 	case rep.Vacuous != nil:
@@ -218,10 +247,10 @@ func propVerdict(w io.Writer, rep *prop.Report, stage *reports.Properties) error
 }
 
 // inProcessTarget is the built-in reference in this process, claiming
-// profile p: a fresh subject per case, bound to in-process fakes on
-// virtual time.
+// profile p: one subject, its surfaces bound to each case's in-process
+// fakes on virtual time.
 func inProcessTarget(p resolver.Profile) prop.Target {
-	return prop.Target{Name: "reference (in-process)", Profile: &p, PerCase: true,
+	return prop.Target{Name: "reference (in-process)", Profile: &p, PerProfile: true,
 		Hooks: gate.InProcess(fakes.NewManualClock(harness.Epoch)),
 		Open:  func(p resolver.Profile) (*harness.Subject, error) { return inProcessReference(p), nil }}
 }
@@ -245,17 +274,10 @@ func subjectTarget(sub *harness.Subject, open func() (*harness.Subject, error)) 
 // subject and profile flags of both commands.
 func propertiesStage(rep *prop.Report, surfaces []string, checks int, flags string, runSeed int64, shard harness.Shard) *reports.Properties {
 	repro := fmt.Sprintf("%s prop%s --surface %s --checks %d --seed %d%s", program(), flags, strings.Join(surfaces, ","), checks, rep.Seed, shardArg(shard))
-	var replay func(string) string
-	if f := rep.Failure; f != nil && f.Saved != "" {
-		replay = func(surface string) string {
-			return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), flags, f.Saved, surface, runSeed)
-		}
+	replay := func(saved, surface string) string {
+		return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), flags, saved, surface, runSeed)
 	}
-	p := reports.NewProperties(rep, surfaces, checks, repro, replay)
-	if p.Failure != nil {
-		p.Failure.Case = prop.FailureCase(rep, shard)
-	}
-	return p
+	return reports.NewProperties(rep, surfaces, checks, repro, replay)
 }
 
 // subjectFlags are the --subject and --profile flags of a command line

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"os"
+	osexec "os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,5 +88,55 @@ reproduce: fallbackgate chaos --seed 1
 	}
 	if err == nil || err.Error() != "7 passed, 3 failed" {
 		t.Errorf("error %v; want the counts", err)
+	}
+}
+
+// TestPropMaxFailures: prop --max-failures 5 against the Python example
+// that falls back on a rate-limited primary goes on after the first
+// failure until it has five distinct failure classes, and reports each
+// class once, under the counterexample it was shrunk to (one that shows
+// several classes stands for each), every counterexample saved.
+func TestPropMaxFailures(t *testing.T) {
+	if _, err := osexec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not on PATH, so the Python example cannot run (CI installs it): " + err.Error())
+	}
+	dir := t.TempDir()
+	subject := "../../../examples/python-subject/broken/falls-back-on-429/subject.yaml"
+	out, errs, code := run(t, "prop", "--subject", subject, "--max-failures", "5", "--seed", "1", "--parallel", "2", "--save", dir)
+	if code != 1 {
+		t.Fatalf("prop exited %d; want 1\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out, ", 5 distinct failure classes:\n") || !strings.Contains(errs, "5 distinct failure classes: the subject violates the contract") {
+		t.Errorf("the run does not say it found 5 distinct failure classes:\n%s%s", out, errs)
+	}
+	heading := regexp.MustCompile(`(?m)^  (\d+)\. (.+): shrunk counterexample, saved as (\S+):$`)
+	seen := map[string]int{}
+	headings := heading.FindAllStringSubmatch(out, -1)
+	for _, m := range headings {
+		for _, class := range strings.Split(m[2], "; ") {
+			seen[class]++
+		}
+		data, err := os.ReadFile(m[3])
+		if err != nil {
+			t.Errorf("counterexample %s of %s: %v", m[1], m[2], err)
+			continue
+		}
+		if _, err := harness.ParseScenario(m[3], data); err != nil {
+			t.Errorf("counterexample %s does not parse: %v", m[3], err)
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("the counterexamples stand for %d distinct classes %v; want 5:\n%s", len(seen), seen, out)
+	}
+	for class, n := range seen {
+		if n != 1 {
+			t.Errorf("class %q is reported %d times; want once:\n%s", class, n, out)
+		}
+		if !strings.Contains(class, " R7") {
+			t.Errorf("class %q does not break R7, the example's bug", class)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.yaml")); len(files) != len(headings) {
+		t.Errorf("%d files saved for %d counterexamples", len(files), len(headings))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness/exec"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/harness/model"
+	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
@@ -37,7 +38,7 @@ func (l *listFlag) Set(v string) error {
 }
 
 func runCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--prop N] [--chaos] [--mutate] [--shard K/N]", `
+	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--regressions DIR] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--prop N] [--chaos] [--mutate] [--shard K/N]", `
 Runs the conformance gate: every scenario on every surface of a subject,
 each judged against the reference model, then checks that the surfaces
 reached the same decisions. Without --subject it checks the built-in
@@ -48,6 +49,13 @@ Prints the scenario × surface matrix, every failure with its violations,
 the fakes' ledger and the command that reproduces it; the seed; and last
 "N passed, M failed". Exit 0 when everything conforms, 1 on any violation,
 2 on bad usage or a bad input file, 3 when the harness itself failed.
+
+--regressions DIR replays every saved counterexample in DIR (the scenario
+files prop and chaos save) with the scenarios, as a database of failures
+found before; fallbackgate-counterexamples/ is replayed by default when it
+exists (the run says so in its first lines; --regressions= for none). A
+file that does not parse, disagrees with the model or repeats an id is bad
+input.
 
 --report-dir writes junit.xml, results.json, summary.md and report.html;
 --junit, --json, --markdown and --html write one format each. With
@@ -79,9 +87,10 @@ verdict.`, s)
 	fs.Var(&surfaces, "surface", "`SURFACES` to run, comma-separated: "+strings.Join(harness.Surfaces, ", ")+" (default all)")
 	fs.Var(&ids, "scenario", "`IDS` of the scenarios to run, comma-separated, e.g. SF-4,SF-8, an extra (MX-3) or a saved regression, by its file's own ID (default the nine; see fallbackgate list)")
 	fs.Var(&files, "scenario-file", "also run the scenario in `FILE` (repeatable), e.g. a saved counterexample")
+	regressionsDir := fs.String("regressions", "", "also replay every saved counterexample (*.yaml scenario file) in `DIR` (default "+prop.DefaultCounterexampleDir+" when it exists; --regressions= for none)")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of the one its manifest claims: "+profileNames())
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the case order (default: random, printed)")
-	parallel := fs.Int("parallel", 4, "cases run at once")
+	parallel := fs.Int("parallel", 4, "cases run at once (with --prop, generated cases too)")
 	keep := fs.Bool("keep", false, "keep each case's scratch folder (case.json, config, events) for reproduction")
 	verbose := fs.Bool("v", false, "print a line per case as it is judged")
 	reportDir := fs.String("report-dir", "", "write every report format into `DIR` (created when missing): "+formatFiles())
@@ -163,6 +172,11 @@ verdict.`, s)
 		}
 		sel = append(sel, sc)
 	}
+	regs, err := findRegressions(ctx, fs, *regressionsDir)
+	if err != nil {
+		return err
+	}
+	sel = append(sel, regs.scenarios...)
 	if err := harness.CheckUniqueIDs(sel); err != nil {
 		return usagef("run: %v", err)
 	}
@@ -178,6 +192,9 @@ verdict.`, s)
 	} else {
 		fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
 			sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
+	}
+	if n := regs.note(); n != "" {
+		fmt.Fprintln(text, n)
 	}
 	total := len(held) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
 	var done atomic.Int64
@@ -214,7 +231,7 @@ verdict.`, s)
 		heldIDs = append(heldIDs, sc.ID)
 	}
 	res.SetShard(shard, heldIDs)
-	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr, shard: shard}
+	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr, shard: shard, parallel: *parallel}
 	if known != nil {
 		stages.known = known.KnownRule
 	}

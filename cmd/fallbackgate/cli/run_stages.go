@@ -35,6 +35,7 @@ type runStages struct {
 	stderr           io.Writer
 	known            harness.KnownFunc // the run's --expect, for every generated case
 	shard            harness.Shard     // the run's --shard: its share of the cases and start-ups
+	parallel         int               // the run's --parallel: generated cases at once
 }
 
 func (r runStages) flags() string { return subjectFlags(r.subject, r.profile) }
@@ -64,7 +65,7 @@ func (r runStages) properties(ctx context.Context, runSurfaces []string, sub *ha
 	if err != nil {
 		return nil, err
 	}
-	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink, Known: r.known, Shard: r.shard}
+	cfg := prop.Config{Target: subjectTarget(first, r.open), Surfaces: surfaces, Checks: checks, Seed: r.seed, SaveDir: r.saveDir(), ShrinkTime: r.shrink, Known: r.known, Shard: r.shard, Parallel: r.parallel}
 	if isTerminal(r.stderr) {
 		cfg.OnCase = func(n int, c prop.Counts) {
 			fmt.Fprintf(r.stderr, "\r\033[K[properties %d/%d] %s", n, checks, c)

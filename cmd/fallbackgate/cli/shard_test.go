@@ -133,7 +133,7 @@ func readResults(t *testing.T, dir string) *reports.Results {
 }
 
 // wallClock matches the fields of results.json that the wall clock sets.
-var wallClock = regexp.MustCompile(`"(started|elapsed_ns|duration_ns|at_ns)": [^,\n]+`)
+var wallClock = regexp.MustCompile(`"(started|elapsed_ns|duration_ns|at_ns|generating_ns|shrinking_ns)": [^,\n]+`)
 
 // normalizeResults is r's results.json with its wall-clock fields blanked
 // and its report folder dir named DIR.
