@@ -5,16 +5,17 @@
 // exit codes, the gateway's request line; PROTOCOL.md, a copy of which
 // sits beside this file), the [Case] a surface is started with, the
 // [Event]s and [Outcome] it produces, the [Scenario] files, the [Surface]
-// and [Subject] interfaces, what the model predicts ([Expected]), the
-// checker ([Check]: expected against observed, violations citing rules),
-// the one [Result] and [Status] of every stage, [NotStarted], a
+// and [Subject] interfaces, what the model predicts ([Expected]), what a
+// case showed ([Observation]) and how it broke the contract ([Violation]s,
+// each citing a rule), the one [Result] and [Status] of every stage, [NotStarted], a
 // surface that could not be started at all, and the [Shard] of a run cut
 // into parts (--shard K/N), which every stage cuts the same way.
 //
 // The stages live below it, one package per job:
 //
 //   - harness/model: the oracle, what a case must produce, from package
-//     resolver and the contract alone;
+//     resolver and the contract alone, and the checker (model.Check:
+//     expected against observed, violations citing rules);
 //   - harness/reference: the built-in reference subject and its mutants;
 //   - harness/exec: the adapter for a subject in any language;
 //   - harness/gate: the one case pipeline (predict, fleet, start, judge)

@@ -160,3 +160,14 @@ func QuoteLine(line string) string {
 	}
 	return fmt.Sprintf("%q", line)
 }
+
+// EventsNamed returns the events called name, in order.
+func EventsNamed(events []Event, name string) []Event {
+	var out []Event
+	for _, e := range events {
+		if e.Event == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}

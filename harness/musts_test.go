@@ -21,16 +21,16 @@ type protocolMust struct {
 var protocolMusts = []protocolMust{
 	{"MUST reach providers only through these URLs", []string{
 		"harness/gate/case.go:judge",             // requests that reached no fake: a protocol violation
-		"harness/check.go:callsOtherThan",        // R6/R7: no request to another provider
+		"harness/model/check.go:callsOtherThan",  // R6/R7: no request to another provider
 		"harness/reference/providers.go:Resolve", // the reference reaches providers only through Case.Providers
 	}},
 	{"the subject MUST treat it as", []string{
 		"harness/model/client.go:errorAnswer", // 401/403/429 auth → AuthError, the rest → an other error
 		"harness/model/client.go:resolve",     // a 200 without a usable runtime → an other error
-		"harness/check.go:ledger",             // R5, R11: an other error never walks on
+		"harness/model/check.go:ledger",       // R5, R11: an other error never walks on
 	}},
 	{"MUST NOT be printed, logged or written to events", []string{
-		"harness/check.go:secrets", // R16
+		"harness/model/check.go:secrets", // R16
 	}},
 	{"MUST reach nothing but the fakes", []string{
 		"harness/exec/isolation.go:startRecorder", // the isolation recorder (issue 13)
@@ -42,11 +42,11 @@ var protocolMusts = []protocolMust{
 		"harness/reference/timeout_test.go:TestRequestTimeoutFromCase", // the reference honours request_timeout_ms
 	}},
 	{"MUST carry the fallback notice", []string{
-		"harness/check.go:notice", // R15: one line naming both providers
-		"harness/check.go:failed", // the surfaced error's provider and message
+		"harness/model/check.go:notice", // R15: one line naming both providers
+		"harness/model/check.go:failed", // the surfaced error's provider and message
 	}},
 	{"MUST NOT contain \"authentication failed\"", []string{
-		"harness/check.go:gatewayFailure", // R7
+		"harness/model/check.go:gatewayFailure", // R7
 	}},
 }
 

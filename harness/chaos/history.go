@@ -457,7 +457,7 @@ func recheckStartup(ctx context.Context, r *StartupRecord, run RunInfo, profile 
 	if err != nil {
 		return nil, err
 	}
-	vs := harness.AsViolations(harness.Check(want, harness.Observation{Outcome: r.outcome(run.Surface), Calls: r.Result.Ledger}))
+	vs := harness.AsViolations(model.Check(want, harness.Observation{Outcome: r.outcome(run.Surface), Calls: r.Result.Ledger}))
 	for _, v := range r.Result.Violations {
 		// Outputs are recorded redacted, so a leak is carried over from
 		// the run's own verdict rather than found again.

@@ -197,7 +197,7 @@ func RunCase(ctx context.Context, s Setup, surface string) (harness.Result, erro
 // res with the observation, redacted, and the status.
 func judge(res *harness.Result, want harness.Expected, out harness.Outcome, fleet *fakes.Fleet, extra harness.Violations) {
 	obs := harness.Observation{Outcome: out, Calls: fleet.Ledger().Calls(), Secrets: fleet.Secrets()}
-	vs := append(extra, harness.AsViolations(harness.Check(want, obs))...)
+	vs := append(extra, harness.AsViolations(model.Check(want, obs))...)
 	if stray := fleet.Err(); stray != nil {
 		vs = append(vs, harness.Violation{Rule: "protocol", Message: "requests that reached no fake: " + strings.ReplaceAll(stray.Error(), "\n", "; ")})
 	}

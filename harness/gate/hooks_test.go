@@ -16,6 +16,7 @@ import (
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/scenarios"
 )
@@ -221,7 +222,7 @@ func TestHandoffHook(t *testing.T) {
 				if !failed {
 					t.Errorf("%s: no failed completion of %s in the ledger:\n%v", surface, tc.landedOn, res.Ledger)
 				}
-				resolves, rem := harness.Resolves(res.Ledger), res.Expected.Remaining
+				resolves, rem := model.Resolves(res.Ledger), res.Expected.Remaining
 				if len(rem) == 0 || len(resolves) == 0 || resolves[len(resolves)-1] != rem[0] {
 					t.Errorf("%s: resolves %v; want the hand-off to end on remaining[0] of %v", surface, resolves, rem)
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
@@ -87,7 +88,7 @@ func TestPrepareRunsOnePredictionOnEverySurface(t *testing.T) {
 					}
 					continue
 				}
-				if diff := cmp.Diff(want.Resolves, harness.Resolves(res.Ledger)); diff != "" {
+				if diff := cmp.Diff(want.Resolves, model.Resolves(res.Ledger)); diff != "" {
 					t.Errorf("%s: resolves on its fleet (-prepared +ledger):\n%s", surface, diff)
 				}
 			}

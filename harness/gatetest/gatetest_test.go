@@ -188,7 +188,7 @@ func TestHaveViolated(t *testing.T) {
 		}
 	}
 	if ok, err := gatetest.HaveViolated("R7").Match(nil); ok || err != nil {
-		t.Errorf("nil (harness.Check passed): %t, %v", ok, err)
+		t.Errorf("nil (model.Check passed): %t, %v", ok, err)
 	}
 	if _, err := gatetest.HaveViolated("R7").Match("R7"); err == nil {
 		t.Error("a string is matched instead of refused")

@@ -14,7 +14,7 @@ import (
 // HaveViolated succeeds when a case broke rule (e.g. "R7", "parity",
 // "protocol"): actual is a harness.Result (or a pointer to one), a
 // reports.Judgement or reports.CaseResult, harness.Violations, or the
-// error harness.Check returns.
+// error model.Check returns.
 //
 //	Expect(result).To(gatetest.HaveViolated("R7"))
 func HaveViolated(rule string) types.GomegaMatcher { return violated{rule: rule} }
@@ -59,13 +59,13 @@ func violationsOf(actual any) (harness.Violations, error) {
 	case []harness.Violation:
 		return a, nil
 	case nil:
-		return nil, nil // harness.Check's nil: no violation
+		return nil, nil // model.Check's nil: no violation
 	case error:
 		if vs, ok := a.(harness.Violations); ok {
 			return vs, nil
 		}
 	}
-	return nil, fmt.Errorf("HaveViolated matches a harness.Result, a reports.Judgement or CaseResult, harness.Violations or the error of harness.Check; got %T", actual)
+	return nil, fmt.Errorf("HaveViolated matches a harness.Result, a reports.Judgement or CaseResult, harness.Violations or the error of model.Check; got %T", actual)
 }
 
 // describe names what actual violated.

@@ -69,7 +69,7 @@ func Predict(ctx context.Context, sc harness.Scenario, profile resolver.Profile,
 		}
 	}
 	want.Shorthand = shorthand(sc.Config, req.Chain)
-	want.Resolves = harness.Resolves(fleet.Ledger().Calls())
+	want.Resolves = Resolves(fleet.Ledger().Calls())
 	want.ResolveCalls = fleet.Ledger().Resolves()
 	return want, nil
 }

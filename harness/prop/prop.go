@@ -18,7 +18,7 @@ import (
 
 // This file is the differential property: for any generated case, every
 // surface's outcome matches the model's decision for the subject's profile
-// and every ledger invariant holds (harness.Check). Cases are drawn from
+// and every ledger invariant holds (model.Check). Cases are drawn from
 // the seed one by one (Draw), run through the gate's pipeline, and a
 // failing one is shrunk (Simpler) to a case no simpler candidate still
 // fails, then saved as a scenario file.

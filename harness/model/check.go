@@ -1,65 +1,21 @@
-package harness
+package model
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
+	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
-
-// Violation is one way an outcome broke the contract, citing its rule.
-type Violation struct {
-	// Rule is the rule broken, e.g. "R13", or "parity" for a divergence
-	// between surfaces and "protocol" for a malformed stream.
-	Rule    string `json:"rule"`
-	Message string `json:"message"`
-}
-
-// String reads "R13: surfaced error came from ...".
-func (v Violation) String() string { return v.Rule + ": " + v.Message }
-
-// Violations is every violation of one case; as an error it lists them one
-// per line.
-type Violations []Violation
-
-func (vs Violations) Error() string {
-	lines := make([]string, len(vs))
-	for i, v := range vs {
-		lines[i] = v.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Rules returns the distinct rules cited, in order of first citation.
-func (vs Violations) Rules() []string {
-	var out []string
-	for _, v := range vs {
-		if !slices.Contains(out, v.Rule) {
-			out = append(out, v.Rule)
-		}
-	}
-	return out
-}
-
-// AsViolations returns the violations in err, or nil when err is nil or
-// not a Violations.
-func AsViolations(err error) Violations {
-	var vs Violations
-	if errors.As(err, &vs) {
-		return vs
-	}
-	return nil
-}
 
 // Check judges an observation against the model's expectation and returns
 // nil or a Violations listing every problem, one per line, each citing its
 // rule.
-func Check(want Expected, got Observation) error {
+func Check(want harness.Expected, got harness.Observation) error {
 	c := checker{want: want, got: got}
 	c.secrets()
 	if f := got.Outcome.Failure; f != "" {
@@ -84,13 +40,13 @@ func Check(want Expected, got Observation) error {
 }
 
 type checker struct {
-	want Expected
-	got  Observation
-	vs   Violations
+	want harness.Expected
+	got  harness.Observation
+	vs   harness.Violations
 }
 
 func (c *checker) add(rule, format string, args ...any) {
-	c.vs = append(c.vs, Violation{Rule: rule, Message: fmt.Sprintf(format, args...)})
+	c.vs = append(c.vs, harness.Violation{Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) result() error {
@@ -103,7 +59,7 @@ func (c *checker) result() error {
 // secrets checks R16 on every output of the case with the one detector
 // (see leaks.go).
 func (c *checker) secrets() {
-	for _, l := range Leaks(c.got.Outcome, c.got.Secrets) {
+	for _, l := range harness.Leaks(c.got.Outcome, c.got.Secrets) {
 		c.add("R16", "%s", l)
 	}
 }
@@ -111,9 +67,9 @@ func (c *checker) secrets() {
 func (c *checker) badUsage() {
 	o := c.got.Outcome
 	switch {
-	case o.Surface == Gateway && o.Reply == nil:
+	case o.Surface == harness.Gateway && o.Reply == nil:
 		c.add("R17", "no gateway reply")
-	case o.Surface == Gateway:
+	case o.Surface == harness.Gateway:
 		// The gateway has no exit code: an override naming a provider
 		// without a model is a failed reply of class other (CONTRACT.md,
 		// contract 1.1).
@@ -225,7 +181,7 @@ func (c *checker) skipped(got, want []string) bool {
 		var restAt []int  // each one's chain index
 		for i, e := range chain {
 			if !k.is(i, e) {
-				rest, restAt = append(rest, EntryString(e)), append(restAt, i)
+				rest, restAt = append(rest, harness.EntryString(e)), append(restAt, i)
 			}
 		}
 		if len(walked) > len(rest) || !slices.Equal(walked, rest[:len(walked)]) {
@@ -243,7 +199,7 @@ func (c *checker) skipped(got, want []string) bool {
 		var skipped []string
 		for i, e := range chain[:max(stop, 0)] {
 			if k.is(i, e) {
-				skipped = append(skipped, fmt.Sprintf("chain[%d] %s", i, EntryString(e)))
+				skipped = append(skipped, fmt.Sprintf("chain[%d] %s", i, harness.EntryString(e)))
 			}
 		}
 		if len(skipped) == 0 {
@@ -273,8 +229,8 @@ func loopsOnPrimary(got []string, primary string) bool {
 // chain, and the violation is the hand-off's (R14, judged with the event),
 // not the walk's.
 func (c *checker) handedOffOther() bool {
-	started := EventsNamed(c.got.Outcome.Events, EventStarted)
-	return len(started) == 1 && !slices.Equal(started[0].RemainingStrings(), ChainStrings(c.want.Decision.Remaining))
+	started := harness.EventsNamed(c.got.Outcome.Events, harness.EventStarted)
+	return len(started) == 1 && !slices.Equal(started[0].RemainingStrings(), harness.ChainStrings(c.want.Decision.Remaining))
 }
 
 // runtimeWalk judges the resolves of the runtime walk of R18 (PROTOCOL.md,
@@ -285,11 +241,11 @@ func (c *checker) handedOffOther() bool {
 // the walk itself.
 func (c *checker) runtimeWalk(got, want []string) {
 	w := c.want
-	remaining := ChainStrings(w.Decision.Remaining)
-	primary := EntryString(w.Request.Primary)
+	remaining := harness.ChainStrings(w.Decision.Remaining)
+	primary := harness.EntryString(w.Request.Primary)
 	before := map[string]bool{}
 	for _, e := range w.Request.Chain[:max(w.Decision.Landed+1, 0)] {
-		before[EntryString(e)] = true
+		before[harness.EntryString(e)] = true
 	}
 	seen := map[string]bool{}
 	for k, g := range got {
@@ -334,7 +290,7 @@ func (c *checker) landed() {
 		rule = "R4"
 	}
 	switch o.Surface {
-	case Gateway:
+	case harness.Gateway:
 		if o.Reply == nil {
 			c.add("R17", "no gateway reply")
 			return
@@ -348,14 +304,14 @@ func (c *checker) landed() {
 		if o.ExitCode != 0 {
 			c.add(rule, "exited %d; want 0, landed on %s", o.ExitCode, landing)
 		}
-		if o.Surface == Oneshot && strings.TrimSuffix(o.Stdout, "\n") != w.Answer {
+		if o.Surface == harness.Oneshot && strings.TrimSuffix(o.Stdout, "\n") != w.Answer {
 			c.add("R14", "stdout must be exactly the answer %q; got %q", w.Answer, clip(o.Stdout))
 		}
-		if o.Surface == CLI && !strings.Contains(o.Stdout, w.Answer) {
+		if o.Surface == harness.CLI && !strings.Contains(o.Stdout, w.Answer) {
 			c.add("R14", "stdout does not show the answer %q", w.Answer)
 		}
 	}
-	started := EventsNamed(o.Events, EventStarted)
+	started := harness.EventsNamed(o.Events, harness.EventStarted)
 	switch {
 	case len(started) != 1:
 		c.add(rule, "%d started events; want exactly 1", len(started))
@@ -367,7 +323,7 @@ func (c *checker) landed() {
 		if ev.Model != w.Decision.Model {
 			c.add("R10", "effective model is %q; want %q (%s)", ev.Model, w.Decision.Model, modelReason(w))
 		}
-		if got, want := ev.RemainingStrings(), ChainStrings(w.Decision.Remaining); !slices.Equal(got, want) {
+		if got, want := ev.RemainingStrings(), harness.ChainStrings(w.Decision.Remaining); !slices.Equal(got, want) {
 			if msg := fieldDiffs(eventChain(ev), w.Decision.Remaining, func(i int) string { return fmt.Sprintf("remaining[%d]", i) }); msg != "" {
 				c.add("R14", "remaining chain handed to the runtime: %s", msg)
 			} else {
@@ -375,7 +331,7 @@ func (c *checker) landed() {
 			}
 		}
 	}
-	if n := len(EventsNamed(o.Events, EventFailed)); n > 0 {
+	if n := len(harness.EventsNamed(o.Events, harness.EventFailed)); n > 0 {
 		c.add(rule, "%d failed event(s) for a start-up that succeeded", n)
 	}
 	c.fallbackEvent()
@@ -384,7 +340,7 @@ func (c *checker) landed() {
 
 func (c *checker) fallbackEvent() {
 	w, o := c.want, c.got.Outcome
-	fb := EventsNamed(o.Events, EventFallback)
+	fb := harness.EventsNamed(o.Events, harness.EventFallback)
 	if !w.Decision.FellBack() {
 		if len(fb) > 0 {
 			c.add("R15", "%d fallback event(s) for a start-up that did not fall back", len(fb))
@@ -396,8 +352,8 @@ func (c *checker) fallbackEvent() {
 		return
 	}
 	ev, landing := fb[0], w.Decision.Landing(w.Request)
-	wantFrom := EventEntry{Provider: w.Request.Primary.Provider, Model: w.Request.Primary.Model}
-	wantTo := EventEntry{Provider: landing.Provider, Model: w.Decision.Model}
+	wantFrom := harness.EventEntry{Provider: w.Request.Primary.Provider, Model: w.Request.Primary.Model}
+	wantTo := harness.EventEntry{Provider: landing.Provider, Model: w.Decision.Model}
 	if ev.From == nil || *ev.From != wantFrom || ev.To == nil || *ev.To != wantTo || ev.Index == nil || *ev.Index != w.Decision.Landed || ev.Reason != "auth" {
 		got, _ := json.Marshal(ev)
 		c.add("R15", "fallback event %s; want from %s/%s to %s/%s, index %d, reason \"auth\"", got,
@@ -410,21 +366,21 @@ func (c *checker) notice() {
 	w, o := c.want, c.got.Outcome
 	primary, landing := w.Request.Primary.Provider, w.Decision.Landing(w.Request).Provider
 	if !w.Decision.FellBack() {
-		if o.Surface == Gateway && o.Reply != nil && o.Reply.Notice != "" {
+		if o.Surface == harness.Gateway && o.Reply != nil && o.Reply.Notice != "" {
 			c.add("R15", "gateway reply carries the notice %q, but the start-up did not fall back", o.Reply.Notice)
 		}
 		return
 	}
 	switch o.Surface {
-	case Oneshot:
+	case harness.Oneshot:
 		if !hasLineWith(o.Stderr, primary, landing) {
 			c.add("R15", "no fallback notice on stderr naming both the failed primary %s and the provider now used %s", primary, landing)
 		}
-	case CLI:
+	case harness.CLI:
 		if !hasLineWith(o.Stdout, primary, landing) {
 			c.add("R15", "no visible line naming the failed primary %s and the provider now used %s", primary, landing)
 		}
-	case Gateway:
+	case harness.Gateway:
 		if o.Reply != nil && o.Reply.OK && !(strings.Contains(o.Reply.Notice, primary) && strings.Contains(o.Reply.Notice, landing)) {
 			c.add("R15", "gateway notice %q does not name both the failed primary %s and the provider now used %s", o.Reply.Notice, primary, landing)
 		}
@@ -437,13 +393,13 @@ func (c *checker) failed() {
 	w, o := c.want, c.got.Outcome
 	ae, _ := w.Err.(*resolver.AuthError)
 	rule := w.Rule
-	if len(EventsNamed(o.Events, EventStarted)) > 0 {
+	if len(harness.EventsNamed(o.Events, harness.EventStarted)) > 0 {
 		c.add(rule, "the start-up succeeded (started event); want it to fail with %s", describeErr(w.Err))
 	}
-	if n := len(EventsNamed(o.Events, EventFallback)); n > 0 {
+	if n := len(harness.EventsNamed(o.Events, harness.EventFallback)); n > 0 {
 		c.add("R15", "%d fallback event(s) for a start-up that failed", n)
 	}
-	failed := EventsNamed(o.Events, EventFailed)
+	failed := harness.EventsNamed(o.Events, harness.EventFailed)
 	if len(failed) != 1 {
 		c.add(rule, "%d failed events; want exactly 1 carrying %s", len(failed), describeErr(w.Err))
 	} else if e := failed[0].Error; ae != nil {
@@ -458,24 +414,24 @@ func (c *checker) failed() {
 		c.add(rule, "surfaced an AuthError from %s; want the non-auth error %q", e.Provider, w.Err.Error())
 	}
 	switch o.Surface {
-	case Gateway:
+	case harness.Gateway:
 		c.gatewayFailure(ae)
 	default:
 		if o.ExitCode != w.Exit {
 			c.add(exitRule(w), "exited %d; want %d (%s)", o.ExitCode, w.Exit, exitReason(w))
 		}
 		text := o.Stderr
-		if o.Surface == CLI {
+		if o.Surface == harness.CLI {
 			text = o.Stdout
 		}
 		if ae != nil && !(strings.Contains(text, ae.Provider) && strings.Contains(text, ae.Message)) {
 			where := "stderr"
-			if o.Surface == CLI {
+			if o.Surface == harness.CLI {
 				where = "stdout"
 			}
 			c.add(rule, "%s does not name the surfaced error's provider %s and message %q", where, ae.Provider, ae.Message)
 		}
-		if o.Surface == CLI {
+		if o.Surface == harness.CLI {
 			c.cliHint(ae)
 		}
 	}
@@ -525,7 +481,7 @@ func (c *checker) cliHint(ae *resolver.AuthError) {
 func hintLine(text string) string {
 	for line := range strings.SplitSeq(text, "\n") {
 		l := strings.ToLower(line)
-		for _, w := range ReloginWords {
+		for _, w := range harness.ReloginWords {
 			if strings.Contains(l, w) {
 				return line
 			}
@@ -545,17 +501,6 @@ func hasLineWith(text string, words ...string) bool {
 		}
 	}
 	return false
-}
-
-// EventsNamed returns the events called name, in order.
-func EventsNamed(events []Event, name string) []Event {
-	var out []Event
-	for _, e := range events {
-		if e.Event == name {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // Resolves lists the resolve requests among calls, in order, as
@@ -586,7 +531,7 @@ func resolveEntries(calls []fakes.Call) resolver.Chain {
 
 // eventChain returns a started event's remaining chain, base URLs after
 // R2's trailing-slash strip.
-func eventChain(ev Event) resolver.Chain {
+func eventChain(ev harness.Event) resolver.Chain {
 	if ev.Remaining == nil {
 		return nil
 	}
@@ -659,7 +604,7 @@ func intPtr(p *int) string {
 	return strconv.Itoa(*p)
 }
 
-func modelReason(w Expected) string {
+func modelReason(w harness.Expected) string {
 	if l := w.Decision.Landing(w.Request); l.Model != "" {
 		return "the landed entry's model"
 	}
@@ -673,7 +618,7 @@ func describeErr(err error) string {
 	return fmt.Sprintf("the error %q", err.Error())
 }
 
-func ruleHint(w Expected) string {
+func ruleHint(w harness.Expected) string {
 	switch w.Rule {
 	case "R13":
 		if w.Request.Profile.SurfacePrimaryWhenAllFail {
@@ -690,14 +635,14 @@ func ruleHint(w Expected) string {
 	return ""
 }
 
-func exitRule(w Expected) string {
+func exitRule(w harness.Expected) string {
 	if resolver.IsRateLimited(w.Err) {
 		return "R7"
 	}
 	return w.Rule
 }
 
-func exitReason(w Expected) string {
+func exitReason(w harness.Expected) string {
 	switch resolver.Classify(w.Err) {
 	case resolver.ClassRateLimited:
 		return "rate-limited: EX_TEMPFAIL so the dispatcher requeues"
@@ -717,7 +662,7 @@ func clip(s string) string {
 
 // target renders a call's provider, requested model and base URL as
 // Resolves does.
-func target(c fakes.Call) string { return EntryString(callEntry(c)) }
+func target(c fakes.Call) string { return harness.EntryString(callEntry(c)) }
 
 // callEntry is the entry a call asked for: its provider, requested model
 // and base URL, after R2's trailing-slash strip.
@@ -735,7 +680,7 @@ func callEntry(c fakes.Call) resolver.Entry {
 // describeEventError reads a failed event's error: `xai-oauth's error
 // "…" (xai_auth_token_expired)` for an AuthError, `an other error "…"`
 // for the rest.
-func describeEventError(e EventError) string {
+func describeEventError(e harness.EventError) string {
 	if e.Type == "auth" {
 		return fmt.Sprintf("%s's error %q (%s)", e.Provider, e.Message, e.Code)
 	}

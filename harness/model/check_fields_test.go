@@ -1,4 +1,4 @@
-package harness_test
+package model_test
 
 import (
 	"slices"
@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/resolver"
 	"github.com/fallbackgate/fallbackgate/scenarios"
 )
@@ -144,13 +145,13 @@ func TestCheckSaysWhichFieldDiffers(t *testing.T) {
 	for _, row := range messageRows() {
 		t.Run(row.scenario+"/"+row.surface+"/"+row.name, func(t *testing.T) {
 			sc := checkScenario(t, row.scenario, row.change)
-			want := mustPredict(t, sc, row.profile)
-			if err := harness.Check(want, honestObservation(want, row.surface)); err != nil {
+			want := mustPredict(t, sc, row.profile, model.Options{})
+			if err := model.Check(want, honestObservation(want, row.surface)); err != nil {
 				t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, row.surface, err)
 			}
 			obs := honestObservation(want, row.surface)
 			row.mutate(&obs)
-			err := harness.Check(want, obs)
+			err := model.Check(want, obs)
 			if row.rule == "" {
 				if err != nil {
 					t.Fatalf("Check(%s/%s, %s) = \n%v\nwant nil", sc.ID, row.surface, row.name, err)
@@ -182,9 +183,9 @@ func TestCheckSaysWhichFieldDiffers(t *testing.T) {
 func TestCheckHonestExtras(t *testing.T) {
 	for _, sc := range scenarios.Extra() {
 		for _, p := range resolver.Profiles() {
-			want := mustPredict(t, sc, p)
+			want := mustPredict(t, sc, p, model.Options{})
 			for _, surf := range harness.Surfaces {
-				if err := harness.Check(want, honestObservation(want, surf)); err != nil {
+				if err := model.Check(want, honestObservation(want, surf)); err != nil {
 					t.Errorf("Check(%s/%s, profile %s, honest outcome) = \n%v\nwant nil", sc.ID, surf, p.Name, err)
 				}
 			}

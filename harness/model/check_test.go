@@ -1,4 +1,4 @@
-package harness_test
+package model_test
 
 import (
 	"context"
@@ -184,24 +184,15 @@ func mapsClone(m map[string]string) map[string]string {
 	return out
 }
 
-func mustPredict(t testing.TB, sc harness.Scenario, p resolver.Profile) harness.Expected {
-	t.Helper()
-	want, err := model.Predict(context.Background(), sc, p, 1, model.Options{})
-	if err != nil {
-		t.Fatalf("Predict(%s, %s): %v", sc.ID, p.Name, err)
-	}
-	return want
-}
-
 // TestCheckHonest: the hand-built honest outcome of every scenario passes on
 // every surface under every profile. Without this, the rows below could
 // "find" their rule in a broken fixture.
 func TestCheckHonest(t *testing.T) {
 	for _, sc := range scenarios.All() {
 		for _, p := range resolver.Profiles() {
-			want := mustPredict(t, sc, p)
+			want := mustPredict(t, sc, p, model.Options{})
 			for _, surf := range harness.Surfaces {
-				if err := harness.Check(want, honestObservation(want, surf)); err != nil {
+				if err := model.Check(want, honestObservation(want, surf)); err != nil {
 					t.Errorf("Check(%s/%s, profile %s, honest outcome) = \n%v\nwant nil", sc.ID, surf, p.Name, err)
 				}
 			}
@@ -408,13 +399,13 @@ func TestCheckCitesRule(t *testing.T) {
 	for _, row := range checkRows() {
 		t.Run(row.scenario+"/"+row.surface+"/"+row.name, func(t *testing.T) {
 			sc := checkScenario(t, row.scenario, row.change)
-			want := mustPredict(t, sc, row.profile)
-			if err := harness.Check(want, honestObservation(want, row.surface)); err != nil {
+			want := mustPredict(t, sc, row.profile, model.Options{})
+			if err := model.Check(want, honestObservation(want, row.surface)); err != nil {
 				t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, row.surface, err)
 			}
 			obs := honestObservation(want, row.surface)
 			row.mutate(&obs)
-			err := harness.Check(want, obs)
+			err := model.Check(want, obs)
 			if err == nil {
 				t.Fatalf("Check(%s/%s, %s) = nil; want a violation of %s", sc.ID, row.surface, row.name, row.rule)
 			}
@@ -490,7 +481,7 @@ func TestCheckFixturesAreNotVacuous(t *testing.T) {
 		t.Errorf("SF-8's primary fake served %v; want one 429 rate_limit", calls)
 	}
 	var ae *resolver.AuthError
-	want := mustPredict(t, sf8, resolver.Strict)
+	want := mustPredict(t, sf8, resolver.Strict, model.Options{})
 	if obs := honestObservation(want, harness.Oneshot); len(obs.Calls) != 1 || obs.Calls[0].Status != 429 {
 		t.Errorf("SF-8's expected ledger is %v; want exactly the primary's 429", obs.Calls)
 	}
@@ -500,27 +491,27 @@ func TestCheckFixturesAreNotVacuous(t *testing.T) {
 	if want.Rule != "R7" || want.Exit != harness.ExitRateLimited {
 		t.Errorf("SF-8 predicted rule %s exit %d; want R7, exit 75", want.Rule, want.Exit)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-7", nil), resolver.Strict); !w.Request.Pinned || w.Rule != "R6" {
+	if w := mustPredict(t, checkScenario(t, "SF-7", nil), resolver.Strict, model.Options{}); !w.Request.Pinned || w.Rule != "R6" {
 		t.Errorf("SF-7 predicted pinned=%t rule %s; want a pinned start-up decided by R6", w.Request.Pinned, w.Rule)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-4", nil), resolver.Strict); w.Rule != "R13" || !errors.As(w.Err, &ae) || ae.Provider == w.Request.Primary.Provider {
+	if w := mustPredict(t, checkScenario(t, "SF-4", nil), resolver.Strict, model.Options{}); w.Rule != "R13" || !errors.As(w.Err, &ae) || ae.Provider == w.Request.Primary.Provider {
 		t.Errorf("SF-4 predicted rule %s error %v; want R13 surfacing a provider other than the primary", w.Rule, w.Err)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-2", nil), resolver.Strict); !w.Decision.FellBack() || len(w.Decision.Remaining) == 0 {
+	if w := mustPredict(t, checkScenario(t, "SF-2", nil), resolver.Strict, model.Options{}); !w.Decision.FellBack() || len(w.Decision.Remaining) == 0 {
 		t.Errorf("SF-2 predicted landed %d remaining %v; want a fallback with a remaining chain", w.Decision.Landed, w.Decision.Remaining)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-7", providerWithoutModel), resolver.Strict); !w.BadUsage {
+	if w := mustPredict(t, checkScenario(t, "SF-7", providerWithoutModel), resolver.Strict, model.Options{}); !w.BadUsage {
 		t.Errorf("SF-7 with --provider and no --model predicted %+v; want bad usage", w)
 	}
 }
 
 // TestCheckListsEveryViolation: Check does not stop at the first problem.
 func TestCheckListsEveryViolation(t *testing.T) {
-	want := mustPredict(t, checkScenario(t, "SF-8", nil), resolver.Strict)
+	want := mustPredict(t, checkScenario(t, "SF-8", nil), resolver.Strict, model.Options{})
 	obs := honestObservation(want, harness.Oneshot)
 	obs.Outcome.ExitCode = 0
 	obs.Outcome.Stderr = "key " + checkSecret
-	vs := harness.AsViolations(harness.Check(want, obs))
+	vs := harness.AsViolations(model.Check(want, obs))
 	if diff := cmp.Diff([]string{"R16", "R7"}, vs.Rules()); diff != "" {
 		t.Errorf("rules (-want +got):\n%s\n%v", diff, vs)
 	}
@@ -572,7 +563,7 @@ func providerWithoutModel(s *harness.Scenario) {
 // what it is: another provider's AuthError with its code, or a non-auth
 // error with its type, never an AuthError with blank fields.
 func TestCheckDescribesSurfacedError(t *testing.T) {
-	want := mustPredict(t, checkScenario(t, "SF-7", nil), resolver.Strict)
+	want := mustPredict(t, checkScenario(t, "SF-7", nil), resolver.Strict, model.Options{})
 	for _, tt := range []struct {
 		name   string
 		mutate func(*harness.EventError)
@@ -587,7 +578,7 @@ func TestCheckDescribesSurfacedError(t *testing.T) {
 	} {
 		obs := honestObservation(want, harness.Oneshot)
 		tt.mutate(failedOf(&obs))
-		err := harness.Check(want, obs)
+		err := model.Check(want, obs)
 		if err == nil || !strings.Contains(err.Error(), tt.quote) {
 			t.Errorf("%s: Check = %v; want it to say %q", tt.name, err, tt.quote)
 		}
