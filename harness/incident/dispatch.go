@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 )
 
@@ -55,6 +56,8 @@ type WorkerResult struct {
 	// Violations are the contract rules the worker broke, as the model
 	// judged its start-up.
 	Violations harness.Violations
+	// Ledger is every request the worker's fakes received, in order.
+	Ledger []fakes.Call
 }
 
 // Worker runs one worker to its exit. The error is for failures of the

@@ -170,7 +170,7 @@ func (inc Incident) run(ctx context.Context, seed int64, sub *harness.Subject, h
 // Retry-After of a rate limit is the one the fakes served to this worker.
 func workerResult(res harness.Result) WorkerResult {
 	o, s := res.Outcome, res.Observed
-	r := WorkerResult{Exit: o.ExitCode, Error: s.Error, Failure: o.Failure, Violations: res.Violations}
+	r := WorkerResult{Exit: o.ExitCode, Error: s.Error, Failure: o.Failure, Violations: res.Violations, Ledger: res.Ledger}
 	if s.Landed != nil {
 		r.Provider, r.Model, r.Remaining = s.Provider, s.Model, s.Remaining
 		if r.Remaining == nil {
