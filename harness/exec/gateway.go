@@ -505,6 +505,10 @@ type eventTail struct {
 	lineNo int
 	byID   map[string][]eventLine
 	bytes  map[string]int
+	// br is the line reader, kept across syncs: a sync runs on every reply,
+	// and a fresh MaxLine buffer each time was most of a gateway turn's
+	// allocation.
+	br *bufio.Reader
 }
 
 type eventLine struct {
@@ -565,7 +569,13 @@ func (t *eventTail) sync() error {
 	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
 		return &streamError{msg: "events.jsonl: " + err.Error()}
 	}
-	br := bufio.NewReaderSize(f, MaxLine+1)
+	if t.br == nil {
+		t.br = bufio.NewReaderSize(f, MaxLine+1)
+	} else {
+		t.br.Reset(f)
+	}
+	br := t.br
+	defer br.Reset(nil)
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
