@@ -354,10 +354,10 @@ func (p *picture) panel(b *bytes.Buffer, i int, side incident.ReplaySide, left, 
 	// The time axis: a grid line and a label per tick.
 	for at := time.Duration(0); at <= p.span; at += p.step {
 		x := p.x(plotLeft, at)
-		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1"/>`+"\n", x, plotTop, x, axisY, colorGrid)
+		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1" shape-rendering="crispEdges"/>`+"\n", x, plotTop, x, axisY, colorGrid)
 		fmt.Fprintf(b, `<text class="tick" x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`+"\n", x, axisY+16, colorMuted, tickLabel(at))
 	}
-	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1"/>`+"\n", plotLeft, axisY, plotLeft+plotW, axisY, colorMuted)
+	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1" shape-rendering="crispEdges"/>`+"\n", plotLeft, axisY, plotLeft+plotW, axisY, colorMuted)
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">virtual time t since the first worker&#39;s start (ticks every %s)</text>`+"\n",
 		plotLeft+plotW/2, axisY+34, colorMuted, tickLabel(p.step))
 
