@@ -25,7 +25,6 @@ import (
 const mixedIncident = `id: INC-mixed
 name: mixed
 date: "2026-06-08"
-summary: A rate-limited primary, then a vanished token, then an outage of the first chain entry.
 config:
   model: {provider: xai-oauth, default: grok-4.3}
   fallback_providers: [openai-codex/gpt-5.5, xai-oauth/grok-4.3]
