@@ -2,10 +2,12 @@ package reports_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +160,72 @@ func TestHTMLStagesInBrowser(t *testing.T) {
 		if !strings.Contains(dom, part) {
 			t.Errorf("the stages' DOM lacks %q", part)
 		}
+	}
+}
+
+// TestReplayHTMLInBrowser renders the replay page of v6.6 (seed 1) in
+// headless Chromium and counts the picture's marks in the rendered DOM
+// against the timelines, per side: a start-up mark per worker line, with
+// its class, worker, attempt and tick, an alert marker per alert and a
+// fault-change marker per change of the plans (one, xai-oauth: ok →
+// missing). The browser's HTML parser must keep the inline SVG whole.
+func TestReplayHTMLInBrowser(t *testing.T) {
+	browser := chromium(t)
+	rep := replayOf(t, v66Replay)
+	path := filepath.Join(t.TempDir(), "timeline.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reports.WriteReplayHTML(f, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dom := dumpDOM(t, browser, "file://"+path)
+	if !regexp.MustCompile(`<svg [^>]*class="replay-timeline"`).MatchString(dom) {
+		t.Fatalf("no inline timeline svg in the DOM:\n%s", dom[:min(len(dom), 2000)])
+	}
+	startups := regexp.MustCompile(`<g class="startup ([a-z-]+)" data-side="([a-z-]+)" data-worker="(w\d+)" data-attempt="(\d+)" data-at="([^"]+)">\s*<title>`).FindAllStringSubmatch(dom, -1)
+	alerts := regexp.MustCompile(`<g class="alert" data-side="([a-z-]+)" data-at="([^"]+)">\s*<title>`).FindAllStringSubmatch(dom, -1)
+	changes := regexp.MustCompile(`<g class="fault-change" data-side="([a-z-]+)" data-provider="([^"]+)" data-at="([^"]+)">`).FindAllStringSubmatch(dom, -1)
+	for _, s := range sidesOf(rep) {
+		var want, got []string
+		for _, r := range s.side.Timeline.Workers() {
+			want = append(want, fmt.Sprintf("%s w%02d.%d@%s", wantClass(r), r.Job.ID, r.Job.Attempt, r.At))
+		}
+		for _, m := range startups {
+			if m[2] == s.key {
+				got = append(got, fmt.Sprintf("%s %s.%s@%s", m[1], m[3], m[4], m[5]))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the DOM's start-up marks\n%q\nwant one per worker line\n%q", s.key, got, want)
+		}
+		var wantAlerts, gotAlerts []string
+		for _, r := range s.side.Timeline.Alerts() {
+			wantAlerts = append(wantAlerts, r.At.String())
+		}
+		for _, m := range alerts {
+			if m[1] == s.key {
+				gotAlerts = append(gotAlerts, m[2])
+			}
+		}
+		if !slices.Equal(gotAlerts, wantAlerts) {
+			t.Errorf("%s: the DOM's alert markers at %q; want one per alert, at %q", s.key, gotAlerts, wantAlerts)
+		}
+		var gotChanges []string
+		for _, m := range changes {
+			if m[1] == s.key {
+				gotChanges = append(gotChanges, m[2]+"@"+m[3])
+			}
+		}
+		if want := []string{"xai-oauth@1m50s"}; !slices.Equal(gotChanges, want) {
+			t.Errorf("%s: the DOM's fault-change markers %q; want %q", s.key, gotChanges, want)
+		}
+	}
+	if !strings.Contains(dom, "alert 4/4</text>") || !strings.Contains(dom, "xai-oauth: ok → missing</text>") {
+		t.Error("the DOM lacks the alert's label \"alert 4/4\" or the change's label \"xai-oauth: ok → missing\"")
 	}
 }

@@ -21,6 +21,12 @@
 // WriteExpectations writes an expectations file from a run's failures;
 // SetNotStarted reports a subject that could not be started.
 //
+// A replay of an incident (harness/incident) has renderers of its own:
+// WriteReplay (both sides' timelines as text), WriteReplaySVG (the
+// timeline picture: the two sides beside each other, one row per worker,
+// virtual time across) and WriteReplayHTML (a page with the incident, the
+// picture inline and the verdicts).
+//
 // Every format passes through one redaction of secret-shaped tokens (API
 // keys, bearer tokens, the fakes' fgk-/fgr- secrets) before it is written,
 // whatever field a subject managed to put one in.
