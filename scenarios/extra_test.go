@@ -20,7 +20,7 @@ func TestExtraParse(t *testing.T) {
 	for _, s := range Drift() {
 		ids = append(ids, s.ID+" (drift)")
 	}
-	if want := []string{"MX-2", "MX-3", "MX-4", "MX-5", "MX-6", "MX-7", "MX-8", "MX-1 (drift)"}; !slices.Equal(ids, want) {
+	if want := []string{"MX-2", "MX-3", "MX-4", "MX-5", "MX-6", "MX-7", "MX-8", "MX-9", "MX-10", "MX-1 (drift)"}; !slices.Equal(ids, want) {
 		t.Errorf("extra scenarios %v; want %v", ids, want)
 	}
 	for _, s := range append(Extra(), All()...) {
