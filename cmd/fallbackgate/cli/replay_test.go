@@ -12,9 +12,10 @@ func TestReplayV66(t *testing.T) {
 	}
 	for _, want := range []string{
 		"== pre-fix: start-up ignores the chain (mutant ignores-chain) ==",
-		"verdict (ok): incident reproduced: 12 of 12 workers after t=1m50s exited 1",
+		"verdict (ok): incident reproduced: 1 of 1 assertions held\n  ok    every worker started at or after t=1m50s exits non-zero: 12 of 12\n",
 		"== contract: the reference subject ==",
-		"verdict (ok): 0 crashes; 12 workers landed on openai-codex/gpt-5.5 with remaining [xai-oauth/grok-4.3]",
+		"verdict (ok): the contract holds: 4 of 4 assertions held\n",
+		"  ok    every worker started at or after t=1m50s lands on openai-codex/gpt-5.5 with remaining [xai-oauth/grok-4.3]: 12 of 12\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("replay output lacks %q:\n%s", want, stdout)
@@ -30,8 +31,8 @@ func TestReplayUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"replay"}, "name an incident (v6.6)"},
-		{[]string{"replay", "v9.9"}, `unknown incident "v9.9" (known: v6.6)`},
+		{[]string{"replay"}, "name an incident (legacy-fallback-model, login-revoked, quota-wall, v6.6)"},
+		{[]string{"replay", "v9.9"}, `unknown incident "v9.9" (known: legacy-fallback-model, login-revoked, quota-wall, v6.6)`},
 		{[]string{"replay", "v6.6", "extra"}, `unexpected argument "extra"`},
 		{[]string{"replay", "v6.6", "--subject", "/nonexistent/subject.yaml"}, "/nonexistent/subject.yaml"},
 	} {
