@@ -45,7 +45,10 @@ func WriteReplay(w io.Writer, rep *incident.Replay) error {
 	if rep.Surface == harness.Gateway {
 		workers = "workers, each a session of one gateway"
 	}
-	fmt.Fprintf(&b, "dispatcher: %d %s, one every %s (+ jitter below %s)", d.Workers, workers, d.Every, d.Jitter)
+	fmt.Fprintf(&b, "dispatcher: %d %s, one every %s", d.Workers, workers, d.Every)
+	if d.Jitter > 0 {
+		fmt.Fprintf(&b, " (+ jitter below %s)", d.Jitter)
+	}
 	if d.Heartbeat.Window > 0 && d.Heartbeat.Threshold > 0 {
 		fmt.Fprintf(&b, "; heartbeat every %s, alert at %d fallbacks", d.Heartbeat.Window, d.Heartbeat.Threshold)
 	}
