@@ -319,10 +319,11 @@ func (a Assertion) requeued(tl *Timeline) Check {
 	}
 	per := map[int]int{}
 	for _, r := range tl.Workers() {
-		per[r.Job.ID] += 0
+		n := per[r.Job.ID] // every worker that started counts, requeued or not
 		if r.Fate == FateRequeued {
-			per[r.Job.ID]++
+			n++
 		}
+		per[r.Job.ID] = n
 	}
 	if len(per) == 0 {
 		return Check{Text: "requeues of each worker, " + boundText(a.AtLeast, a.AtMost) + ": no worker started"}
