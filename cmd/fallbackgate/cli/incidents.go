@@ -42,8 +42,15 @@ func loadIncident(arg string) (incident.Incident, error) {
 	return incident.ParseIncident(arg, data)
 }
 
-// readIncidentFile reads a regular file of at most maxIncidentFile bytes.
+// readIncidentFile reads a regular file of at most maxIncidentFile bytes;
+// anything else (a folder, a FIFO that would block the open) is an error
+// naming it.
 func readIncidentFile(path string) ([]byte, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

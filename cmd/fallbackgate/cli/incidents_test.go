@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/fallbackgate/fallbackgate/reports"
@@ -98,6 +99,13 @@ func TestRunIncidentsBadInput(t *testing.T) {
 	}
 	if _, stderr, code := run(t, "run", "--subject", goodSubject, "--regressions=", "--incidents", t.TempDir()); code != ExitUsage || !strings.Contains(stderr, "no incident file") {
 		t.Errorf("an empty folder: exit %d, %q; want 2", code, stderr)
+	}
+	fifo := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(fifo, "pipe.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, "run", "--subject", goodSubject, "--regressions=", "--incidents", fifo); code != ExitUsage || !strings.Contains(stderr, "pipe.yaml: not a regular file") {
+		t.Errorf("a FIFO: exit %d, %q; want 2 without blocking on it", code, stderr)
 	}
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not on PATH, so the Python example cannot run (CI installs it): " + err.Error())
