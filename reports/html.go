@@ -62,6 +62,7 @@ type (
 		Properties []pageProperties
 		Chaos      []pageChaos
 		Mutation   []pageMutation
+		Incidents  []pageIncident
 		// StagesOnly is set when no run holds a scenario (prop or chaos
 		// results): there is no matrix to show.
 		StagesOnly bool
@@ -95,7 +96,14 @@ type (
 		Problems                                                                        []pageProblem
 		Coverage                                                                        *pageCoverage
 	}
-	pageProblem  struct{ Rule, Message, Startups string }
+	pageProblem struct{ Rule, Message, Startups string }
+	// pageIncident is one incident file a run replayed; Checks explain a
+	// failing one.
+	pageIncident struct {
+		ID, Name, File, Surface, Subject, PreFix, Status, Summary, Repro string
+		OK, Reproduced, Holds                                            bool
+		Checks                                                           []IncidentCheck
+	}
 	pageMutation struct {
 		Subject, Path, Stages, Score string
 		OK                           bool
@@ -222,6 +230,11 @@ func htmlPage(runs []*Results) page {
 		}
 		if c := r.Chaos; c != nil {
 			p.Chaos = append(p.Chaos, htmlChaos(r.Subject, c))
+		}
+		for _, i := range r.Incidents {
+			p.Incidents = append(p.Incidents, pageIncident{ID: i.ID, Name: i.Name, File: i.File, Surface: i.Surface, Subject: i.Subject,
+				PreFix: i.PreFix, Status: i.Status(), Summary: i.Summary(), Repro: i.Repro, OK: i.OK(), Reproduced: i.Reproduced,
+				Holds: i.Holds, Checks: i.failedChecks()})
 		}
 		if m := r.Mutation; m != nil {
 			p.Mutation = append(p.Mutation, pageMutation{Subject: r.Subject, Path: m.Path, Stages: strings.Join(m.Stages, ", "),

@@ -165,6 +165,9 @@ func WriteJUnit(w io.Writer, r *Results) error {
 	if m := r.Mutation; m != nil {
 		doc.Suites = append(doc.Suites, junitMutation(m, pkg, len(doc.Suites), ts))
 	}
+	if len(r.Incidents) > 0 {
+		doc.Suites = append(doc.Suites, junitIncidents(r, pkg, len(doc.Suites), ts))
+	}
 	props := junitRunProperties(r)
 	for i := range doc.Suites {
 		doc.Suites[i].Props = props

@@ -76,6 +76,9 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	if m := r.Mutation; m != nil {
 		writeMutationMarkdown(&b, m)
 	}
+	if len(r.Incidents) > 0 {
+		writeIncidentsMarkdown(&b, r)
+	}
 
 	fails := r.failing(harness.StatusFail)
 	if len(fails) > 0 {

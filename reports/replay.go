@@ -4,39 +4,94 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/incident"
 )
 
-// WriteReplay writes the replay for a person: the incident, then per side a
-// timeline table (tick, worker, landed provider or error, exit code,
-// fallback events so far, the dispatcher's action) and the verdict.
+// WriteReplay writes the replay for a person: the incident (its story,
+// profile, fault plans and dispatcher), then per side a timeline table
+// (tick, worker, landed provider or error, exit code, fallback events so
+// far, the dispatcher's action), the verdict and one line per assertion.
 // Everything in it is drawn from virtual time and the seed, so the same
 // seed writes the same bytes.
 func WriteReplay(w io.Writer, rep *incident.Replay) error {
 	inc := rep.Incident
 	cfg, _ := inc.Config.Resolved()
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "fallbackgate replay %s: %s (%s), seed %d\n", inc.Name, inc.ID, inc.Date, rep.Seed)
-	fmt.Fprintf(&b, "profile: primary %s, fallback_providers [%s]\n", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", "))
+	fmt.Fprintf(&b, "fallbackgate replay %s: %s", inc.Name, inc.ID)
+	if inc.Date != "" {
+		fmt.Fprintf(&b, " (%s)", inc.Date)
+	}
+	fmt.Fprintf(&b, ", seed %d\n", rep.Seed)
+	if inc.Story != "" {
+		b.WriteString(wrap(inc.Story, 96))
+	}
+	fmt.Fprintf(&b, "profile: primary %s, chain [%s]\n", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", "))
+	var plans []string
+	for _, p := range slices.Sorted(maps.Keys(inc.Faults)) {
+		plans = append(plans, p+": "+inc.Faults[p])
+	}
+	if len(plans) > 0 {
+		fmt.Fprintf(&b, "faults: %s\n", strings.Join(plans, "; "))
+	}
 	d := inc.Dispatcher
-	fmt.Fprintf(&b, "dispatcher: %d oneshot workers, one every %s (+ jitter below %s); heartbeat every %s, alert at %d fallbacks\n",
-		d.Workers, d.Every, d.Jitter, d.Heartbeat.Window, d.Heartbeat.Threshold)
-	fmt.Fprintf(&b, "at t=%s the %s access token vanishes\n", inc.VanishesAt, cfg.Primary.Provider)
+	workers := "oneshot workers"
+	if rep.Surface == harness.Gateway {
+		workers = "workers, each a session of one gateway"
+	}
+	fmt.Fprintf(&b, "dispatcher: %d %s, one every %s", d.Workers, workers, d.Every)
+	if d.Jitter > 0 {
+		fmt.Fprintf(&b, " (+ jitter below %s)", d.Jitter)
+	}
+	if d.Heartbeat.Window > 0 && d.Heartbeat.Threshold > 0 {
+		fmt.Fprintf(&b, "; heartbeat every %s, alert at %d fallbacks", d.Heartbeat.Window, d.Heartbeat.Threshold)
+	}
+	b.WriteString("\n")
 	for _, side := range []incident.ReplaySide{rep.PreFix, rep.Fixed} {
 		fmt.Fprintf(&b, "\n== %s ==\n", side.Label)
 		writeTimeline(&b, side.Timeline)
-		mark := "ok"
-		if !side.OK {
-			mark = "FAIL"
+		fmt.Fprintf(&b, "verdict (%s): %s\n", okWord(side.OK), side.Verdict)
+		for _, c := range side.Checks {
+			fmt.Fprintf(&b, "  %-4s  %s\n", okWord(c.Held), c.Text)
 		}
-		fmt.Fprintf(&b, "verdict (%s): %s\n", mark, side.Verdict)
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+func okWord(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "FAIL"
+}
+
+// wrap breaks text into lines of at most width bytes, at spaces.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	line := 0
+	for _, word := range strings.Fields(text) {
+		if line > 0 && line+1+len(word) > width {
+			b.WriteString("\n")
+			line = 0
+		}
+		if line > 0 {
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	if line > 0 {
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 func writeTimeline(w io.Writer, tl *incident.Timeline) {

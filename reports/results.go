@@ -63,6 +63,10 @@ type Results struct {
 	// whole run, and for the merge of a run's shards (Merge). Optional
 	// within fallbackgate/results/1.
 	Shard *ShardInfo `json:"shard,omitempty"`
+	// Incidents are the incident files the run replayed (run --incidents
+	// DIR), set by SetIncidents; each counts as one passed or failed.
+	// Optional within fallbackgate/results/1.
+	Incidents []Incident `json:"incidents,omitempty"`
 }
 
 // Gate is the verdict of a run and its counts.
@@ -248,6 +252,8 @@ func (r *Results) count() {
 		g.Failed++
 	}
 	g.Failed += r.stagesFailed()
+	ip, ifail := r.incidentCounts()
+	g.Passed, g.Failed = g.Passed+ip, g.Failed+ifail
 	notStarted := len(r.NotStarted) > 0
 	for _, e := range r.Expectations {
 		if e.Status == ExpectationStale {

@@ -253,6 +253,7 @@ func TestResultsSchema(t *testing.T) {
 		"stages with coverage":         withCoverage(),
 		"mutation with a survivor":     withMutation(true),
 		"a shard with counterexamples": shard,
+		"incidents":                    withIncidents(t),
 	} {
 		var b bytes.Buffer
 		if err := reports.WriteJSON(&b, r); err != nil {

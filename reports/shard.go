@@ -117,6 +117,7 @@ func Merge(shards []ShardFile) (*Results, error) {
 			m.Shutdown = r.Shutdown
 		}
 		m.NotStarted = mergeNotStarted(m.NotStarted, r.NotStarted)
+		m.Incidents = append(m.Incidents, r.Incidents...) // shard 1 replays them all (run --incidents)
 	}
 	m.Elapsed = end.Sub(m.Started)
 	m.Properties = mergeProperties(shards)

@@ -38,6 +38,7 @@ func WriteText(w io.Writer, r *Results, notes ...string) error {
 		fmt.Fprintf(&buf, "\n%s (%s): %s\n", c.ID(), c.ScenarioName, harness.Headline(c.Expected, c.Observed))
 		writeCaseDetail(&buf, c, "  ")
 	}
+	writeIncidentsText(&buf, r)
 	if known := r.failing(harness.StatusKnown); len(known) > 0 {
 		fmt.Fprintf(&buf, "\nKnown failures (%s):\n", r.ExpectFile)
 		for _, c := range known {
@@ -115,6 +116,7 @@ func writeMatrixText(buf *bytes.Buffer, r *Results) {
 		}
 		fmt.Fprintln(tw)
 	}
+	writeIncidentRows(tw, r)
 	tw.Flush()
 }
 

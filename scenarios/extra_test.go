@@ -20,7 +20,7 @@ func TestExtraParse(t *testing.T) {
 	for _, s := range Drift() {
 		ids = append(ids, s.ID+" (drift)")
 	}
-	if want := []string{"MX-2", "MX-3", "MX-4", "MX-5", "MX-6", "MX-7", "MX-8", "MX-1 (drift)"}; !slices.Equal(ids, want) {
+	if want := []string{"MX-2", "MX-3", "MX-4", "MX-5", "MX-6", "MX-7", "MX-8", "MX-9", "MX-10", "MX-1 (drift)"}; !slices.Equal(ids, want) {
 		t.Errorf("extra scenarios %v; want %v", ids, want)
 	}
 	for _, s := range append(Extra(), All()...) {
@@ -115,5 +115,31 @@ func TestIncidentV66(t *testing.T) {
 	}
 	if _, err := Incident("v9.9"); err == nil || !strings.Contains(err.Error(), "v6.6") {
 		t.Errorf("Incident(v9.9) = %v; want an error listing v6.6", err)
+	}
+}
+
+// TestIncidentsVanishAsTheirPlansSay: every built-in incident's vanishes_at
+// is the first "until" of its primary's plan, so that the header and the
+// fakes tell one story, and its pre_fix names a mutant.
+func TestIncidentsVanishAsTheirPlansSay(t *testing.T) {
+	if got := Incidents(); !slices.Equal(got, []string{"legacy-fallback-model", "login-revoked", "quota-wall", "v6.6"}) {
+		t.Errorf("Incidents() = %v", got)
+	}
+	for _, name := range Incidents() {
+		inc, err := Incident(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := inc.Config.Resolved()
+		plan, err := fakes.Parse(inc.Faults[cfg.Primary.Provider])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(plan.Resolve) < 2 || plan.Resolve[0].Until != inc.VanishesAt || inc.VanishesAt == 0 {
+			t.Errorf("%s: vanishes_at %s does not match the primary's plan %q", name, inc.VanishesAt, plan)
+		}
+		if inc.PreFix == "" || inc.Story == "" || len(inc.Reproduced) == 0 || len(inc.Holds) == 0 {
+			t.Errorf("%s: pre_fix %q, a story of %d bytes, %d reproduced and %d holds assertions", name, inc.PreFix, len(inc.Story), len(inc.Reproduced), len(inc.Holds))
+		}
 	}
 }

@@ -1,18 +1,13 @@
 package incident
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
@@ -20,57 +15,42 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 )
 
-// Incident is an incident replay file (scenarios/incidents): a profile's
-// configuration, fault plans on the dispatcher's virtual clock, and the
-// dispatcher that starts the workers.
+// Incident is an incident replay file (scenarios/incidents, or a file of
+// the user's; the README documents the format): a profile's configuration,
+// fault plans on the dispatcher's virtual clock, the dispatcher that starts
+// the workers, the pre-fix start-up (a mutant of the reference), and what
+// "reproduced" and "holds" mean, as assertions on the timeline. Read it
+// with ParseIncident.
 type Incident struct {
-	ID      string             `yaml:"id"`
-	Name    string             `yaml:"name"`
-	Date    string             `yaml:"date"`
-	Summary string             `yaml:"summary"`
-	Config  harness.CaseConfig `yaml:"config"`
+	ID   string
+	Name string
+	Date string
+	// Story is one paragraph: what happened, and why.
+	Story string
+	// Summary is Story, under the name the file format had before it.
+	Summary string
+	Config  harness.CaseConfig
 	// Faults maps each provider to its plan; "until" offsets count from
 	// the first worker's start on the virtual clock.
-	Faults map[string]string `yaml:"faults"`
-	// VanishesAt is when the primary's credential vanishes: the verdict
-	// counts the workers that start at or after it.
-	VanishesAt time.Duration `yaml:"vanishes_at"`
+	Faults map[string]string
+	// VanishesAt is when the incident's fault begins (a credential
+	// vanishes, a quota wall rises), for the header; zero when the file
+	// does not say.
+	VanishesAt time.Duration
 	Dispatcher struct {
-		Workers   int           `yaml:"workers"`
-		Every     time.Duration `yaml:"every"`
-		Jitter    time.Duration `yaml:"jitter"`
-		Heartbeat Heartbeat     `yaml:"heartbeat"`
-	} `yaml:"dispatcher"`
+		Workers   int
+		Every     time.Duration
+		Jitter    time.Duration
+		Heartbeat Heartbeat
+	}
+	// PreFix names the reference mutant that is the pre-fix start-up
+	// (reference.Mutants), e.g. "ignores-chain".
+	PreFix string
+	// Reproduced says what "the pre-fix side reproduces the incident"
+	// means; Holds what "the contract holds" means. Neither is empty.
+	Reproduced, Holds []Assertion
 	// Source is the file it was read from.
-	Source string `yaml:"-"`
-}
-
-// ParseIncident reads an incident file; unknown keys, a bad config or plan,
-// or a dispatcher without workers are errors naming the file.
-func ParseIncident(name string, data []byte) (Incident, error) {
-	var inc Incident
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&inc); err != nil {
-		return inc, fmt.Errorf("%s: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	inc.Source = name
-	var problems []string
-	if _, err := inc.Config.Resolved(); err != nil {
-		problems = append(problems, "config: "+strings.ReplaceAll(err.Error(), "\n", "; "))
-	}
-	for _, p := range slices.Sorted(maps.Keys(inc.Faults)) {
-		if _, err := fakes.Parse(inc.Faults[p]); err != nil {
-			problems = append(problems, fmt.Sprintf("faults.%s: %v", p, err))
-		}
-	}
-	if inc.Dispatcher.Workers < 1 || inc.Dispatcher.Every <= 0 {
-		problems = append(problems, "dispatcher: want workers >= 1 and a positive every")
-	}
-	if len(problems) > 0 {
-		return inc, fmt.Errorf("%s: %s", name, strings.Join(problems, "; "))
-	}
-	return inc, nil
+	Source string
 }
 
 // scenario is the incident as a scenario, for its fleet.
@@ -85,70 +65,134 @@ type ReplaySide struct {
 	// chain (mutant ignores-chain)".
 	Label    string
 	Timeline *Timeline
+	// Checks are the side's assertions evaluated on its timeline, one
+	// line of the verdict each: the incident's reproduced list on the
+	// pre-fix side, its holds list on the contract's.
+	Checks []Check
 	// Verdict is one line; OK says whether the side did what it must: the
-	// pre-fix side reproduce the incident, the other side obey the
-	// contract.
+	// pre-fix side reproduce the incident (every reproduced assertion
+	// held), the other side obey the contract (every holds assertion
+	// held).
 	Verdict string
 	OK      bool
 }
 
 // Replay is an incident replayed against the pre-fix start-up and against
-// the contract (the reference, or a subject's oneshot worker).
+// the contract (the reference, or a subject's oneshot worker or gateway).
 type Replay struct {
 	Incident Incident
 	Seed     int64
-	PreFix   ReplaySide
-	Fixed    ReplaySide
+	// Surface is the surface the workers ran on: oneshot, or gateway
+	// (each worker a session of one long-lived gateway).
+	Surface string
+	PreFix  ReplaySide
+	Fixed   ReplaySide
 }
 
 // ReplayConfig says what to replay against.
 type ReplayConfig struct {
 	Seed int64
-	// Subject is a subject under test whose oneshot worker replaces the
-	// reference on the contract's side, run on loopback fakes; nil means
-	// the in-process reference.
+	// Surface is the surface of every worker: harness.Oneshot (the zero
+	// value) or harness.Gateway, where each worker is one session of a
+	// single long-lived gateway.
+	Surface string
+	// Subject is a subject under test that replaces the reference on the
+	// contract's side, run on loopback fakes; nil means the in-process
+	// reference.
 	Subject *harness.Subject
+	// InProcess says that Subject's surfaces run in this process (a
+	// reference.Subject, e.g. a mutant's): its workers reach in-process
+	// fakes instead of loopback ones.
+	InProcess bool
 	// Label names Subject on its side of the replay; empty means its name.
 	Label string
 }
 
 // ReplayIncident replays inc: a dispatcher on a virtual clock starts its
-// workers one after another, first with the pre-fix start-up (the
-// ignores-chain mutant), then with the contract's (the reference, or
-// cfg.Subject). Each worker is one case of the gate's pipeline, judged
-// against the model, with fakes of its own that meet the incident's plans
-// as they stand at its start on the shared clock. Both sides are seeded
-// with cfg.Seed, so the same seed gives the same replay.
+// workers one after another, first with the pre-fix start-up (inc.PreFix,
+// a mutant of the reference, in process), then with the contract's (the
+// reference, or cfg.Subject), each on cfg.Surface. Each worker is one case
+// of the gate's pipeline, judged against the model, with fakes of its own
+// that meet the incident's plans as they stand at its start on the shared
+// clock; on the gateway every worker is a session of the side's one
+// gateway. Both sides are seeded with cfg.Seed, so the same seed gives the
+// same replay. The pre-fix side's verdict evaluates inc.Reproduced, the
+// other side's inc.Holds.
 func ReplayIncident(ctx context.Context, inc Incident, cfg ReplayConfig) (*Replay, error) {
-	rep := &Replay{Incident: inc, Seed: cfg.Seed}
-	prefix, err := reference.MutantByName("ignores-chain")
-	if err != nil {
-		return nil, err
+	surface := cmp.Or(cfg.Surface, harness.Oneshot)
+	if surface != harness.Oneshot && surface != harness.Gateway {
+		return nil, fmt.Errorf("replay on the %s surface: want %s or %s", surface, harness.Oneshot, harness.Gateway)
 	}
-	inProcess := gate.InProcess(nil)
-	rep.PreFix.Label = "pre-fix: start-up ignores the chain (mutant " + prefix.Name + ")"
-	if rep.PreFix.Timeline, err = inc.run(ctx, cfg.Seed, reference.Subject("mutant "+prefix.Name, prefix.Options), inProcess); err != nil {
+	rep := &Replay{Incident: inc, Seed: cfg.Seed, Surface: surface}
+	prefix, err := reference.MutantByName(cmp.Or(inc.PreFix, "ignores-chain"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: pre_fix: %w", inc.Source, err)
+	}
+	rep.PreFix.Label = "pre-fix: " + bugHeadline(prefix.Bug) + " (mutant " + prefix.Name + ")"
+	if rep.PreFix.Timeline, err = inc.run(ctx, cfg.Seed, surface, reference.Subject("mutant "+prefix.Name, prefix.Options), true); err != nil {
 		return nil, fmt.Errorf("pre-fix side: %w", err)
 	}
 	rep.Fixed.Label = "contract: the reference subject"
-	sub, hooks := reference.Subject("reference", reference.Options{}), inProcess
+	sub, inProcess := reference.Subject("reference", reference.Options{}), true
 	if cfg.Subject != nil {
 		rep.Fixed.Label = "subject " + cmp.Or(cfg.Label, cfg.Subject.Name)
-		sub, hooks = cfg.Subject, gate.Hooks{}
+		sub, inProcess = cfg.Subject, cfg.InProcess
 	}
-	if rep.Fixed.Timeline, err = inc.run(ctx, cfg.Seed, sub, hooks); err != nil {
+	if surface == harness.Gateway {
+		rep.Fixed.Label += ", on its gateway"
+	}
+	if rep.Fixed.Timeline, err = inc.run(ctx, cfg.Seed, surface, sub, inProcess); err != nil {
 		return nil, fmt.Errorf("%s side: %w", rep.Fixed.Label, err)
 	}
-	rep.PreFix.Verdict, rep.PreFix.OK = inc.preFixVerdict(rep.PreFix.Timeline)
-	rep.Fixed.Verdict, rep.Fixed.OK = inc.contractVerdict(rep.Fixed.Timeline)
+	var ok bool
+	rep.PreFix.Checks, ok = Evaluate(inc.Reproduced, rep.PreFix.Timeline)
+	rep.PreFix.OK = ok
+	rep.PreFix.Verdict = verdict(rep.PreFix.Checks, ok, "incident reproduced", "incident NOT reproduced")
+	rep.Fixed.Checks, ok = Evaluate(inc.Holds, rep.Fixed.Timeline)
+	rep.Fixed.OK = ok
+	rep.Fixed.Verdict = verdict(rep.Fixed.Checks, ok, "the contract holds", "the contract does NOT hold")
 	return rep, nil
 }
 
-// run runs the dispatcher with workers on sub's oneshot surface, each
-// worker a case of the gate's pipeline with hooks, on the dispatcher's
-// virtual clock.
-func (inc Incident) run(ctx context.Context, seed int64, sub *harness.Subject, hooks gate.Hooks) (*Timeline, error) {
+// bugHeadline is a mutant's bug up to its first colon or parenthesis:
+// "start-up ignores the chain".
+func bugHeadline(bug string) string {
+	if i := strings.IndexAny(bug, ":("); i > 0 {
+		bug = bug[:i]
+	}
+	return strings.TrimSpace(bug)
+}
+
+// verdict is a side's one line: what it shows and how many assertions
+// held.
+func verdict(checks []Check, ok bool, yes, no string) string {
+	held := 0
+	for _, c := range checks {
+		if c.Held {
+			held++
+		}
+	}
+	if ok {
+		return fmt.Sprintf("%s: %d of %d assertions held", yes, held, len(checks))
+	}
+	return fmt.Sprintf("%s: %d of %d assertions failed", no, len(checks)-held, len(checks))
+}
+
+// run runs the dispatcher with workers on sub's surface, each worker a case
+// of the gate's pipeline on the dispatcher's virtual clock: in this process
+// (inProcess: fakes reached without sockets, a gateway bound once through a
+// gate.Router) or on loopback fakes (a subject's processes: its gateway is
+// one long-lived process that serves every worker's session).
+func (inc Incident) run(ctx context.Context, seed int64, surface string, sub *harness.Subject, inProcess bool) (*Timeline, error) {
 	clock := fakes.NewManualClock(harness.Epoch)
+	hooks := gate.Hooks{}
+	var router *gate.Router
+	if inProcess {
+		hooks = gate.InProcess(nil)
+		if surface == harness.Gateway {
+			router = gate.NewRouter()
+		}
+	}
 	hooks.Clock, hooks.Start, hooks.NoHandoff = clock, clock.Now(), true
 	d := &Dispatcher{
 		Clock: clock, Jobs: inc.Dispatcher.Workers, Every: inc.Dispatcher.Every, Jitter: inc.Dispatcher.Jitter,
@@ -156,21 +200,39 @@ func (inc Incident) run(ctx context.Context, seed int64, sub *harness.Subject, h
 		Worker: func(ctx context.Context, job Job) (WorkerResult, error) {
 			sc := inc.scenario()
 			sc.ID = fmt.Sprintf("%s/worker-%02d.%d", inc.ID, job.ID, job.Attempt)
-			res, err := gate.RunCase(ctx, gate.Setup{Subject: sub, Scenario: sc, Seed: harness.SeedFor(seed, job.ID, job.Attempt), Hooks: hooks}, harness.Oneshot)
+			h := hooks
+			if router != nil {
+				h.Transport = router.Transport("") // a host of its own: one per case
+			}
+			res, err := gate.RunCase(ctx, gate.Setup{Subject: sub, Scenario: sc, Seed: harness.SeedFor(seed, job.ID, job.Attempt), Hooks: h}, surface)
 			if err != nil {
 				return WorkerResult{}, err
+			}
+			if res.Status == harness.StatusNotImplemented {
+				return WorkerResult{}, fmt.Errorf("%s implements no %s surface", sub.Name, surface)
 			}
 			return workerResult(res), nil
 		},
 	}
-	return d.Run(ctx)
+	tl, err := d.Run(ctx)
+	if router != nil {
+		if cerr := router.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
+	return tl, err
 }
 
-// workerResult reads a oneshot case as the dispatcher sees it; the
-// Retry-After of a rate limit is the one the fakes served to this worker.
+// workerResult reads a case as the dispatcher sees it; the Retry-After of a
+// rate limit is the one the fakes served to this worker. A gateway session
+// has no exit code: its reply is read as a oneshot worker's exit would be
+// (landed 0, class rate_limit 75, any other failure or no reply 1).
 func workerResult(res harness.Result) WorkerResult {
 	o, s := res.Outcome, res.Observed
 	r := WorkerResult{Exit: o.ExitCode, Error: s.Error, Failure: o.Failure, Violations: res.Violations, Ledger: res.Ledger}
+	if o.Surface == harness.Gateway || res.Surface == harness.Gateway {
+		r.Exit = gatewayExit(o.Reply)
+	}
 	if s.Landed != nil {
 		r.Provider, r.Model, r.Remaining = s.Provider, s.Model, s.Remaining
 		if r.Remaining == nil {
@@ -188,98 +250,17 @@ func workerResult(res harness.Result) WorkerResult {
 	return r
 }
 
-// after returns the worker rows that started at or after the vanish.
-func (inc Incident) after(tl *Timeline) []Line {
-	var out []Line
-	for _, r := range tl.Workers() {
-		if r.At >= inc.VanishesAt {
-			out = append(out, r)
-		}
+// gatewayExit is the exit code a gateway reply stands for.
+func gatewayExit(reply *harness.Reply) int {
+	switch {
+	case reply == nil:
+		return harness.ExitFailure
+	case reply.OK:
+		return harness.ExitOK
+	case reply.Class == "rate_limit":
+		return harness.ExitRateLimited
 	}
-	return out
-}
-
-// preFixVerdict: the incident is reproduced when every worker started after
-// the vanish exited non-zero.
-func (inc Incident) preFixVerdict(tl *Timeline) (string, bool) {
-	rows := inc.after(tl)
-	crashed := 0
-	exits := map[int]bool{}
-	for _, r := range rows {
-		if r.Result.Exit != harness.ExitOK {
-			crashed++
-			exits[r.Result.Exit] = true
-		}
-	}
-	codes := make([]string, 0, len(exits))
-	for _, c := range slices.Sorted(mapKeys(exits)) {
-		codes = append(codes, fmt.Sprint(c))
-	}
-	exit := strings.Join(codes, "/")
-	if len(rows) > 0 && crashed == len(rows) {
-		return fmt.Sprintf("incident reproduced: %d of %d workers after t=%s exited %s", crashed, len(rows), inc.VanishesAt, exit), true
-	}
-	return fmt.Sprintf("incident NOT reproduced: %d of %d workers after t=%s exited non-zero", crashed, len(rows), inc.VanishesAt), false
-}
-
-// contractVerdict: no worker crashes, every worker after the vanish lands on
-// the first chain entry with the rest of the chain remaining, and the
-// heartbeat raises the constantly failing primary.
-func (inc Incident) contractVerdict(tl *Timeline) (string, bool) {
-	cfg, _ := inc.Config.Resolved()
-	if len(cfg.Chain) == 0 {
-		return "the incident's chain is empty", false
-	}
-	want, wantRem := cfg.Chain[0], cfg.Chain[1:].Strings()
-	crashes, broke := 0, 0
-	var first string
-	for _, r := range tl.Workers() {
-		if r.Result.Exit != harness.ExitOK || r.Result.Failure != "" {
-			crashes++
-		}
-		if vs := r.Result.Violations; len(vs) > 0 {
-			if broke++; first == "" {
-				first = fmt.Sprintf("w%02d: %s", r.Job.ID, vs[0])
-			}
-		}
-	}
-	rows := inc.after(tl)
-	landed := 0
-	for _, r := range rows {
-		if r.Result.Exit == harness.ExitOK && r.Result.Provider+"/"+r.Result.Model == want.String() && slices.Equal(r.Result.Remaining, wantRem) {
-			landed++
-		}
-	}
-	crashWord := "crashes"
-	if crashes == 1 {
-		crashWord = "crash"
-	}
-	v := fmt.Sprintf("%d %s; %d workers landed on %s with remaining [%s]", crashes, crashWord, landed, want, strings.Join(wantRem, ", "))
-	ok := crashes == 0 && landed == len(rows) && len(rows) > 0
-	if landed != len(rows) {
-		v += fmt.Sprintf(" (of %d after t=%s)", len(rows), inc.VanishesAt)
-	}
-	if broke > 0 {
-		v += fmt.Sprintf("; %d worker(s) broke the contract (first: %s)", broke, first)
-		ok = false
-	}
-	if inc.Dispatcher.Heartbeat.Threshold > 0 && inc.Dispatcher.Heartbeat.Window > 0 {
-		if len(tl.Alerts()) == 0 {
-			v += "; the heartbeat never saw the failing primary (no fallback events)"
-			ok = false
-		}
-	}
-	return v, ok
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
+	return harness.ExitFailure
 }
 
 // ErrIncidentNotReproduced is returned, wrapped, when the pre-fix side did

@@ -104,6 +104,12 @@ func Mutants() []Mutant {
 		{Name: "gateway-rate-limit-says-auth", Rule: "R7",
 			Bug:     `the gateway replies "authentication failed" to a rate-limited start-up`,
 			Options: Options{GatewayFailureText: sayAuthenticationFailed}},
+		{Name: "drops-shorthand-entries", Rule: "R2",
+			Bug:     `reads only mapping entries of the chain: a "provider/model" string is dropped without a word (R2, R3)`,
+			Options: Options{DropShorthandEntries: true}},
+		{Name: "empty-chain-hides-fallback-model", Rule: "R9",
+			Bug:     "a present but empty fallback_providers hides the legacy fallback_model: the chain is read as empty",
+			Options: Options{EmptyChainHidesFallbackModel: true}},
 	}
 }
 

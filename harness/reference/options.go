@@ -92,6 +92,36 @@ type Options struct {
 	// that names a provider without a model as a pin of that provider with
 	// the configured model, instead of refusing it as bad usage (R6).
 	GatewayDefaultsPinnedModel bool
+	// DropShorthandEntries reads the chain as a loader that knows only
+	// mappings does: every "provider/model" string is dropped without a
+	// word (R2, R3).
+	DropShorthandEntries bool
+	// EmptyChainHidesFallbackModel reads a present but empty
+	// fallback_providers as "no chain at all", dropping the legacy
+	// fallback_model that the contract appends to it (R8: the chain is
+	// fallback_providers, then fallback_model).
+	EmptyChainHidesFallbackModel bool
+}
+
+// readConfig is the case's config as the start-up reads it: as written,
+// unless a loader mutation drops entries from it.
+func (o Options) readConfig(cfg harness.CaseConfig) harness.CaseConfig {
+	if o.DropShorthandEntries && len(cfg.FallbackProviders) > 0 {
+		kept := []harness.ConfigEntry{}
+		for _, e := range cfg.FallbackProviders {
+			if !e.Shorthand {
+				kept = append(kept, e)
+			}
+		}
+		cfg.FallbackProviders = kept
+		if cfg.FallbackModel != nil && cfg.FallbackModel.Shorthand {
+			cfg.FallbackModel = nil
+		}
+	}
+	if o.EmptyChainHidesFallbackModel && cfg.FallbackProviders != nil && len(cfg.FallbackProviders) == 0 {
+		cfg.FallbackModel = nil
+	}
+	return cfg
 }
 
 // shown is the start-up failure err as a surface shows it (exit code,
@@ -196,7 +226,7 @@ func (o Options) startUp(ctx context.Context, c harness.Case, pin harness.Args, 
 	if o.IgnorePinnedModel && strings.TrimSpace(pin.Provider) == "" {
 		pin.Model = ""
 	}
-	req, err := startRequest(c.Config, pin, o.Profile)
+	req, err := startRequest(o.readConfig(c.Config), pin, o.Profile)
 	if errors.Is(err, harness.ErrProviderWithoutModel) {
 		return startup{err: err}
 	}

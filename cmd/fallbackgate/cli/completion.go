@@ -101,7 +101,7 @@ func completionCommands() ([]compCommand, error) {
 		case "fakes":
 			cc.args = []string{"serve"}
 		case "replay":
-			cc.args = []string{"v6.6"}
+			cc.args = scenarios.Incidents() // or an incident file: the shells complete files by default
 		case "completion":
 			cc.args = []string{"bash", "zsh", "fish"}
 		}
@@ -132,7 +132,7 @@ func flagValues() map[string][]string {
 
 var (
 	fileFlags = []string{"subject", "scenario-file", "expect", "write-expect", "junit", "json", "markdown", "html", "history", "plan", "o"}
-	dirFlags  = []string{"report-dir", "save", "regressions"}
+	dirFlags  = []string{"report-dir", "save", "regressions", "incidents"}
 )
 
 func writeBashCompletion(w io.Writer, cmds []compCommand) {

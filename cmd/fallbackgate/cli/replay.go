@@ -12,29 +12,38 @@ import (
 )
 
 func replayCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("replay", "replay INCIDENT [--subject FILE] [--seed N]", `
-Replays an incident (`+strings.Join(scenarios.Incidents(), ", ")+`): a dispatcher starts oneshot workers
-one after another on a virtual clock, requeues a worker that exits 75 after
-the Retry-After, counts a worker that exits 1 as failed, and raises "primary
-failing constantly" when its heartbeat sees too many fallbacks. At the
-incident's tick the primary's access token vanishes.
+	fs := newFlags("replay", "replay INCIDENT|FILE [--subject FILE] [--surface oneshot|gateway] [--seed N]", `
+Replays an incident: a built-in one (`+strings.Join(scenarios.Incidents(), ", ")+`)
+or an incident file (an argument that names an existing file, or has a
+path separator or a .yaml/.yml ending; the README documents the format).
+A dispatcher starts workers one after another on a virtual clock,
+requeues a worker that exits 75 after the Retry-After, counts a worker
+that exits 1 as failed, and raises "primary failing constantly" when its
+heartbeat sees too many fallbacks, while the fakes follow the incident's
+fault plans on the same clock.
 
-It runs twice: with the pre-fix start-up (which ignores the chain) and with
-the contract (the built-in reference, or the oneshot worker of --subject on
-loopback fakes), and prints per side the timeline (tick, worker, landed
-provider or error, exit code, fallback events so far) and a verdict. The
-same seed prints the same bytes.
+It runs twice: with the pre-fix start-up (the file's pre_fix, a mutant of
+the built-in reference) and with the contract (the built-in reference, or
+--subject on loopback fakes), and prints per side the timeline (tick,
+worker, landed provider or error, exit code, fallback events so far), a
+verdict and one line per assertion of the file: its reproduced list on
+the pre-fix side, its holds list on the other. --surface gateway runs
+every worker as a session of one long-lived gateway instead of a oneshot
+process; its reply stands for the exit code (landed 0, rate_limit 75,
+any other failure 1). The same seed prints the same bytes.
 
 Exit 0 when the pre-fix side reproduces the incident and the other side
-obeys the contract, 1 when the subject does not, 2 on bad usage, 3 when the
-pre-fix side did not reproduce the incident (the replay is broken).`, s)
-	subject := fs.String("subject", "", "subject manifest `FILE` whose oneshot worker replaces the reference")
+holds, 1 when the subject does not hold, 2 on bad usage or a bad incident
+file (named with its line and field), 3 when the pre-fix side did not
+reproduce the incident (the incident file is broken).`, s)
+	subject := fs.String("subject", "", "subject manifest `FILE` whose oneshot worker or gateway replaces the reference")
+	surface := fs.String("surface", harness.Oneshot, "`SURFACE` the workers run on: oneshot (a process each) or gateway (sessions of one gateway)")
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the dispatcher's jitter (default: random, printed)")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("replay: name an incident (%s)", strings.Join(scenarios.Incidents(), ", "))
+		return usagef("replay: name an incident (%s) or an incident file", strings.Join(scenarios.Incidents(), ", "))
 	}
 	name, rest := fs.Arg(0), fs.Args()[1:]
 	if err := parse(fs, rest, s); err != nil { // flags may follow the incident
@@ -43,7 +52,10 @@ pre-fix side did not reproduce the incident (the replay is broken).`, s)
 	if fs.NArg() > 0 {
 		return usagef("replay: unexpected argument %q", fs.Arg(0))
 	}
-	inc, err := scenarios.Incident(name)
+	if *surface != harness.Oneshot && *surface != harness.Gateway {
+		return usagef("replay: --surface %q: want oneshot or gateway", *surface)
+	}
+	inc, err := loadIncident(name)
 	if err != nil {
 		return usagef("replay: %v", err)
 	}
@@ -51,15 +63,15 @@ pre-fix side did not reproduce the incident (the replay is broken).`, s)
 	if err != nil {
 		return err
 	}
-	cfg := incident.ReplayConfig{Seed: seed}
+	cfg := incident.ReplayConfig{Seed: seed, Surface: *surface}
 	if *subject != "" {
 		sub, err := openSubject(*subject, "", false)
 		if err != nil {
 			return err
 		}
 		defer sub.Close()
-		if _, ok := sub.Surfaces[harness.Oneshot]; !ok {
-			return usagef("replay: %s implements no oneshot surface", *subject)
+		if _, ok := sub.Surfaces[*surface]; !ok {
+			return usagef("replay: %s implements no %s surface", *subject, *surface)
 		}
 		cfg.Subject, cfg.Label = sub, sub.Name+" ("+*subject+")"
 	}
@@ -72,7 +84,7 @@ pre-fix side did not reproduce the incident (the replay is broken).`, s)
 	}
 	switch {
 	case !rep.PreFix.OK:
-		return &HarnessError{Err: fmt.Errorf("%w: %s", incident.ErrIncidentNotReproduced, rep.PreFix.Verdict)}
+		return &HarnessError{Err: fmt.Errorf("%s: %w: %s", inc.Source, incident.ErrIncidentNotReproduced, rep.PreFix.Verdict)}
 	case !rep.Fixed.OK:
 		return &ViolationError{Summary: fmt.Sprintf("%s: %s", rep.Fixed.Label, rep.Fixed.Verdict)}
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,9 +14,10 @@ func TestReplayV66(t *testing.T) {
 	}
 	for _, want := range []string{
 		"== pre-fix: start-up ignores the chain (mutant ignores-chain) ==",
-		"verdict (ok): incident reproduced: 12 of 12 workers after t=1m50s exited 1",
+		"verdict (ok): incident reproduced: 1 of 1 assertions held\n  ok    every worker started at or after t=1m50s exits non-zero: 12 of 12\n",
 		"== contract: the reference subject ==",
-		"verdict (ok): 0 crashes; 12 workers landed on openai-codex/gpt-5.5 with remaining [xai-oauth/grok-4.3]",
+		"verdict (ok): the contract holds: 4 of 4 assertions held\n",
+		"  ok    every worker started at or after t=1m50s lands on openai-codex/gpt-5.5 with remaining [xai-oauth/grok-4.3]: 12 of 12\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("replay output lacks %q:\n%s", want, stdout)
@@ -25,15 +28,91 @@ func TestReplayV66(t *testing.T) {
 	}
 }
 
+// incidentFile is a user's incident file: a login that expires at t=1m.
+const incidentFile = `id: INC-mine
+name: mine
+story: Our xAI token expired at lunch and the workers crashed.
+config:
+  model: {provider: xai-oauth, default: grok-4.3}
+  fallback_providers: [openai-codex/gpt-5.5]
+faults:
+  xai-oauth: ok until 1m -> expired
+  openai-codex: ok
+dispatcher:
+  workers: 4
+  every: 30s
+pre_fix: ignores-chain
+reproduced:
+  - every_worker: {after: 1m, exits: 1}
+holds:
+  - every_worker: {after: 1m, lands_on: openai-codex/gpt-5.5, remaining: []}
+  - no_crashes: true
+`
+
+func writeIncident(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mine.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestReplayFile: replay reads an incident file of the user's, prints the
+// same bytes for the same seed, on the oneshot surface and the gateway,
+// and a bad file is exit 2 naming the file, line and field before
+// anything runs.
+func TestReplayFile(t *testing.T) {
+	path := writeIncident(t, incidentFile)
+	for _, surface := range []string{"oneshot", "gateway"} {
+		stdout, stderr, code := run(t, "replay", path, "--seed", "3", "--surface", surface)
+		if code != ExitConforms {
+			t.Fatalf("replay %s on %s exited %d; want 0\n%s%s", path, surface, code, stdout, stderr)
+		}
+		for _, want := range []string{
+			"fallbackgate replay mine: INC-mine, seed 3\nOur xAI token expired at lunch and the workers crashed.\n",
+			"  ok    every worker started at or after t=1m0s exits 1: 2 of 2\n",
+			"  ok    every worker started at or after t=1m0s lands on openai-codex/gpt-5.5 with remaining []: 2 of 2\n",
+		} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s: replay output lacks %q:\n%s", surface, want, stdout)
+			}
+		}
+		if surface == "gateway" && !strings.Contains(stdout, "contract: the reference subject, on its gateway") {
+			t.Errorf("the gateway replay does not say so:\n%s", stdout)
+		}
+		if again, _, _ := run(t, "replay", path, "--seed", "3", "--surface", surface); again != stdout {
+			t.Errorf("%s: the same seed printed different bytes", surface)
+		}
+	}
+	// A file whose contract side cannot hold: exit 1.
+	bad := writeIncident(t, strings.Replace(incidentFile, "  - no_crashes: true\n", "  - alert: {before: 1m}\n", 1))
+	if stdout, _, code := run(t, "replay", bad, "--seed", "3"); code != ExitViolation ||
+		!strings.Contains(stdout, "  FAIL  the heartbeat raises an alert by t=1m0s: none raised\n") {
+		t.Errorf("a holds list the reference cannot meet: exit %d; want 1 and the failed line\n%s", code, stdout)
+	}
+	// A file whose pre-fix side does not reproduce: exit 3.
+	broken := writeIncident(t, strings.Replace(incidentFile, "exits: 1}", "exits: 0}", 1))
+	if _, stderr, code := run(t, "replay", broken, "--seed", "3"); code != ExitHarness || !strings.Contains(stderr, "did not reproduce the incident") {
+		t.Errorf("a reproduced list the pre-fix side cannot meet: exit %d; want 3\n%s", code, stderr)
+	}
+}
+
 func TestReplayUsage(t *testing.T) {
+	bad := writeIncident(t, strings.Replace(incidentFile, "workers: 4", "workers: 0", 1))
+	unknown := writeIncident(t, strings.Replace(incidentFile, "pre_fix: ignores-chain", "pre_fix: ignores-all", 1))
 	for _, tt := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"replay"}, "name an incident (v6.6)"},
-		{[]string{"replay", "v9.9"}, `unknown incident "v9.9" (known: v6.6)`},
+		{[]string{"replay"}, "name an incident (legacy-fallback-model, login-revoked, quota-wall, v6.6) or an incident file"},
+		{[]string{"replay", "v9.9"}, `unknown incident "v9.9" (known: legacy-fallback-model, login-revoked, quota-wall, v6.6)`},
 		{[]string{"replay", "v6.6", "extra"}, `unexpected argument "extra"`},
 		{[]string{"replay", "v6.6", "--subject", "/nonexistent/subject.yaml"}, "/nonexistent/subject.yaml"},
+		{[]string{"replay", "v6.6", "--surface", "cli"}, `--surface "cli": want oneshot or gateway`},
+		{[]string{"replay", "nothing-here.yaml"}, "nothing-here.yaml: no such file"},
+		{[]string{"replay", bad}, bad + `:11: dispatcher.workers: want a whole number >= 1, got "0"`},
+		{[]string{"replay", unknown}, unknown + `:13: pre_fix: unknown mutant "ignores-all" (known: ignores-chain,`},
 	} {
 		_, stderr, code := run(t, tt.args...)
 		if code != ExitUsage || !strings.Contains(stderr, tt.want) {

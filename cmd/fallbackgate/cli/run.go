@@ -16,6 +16,7 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/exec"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
+	"github.com/fallbackgate/fallbackgate/harness/incident"
 	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
@@ -38,7 +39,7 @@ func (l *listFlag) Set(v string) error {
 }
 
 func runCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--regressions DIR] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--prop N] [--chaos] [--mutate] [--shard K/N]", `
+	fs := newFlags("run", "run [--subject FILE] [--surface S,...] [--scenario SF-4,...] [--regressions DIR] [--incidents DIR] [--profile P] [--seed N] [--report-dir DIR] [--expect FILE] [--prop N] [--chaos] [--mutate] [--shard K/N]", `
 Runs the conformance gate: every scenario on every surface of a subject,
 each judged against the reference model, then checks that the surfaces
 reached the same decisions. Without --subject it checks the built-in
@@ -56,6 +57,17 @@ found before; fallbackgate-counterexamples/ is replayed by default when it
 exists (the run says so in its first lines; --regressions= for none). A
 file that does not parse, disagrees with the model or repeats an id is bad
 input.
+
+--incidents DIR replays every incident file in DIR (*.yaml, *.yml, in
+name order; the format of fallbackgate replay) as part of the gate: the
+workers run the subject's oneshot surface (its gateway when the run's
+--surface leaves oneshot out), and the pre-fix side the file's mutant of
+the reference. Each incident is one more row of every report: it passes
+when its holds list holds, and fails the gate (exit 1) when not. A
+file that does not parse is bad input (exit 2), named with its line and
+field before any case runs; one whose pre-fix side does not reproduce the
+incident is broken: the reports show it, and the run exits 3. With
+--shard, shard 1 replays them.
 
 --report-dir writes junit.xml, results.json, summary.md and report.html;
 --junit, --json, --markdown and --html write one format each. With
@@ -88,6 +100,7 @@ verdict.`, s)
 	fs.Var(&ids, "scenario", "`IDS` of the scenarios to run, comma-separated, e.g. SF-4,SF-8, an extra (MX-3) or a saved regression, by its file's own ID (default the nine; see fallbackgate list)")
 	fs.Var(&files, "scenario-file", "also run the scenario in `FILE` (repeatable), e.g. a saved counterexample")
 	regressionsDir := fs.String("regressions", "", "also replay every saved counterexample (*.yaml scenario file) in `DIR` (default "+prop.DefaultCounterexampleDir+" when it exists; --regressions= for none)")
+	incidentsDir := fs.String("incidents", "", "also replay every incident file (*.yaml, *.yml) in `DIR` as part of the gate (see fallbackgate replay)")
 	profile := fs.String("profile", "", "judge the subject against `PROFILE` instead of the one its manifest claims: "+profileNames())
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the case order (default: random, printed)")
 	parallel := fs.Int("parallel", 4, "cases run at once (with --prop, generated cases too)")
@@ -180,6 +193,15 @@ verdict.`, s)
 	if err := harness.CheckUniqueIDs(sel); err != nil {
 		return usagef("run: %v", err)
 	}
+	var incs []incident.Incident
+	if *incidentsDir != "" {
+		if incs, err = loadIncidentDir(*incidentsDir); err != nil {
+			return usagef("run: --incidents %s: %v", *incidentsDir, err)
+		}
+		if shard.N > 0 && shard.K != 1 {
+			incs = nil // shard 1 replays them; the merge takes its rows
+		}
+	}
 
 	sub, err := openSubject(*subject, *profile, *keep)
 	if err != nil {
@@ -195,6 +217,9 @@ verdict.`, s)
 	}
 	if n := regs.note(); n != "" {
 		fmt.Fprintln(text, n)
+	}
+	if len(incs) > 0 {
+		fmt.Fprintf(text, "incidents: %d incident file(s) from %s, replayed after the scenarios\n", len(incs), *incidentsDir)
 	}
 	total := len(held) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
 	var done atomic.Int64
@@ -212,6 +237,13 @@ verdict.`, s)
 	rep, runErr := gate.Run(ctx, cfg)
 	if progress && !*verbose {
 		fmt.Fprint(s.Stderr, "\r\033[K")
+	}
+	var incidentRows []reports.Incident
+	if runErr == nil && len(incs) > 0 {
+		if incidentRows, err = replayIncidents(ctx, incs, sub, *subject, surfaces, seed); err != nil {
+			sub.Close()
+			return err
+		}
 	}
 	closeErr := sub.Close()
 	var notStarted *harness.NotStartedError
@@ -231,6 +263,9 @@ verdict.`, s)
 		heldIDs = append(heldIDs, sc.ID)
 	}
 	res.SetShard(shard, heldIDs)
+	if len(incidentRows) > 0 {
+		res.SetIncidents(incidentRows)
+	}
 	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr, shard: shard, parallel: *parallel}
 	if known != nil {
 		stages.known = known.KnownRule
@@ -289,7 +324,47 @@ verdict.`, s)
 	if notStarted != nil {
 		return notStarted // exit 3: nothing about the contract was judged
 	}
+	if broken := res.Broken(); len(broken) > 0 {
+		var files []string
+		for _, i := range broken {
+			files = append(files, i.File)
+		}
+		return &HarnessError{Err: fmt.Errorf("%w: %s: the incident file is broken", incident.ErrIncidentNotReproduced, strings.Join(files, ", "))}
+	}
 	return verdict(res)
+}
+
+// replayIncidents replays each incident against sub, the run's subject: on
+// its oneshot surface, or its gateway when the run's --surface list leaves
+// oneshot out and names the gateway.
+func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness.Subject, path string, surfaces []string, seed int64) ([]reports.Incident, error) {
+	surface := harness.Oneshot
+	if len(surfaces) > 0 && !slices.Contains(surfaces, harness.Oneshot) && slices.Contains(surfaces, harness.Gateway) {
+		surface = harness.Gateway
+	}
+	if _, ok := sub.Surfaces[surface]; !ok {
+		return nil, usagef("run: --incidents: %s implements no %s surface to replay incidents on", sub.Name, surface)
+	}
+	label := sub.Name
+	if path != "" {
+		label += " (" + path + ")"
+	}
+	var out []reports.Incident
+	for _, inc := range incs {
+		rep, err := incident.ReplayIncident(ctx, inc, incident.ReplayConfig{Seed: seed, Surface: surface, Subject: sub, Label: label})
+		if err != nil {
+			return nil, &HarnessError{Err: fmt.Errorf("incident %s: %w", inc.Source, err)}
+		}
+		repro := fmt.Sprintf("fallbackgate replay %s --seed %d", inc.Source, seed)
+		if path != "" {
+			repro += " --subject " + path
+		}
+		if surface != harness.Oneshot {
+			repro += " --surface " + surface
+		}
+		out = append(out, reports.NewIncident(rep, repro))
+	}
+	return out, nil
 }
 
 // verdict decides run's exit from its results: nil when the gate passes,
@@ -312,6 +387,11 @@ func verdict(res *reports.Results) error {
 		why = append(why, fmt.Sprintf("%d passed, %d failed unexpectedly, %d known, %d stale: the subject violates the contract", g.Passed, g.Failed, g.Known, g.Stale))
 	case g.Failed > 0:
 		why = append(why, fmt.Sprintf("%d passed, %d failed: the subject violates the contract", g.Passed, g.Failed))
+	}
+	for _, i := range res.Incidents {
+		if !i.OK() {
+			why = append(why, fmt.Sprintf("incident %s (%s): %s", i.ID, i.File, i.Summary()))
+		}
 	}
 	if p := res.Properties; p != nil && !p.OK() {
 		if f := p.Failure; f != nil {
