@@ -2,11 +2,15 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/fallbackgate/fallbackgate/harness/incident"
 )
 
 // Format is one report format: its name (the run command's flag), its file
@@ -50,4 +54,37 @@ func (f Format) WriteFile(path string, r *Results) error {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// WriteReplayFile writes rep's HTML page (WriteReplayHTML) to path,
+// replacing the file and creating its folder when missing. Nothing is
+// written when rendering fails.
+func WriteReplayFile(path string, rep *incident.Replay) error {
+	var buf bytes.Buffer
+	if err := WriteReplayHTML(&buf, rep); err != nil {
+		return fmt.Errorf("%s: replay page: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// ReplayFileName is the name of an incident's page in a report folder:
+// incident-NAME.html, NAME the base of the file it was read from without
+// its extension (files of one folder never collide), else its name, with
+// anything but letters, digits, '.', '-' and '_' replaced by '-'.
+func ReplayFileName(inc incident.Incident) string {
+	base := strings.TrimSuffix(filepath.Base(inc.Source), filepath.Ext(inc.Source))
+	if inc.Source == "" {
+		base = ""
+	}
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '-'
+	}, cmp.Or(base, inc.Name, inc.ID))
+	return "incident-" + name + ".html"
 }

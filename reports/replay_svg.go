@@ -210,13 +210,6 @@ func (p *picture) sides() [2]incident.ReplaySide {
 	return [2]incident.ReplaySide{p.rep.PreFix, p.rep.Fixed}
 }
 
-func okWord(ok bool) string {
-	if ok {
-		return "ok"
-	}
-	return "FAIL"
-}
-
 // x is the horizontal pixel of a tick in a panel whose plot starts at left.
 func (p *picture) x(left int, at time.Duration) int {
 	return left + int(int64(at)*int64(plotW)/int64(p.span))

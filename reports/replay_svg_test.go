@@ -37,6 +37,12 @@ dispatcher:
   every: 30s
   jitter: 10s
   heartbeat: {window: 2m, threshold: 3}
+story: A test incident that meets every class of start-up mark.
+pre_fix: ignores-chain
+reproduced:
+  - every_worker: {after: 2m, before: 4m, exits: nonzero}
+holds:
+  - no_violations: true
 `
 
 // The replays the picture tests draw, each run once with seed 1.
@@ -452,6 +458,10 @@ faults:
   xai-oauth: 2*ok -> ok until 30s -> ok until 1m -> missing
   openai-codex: "resolve: ok until 1m -> 503; completions: 500 until 45s -> ok"
 dispatcher: {workers: 3, every: 20s}
+story: A hand-built timeline.
+pre_fix: ignores-chain
+reproduced: [no_crashes: true]
+holds: [no_crashes: true]
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,20 @@ func TestRunIncidents(t *testing.T) {
 	if len(res.Incidents) != 2 || res.Incidents[0].ID != "INC-mine" || res.Incidents[1].File != filepath.Join(dir, "b-quota-wall.yml") || !res.Incidents[1].OK() {
 		t.Errorf("results.json incidents = %+v; want mine, then quota-wall, both passing", res.Incidents)
 	}
+	// The report folder holds each incident's timeline page, named after
+	// its file, and the run says so.
+	if want := "incident timelines written to " + out + " (incident-a-mine.html, incident-b-quota-wall.html)\n"; !strings.Contains(stdout, want) {
+		t.Errorf("output lacks %q:\n%s", want, stdout)
+	}
+	for _, name := range []string{"incident-a-mine.html", "incident-b-quota-wall.html"} {
+		page, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(page), "<svg") || !strings.Contains(string(page), `class="startup `) {
+			t.Errorf("%s has no timeline picture with start-up marks", name)
+		}
+	}
 
 	stdout, stderr, code = run(t, "run", "--subject", brokenSubject, "--scenario", "SF-1", "--surface", "oneshot", "--seed", "1", "--regressions=", "--incidents", dir)
 	if code != ExitViolation {

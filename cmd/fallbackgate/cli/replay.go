@@ -12,7 +12,7 @@ import (
 )
 
 func replayCmd(ctx context.Context, s Streams, args []string) error {
-	fs := newFlags("replay", "replay INCIDENT|FILE [--subject FILE] [--surface oneshot|gateway] [--seed N]", `
+	fs := newFlags("replay", "replay INCIDENT|FILE [--subject FILE] [--surface oneshot|gateway] [--seed N] [--html FILE]", `
 Replays an incident: a built-in one (`+strings.Join(scenarios.Incidents(), ", ")+`)
 or an incident file (an argument that names an existing file, or has a
 path separator or a .yaml/.yml ending; the README documents the format).
@@ -32,6 +32,12 @@ every worker as a session of one long-lived gateway instead of a oneshot
 process; its reply stands for the exit code (landed 0, rate_limit 75,
 any other failure 1). The same seed prints the same bytes.
 
+--html FILE also writes the replay as a self-contained page: the two
+sides drawn side by side as an SVG timeline (workers down, virtual time
+across, each start-up marked by where it landed, the fault plans' changes
+and the heartbeat's alerts as markers, a worker's ledger on hover), then
+the verdicts and the text above.
+
 Exit 0 when the pre-fix side reproduces the incident and the other side
 holds, 1 when the subject does not hold, 2 on bad usage or a bad incident
 file (named with its line and field), 3 when the pre-fix side did not
@@ -39,6 +45,7 @@ reproduce the incident (the incident file is broken).`, s)
 	subject := fs.String("subject", "", "subject manifest `FILE` whose oneshot worker or gateway replaces the reference")
 	surface := fs.String("surface", harness.Oneshot, "`SURFACE` the workers run on: oneshot (a process each) or gateway (sessions of one gateway)")
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the dispatcher's jitter (default: random, printed)")
+	html := fs.String("html", "", "also write the replay as a self-contained HTML page with its SVG timeline to `FILE`")
 	if err := parse(fs, args, s); err != nil {
 		return err
 	}
@@ -58,6 +65,11 @@ reproduce the incident (the incident file is broken).`, s)
 	inc, err := loadIncident(name)
 	if err != nil {
 		return usagef("replay: %v", err)
+	}
+	if *html != "" {
+		if err := writableFile(*html); err != nil {
+			return usagef("replay: --html %s: %v", *html, err)
+		}
 	}
 	seed, err := parseSeed(*seedFlag)
 	if err != nil {
@@ -81,6 +93,12 @@ reproduce the incident (the incident file is broken).`, s)
 	}
 	if err := reports.WriteReplay(s.Stdout, rep); err != nil {
 		return &HarnessError{Err: err}
+	}
+	if *html != "" {
+		if err := reports.WriteReplayFile(*html, rep); err != nil {
+			return &HarnessError{Err: err}
+		}
+		fmt.Fprintf(s.Stdout, "timeline written to %s\n", *html)
 	}
 	switch {
 	case !rep.PreFix.OK:

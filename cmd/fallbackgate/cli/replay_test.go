@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,43 @@ func TestReplayV66(t *testing.T) {
 	}
 	if second, _, _ := run(t, "replay", "--seed", "1", "v6.6"); second != stdout {
 		t.Errorf("the same seed printed different bytes (flags before and after the incident)")
+	}
+}
+
+// TestReplayHTML: replay --html FILE writes the page with the timeline
+// picture, the same bytes for the same seed, and says where; a --html that
+// cannot be written is bad usage before anything runs.
+func TestReplayHTML(t *testing.T) {
+	dir := t.TempDir()
+	var pages []string
+	for i := range 2 {
+		path := filepath.Join(dir, "sub", fmt.Sprintf("v66-%d.html", i))
+		stdout, stderr, code := run(t, "replay", "v6.6", "--seed", "1", "--html", path)
+		if code != ExitConforms {
+			t.Fatalf("replay --html exited %d; want 0\n%s%s", code, stdout, stderr)
+		}
+		if want := "timeline written to " + path + "\n"; !strings.HasSuffix(stdout, want) {
+			t.Errorf("output does not end %q:\n%s", want, stdout)
+		}
+		page, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, string(page))
+	}
+	if pages[0] != pages[1] {
+		t.Errorf("the same seed wrote different pages")
+	}
+	// v6.6 with seed 1: 16 workers a side, 12 of them after the vanish.
+	if n := strings.Count(pages[0], `class="startup `); n != 32 {
+		t.Errorf("%d start-up marks; want 32 (16 workers on each side)", n)
+	}
+	if n := strings.Count(pages[0], `class="startup failed"`); n != 12 {
+		t.Errorf("%d failed marks; want the pre-fix side's 12", n)
+	}
+	stdout, stderr, code := run(t, "replay", "v6.6", "--seed", "1", "--html", dir)
+	if code != ExitUsage || !strings.Contains(stderr, "replay: --html "+dir+": is a folder") || stdout != "" {
+		t.Errorf("--html a folder: exit %d, stdout %q, stderr %q; want 2 naming it before the replay", code, stdout, stderr)
 	}
 }
 

@@ -238,9 +238,12 @@ verdict.`, s)
 	if progress && !*verbose {
 		fmt.Fprint(s.Stderr, "\r\033[K")
 	}
-	var incidentRows []reports.Incident
+	var (
+		incidentRows []reports.Incident
+		replays      []*incident.Replay
+	)
 	if runErr == nil && len(incs) > 0 {
-		if incidentRows, err = replayIncidents(ctx, incs, sub, *subject, surfaces, seed); err != nil {
+		if incidentRows, replays, err = replayIncidents(ctx, incs, sub, *subject, surfaces, seed); err != nil {
 			sub.Close()
 			return err
 		}
@@ -292,6 +295,19 @@ verdict.`, s)
 		res.SetMutation(mrep)
 	}
 	notes, werr := writeReports(res, *reportDir, formatPaths)
+	if werr == nil && *reportDir != "" && len(replays) > 0 {
+		var names []string
+		for _, rep := range replays {
+			name := reports.ReplayFileName(rep.Incident)
+			if werr = reports.WriteReplayFile(filepath.Join(*reportDir, name), rep); werr != nil {
+				break
+			}
+			names = append(names, name)
+		}
+		if werr == nil {
+			notes = append(notes, fmt.Sprintf("incident timelines written to %s (%s)", *reportDir, strings.Join(names, ", ")))
+		}
+	}
 	if shard.N > 0 {
 		notes = append(notes, shardNote(shard))
 	}
@@ -337,24 +353,28 @@ verdict.`, s)
 // replayIncidents replays each incident against sub, the run's subject: on
 // its oneshot surface, or its gateway when the run's --surface list leaves
 // oneshot out and names the gateway.
-func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness.Subject, path string, surfaces []string, seed int64) ([]reports.Incident, error) {
+func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness.Subject, path string, surfaces []string, seed int64) ([]reports.Incident, []*incident.Replay, error) {
 	surface := harness.Oneshot
 	if len(surfaces) > 0 && !slices.Contains(surfaces, harness.Oneshot) && slices.Contains(surfaces, harness.Gateway) {
 		surface = harness.Gateway
 	}
 	if _, ok := sub.Surfaces[surface]; !ok {
-		return nil, usagef("run: --incidents: %s implements no %s surface to replay incidents on", sub.Name, surface)
+		return nil, nil, usagef("run: --incidents: %s implements no %s surface to replay incidents on", sub.Name, surface)
 	}
 	label := sub.Name
 	if path != "" {
 		label += " (" + path + ")"
 	}
-	var out []reports.Incident
+	var (
+		out  []reports.Incident
+		reps []*incident.Replay
+	)
 	for _, inc := range incs {
 		rep, err := incident.ReplayIncident(ctx, inc, incident.ReplayConfig{Seed: seed, Surface: surface, Subject: sub, Label: label})
 		if err != nil {
-			return nil, &HarnessError{Err: fmt.Errorf("incident %s: %w", inc.Source, err)}
+			return nil, nil, &HarnessError{Err: fmt.Errorf("incident %s: %w", inc.Source, err)}
 		}
+		reps = append(reps, rep)
 		repro := fmt.Sprintf("fallbackgate replay %s --seed %d", inc.Source, seed)
 		if path != "" {
 			repro += " --subject " + path
@@ -364,7 +384,7 @@ func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness
 		}
 		out = append(out, reports.NewIncident(rep, repro))
 	}
-	return out, nil
+	return out, reps, nil
 }
 
 // verdict decides run's exit from its results: nil when the gate passes,
