@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,6 +60,24 @@ func TestReplayHTML(t *testing.T) {
 	}
 	if n := strings.Count(pages[0], `class="startup failed"`); n != 12 {
 		t.Errorf("%d failed marks; want the pre-fix side's 12", n)
+	}
+	// Every built-in incident and a user's file: two replays from one seed
+	// write the same page, picture included.
+	for _, name := range []string{"quota-wall", "login-revoked", "legacy-fallback-model", writeIncident(t, incidentFile)} {
+		var pages [2][]byte
+		for i := range pages {
+			path := filepath.Join(dir, fmt.Sprintf("page-%d.html", i))
+			if stdout, stderr, code := run(t, "replay", name, "--seed", "7", "--html", path); code != ExitConforms {
+				t.Fatalf("replay %s --html exited %d; want 0\n%s%s", name, code, stdout, stderr)
+			}
+			var err error
+			if pages[i], err = os.ReadFile(path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(pages[0], pages[1]) || !bytes.Contains(pages[0], []byte(`class="startup `)) {
+			t.Errorf("replay %s --seed 7: two runs wrote different pages, or one without start-up marks", name)
+		}
 	}
 	stdout, stderr, code := run(t, "replay", "v6.6", "--seed", "1", "--html", dir)
 	if code != ExitUsage || !strings.Contains(stderr, "replay: --html "+dir+": is a folder") || stdout != "" {
