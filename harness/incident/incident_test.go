@@ -1,7 +1,6 @@
 package incident_test
 
 import (
-	"bytes"
 	"context"
 	"slices"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/fallbackgate/fallbackgate/harness/incident"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
-	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/scenarios"
 )
 
@@ -26,15 +24,7 @@ func v66(t *testing.T) incident.Incident {
 
 func replayV66(t *testing.T, cfg incident.ReplayConfig) (*incident.Replay, string) {
 	t.Helper()
-	rep, err := incident.ReplayIncident(context.Background(), v66(t), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := reports.WriteReplay(&out, rep); err != nil {
-		t.Fatal(err)
-	}
-	return rep, out.String()
+	return replayText(t, v66(t), cfg)
 }
 
 // TestReplayV66 reproduces INC-v6.6 on the pre-fix start-up and shows the
