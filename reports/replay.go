@@ -40,19 +40,7 @@ func WriteReplay(w io.Writer, rep *incident.Replay) error {
 	if len(plans) > 0 {
 		fmt.Fprintf(&b, "faults: %s\n", strings.Join(plans, "; "))
 	}
-	d := inc.Dispatcher
-	workers := "oneshot workers"
-	if rep.Surface == harness.Gateway {
-		workers = "workers, each a session of one gateway"
-	}
-	fmt.Fprintf(&b, "dispatcher: %d %s, one every %s", d.Workers, workers, d.Every)
-	if d.Jitter > 0 {
-		fmt.Fprintf(&b, " (+ jitter below %s)", d.Jitter)
-	}
-	if d.Heartbeat.Window > 0 && d.Heartbeat.Threshold > 0 {
-		fmt.Fprintf(&b, "; heartbeat every %s, alert at %d fallbacks", d.Heartbeat.Window, d.Heartbeat.Threshold)
-	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "dispatcher: %s\n", dispatcherText(rep))
 	for _, side := range []incident.ReplaySide{rep.PreFix, rep.Fixed} {
 		fmt.Fprintf(&b, "\n== %s ==\n", side.Label)
 		writeTimeline(&b, side.Timeline)
@@ -63,6 +51,24 @@ func WriteReplay(w io.Writer, rep *incident.Replay) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// dispatcherText says what the replay's dispatcher does: its workers and
+// on which surface, its cadence, and its heartbeat when it has one.
+func dispatcherText(rep *incident.Replay) string {
+	d := rep.Incident.Dispatcher
+	workers := "oneshot workers"
+	if rep.Surface == harness.Gateway {
+		workers = "workers, each a session of one gateway"
+	}
+	text := fmt.Sprintf("%d %s, one every %s", d.Workers, workers, d.Every)
+	if d.Jitter > 0 {
+		text += fmt.Sprintf(" (+ jitter below %s)", d.Jitter)
+	}
+	if d.Heartbeat.Window > 0 && d.Heartbeat.Threshold > 0 {
+		text += fmt.Sprintf("; heartbeat every %s, alert at %d fallbacks", d.Heartbeat.Window, d.Heartbeat.Threshold)
+	}
+	return text
 }
 
 func okWord(ok bool) string {

@@ -23,15 +23,13 @@ func WriteReplayHTML(w io.Writer, rep *incident.Replay) error {
 	}
 	inc := rep.Incident
 	cfg, _ := inc.Config.Resolved()
-	d := inc.Dispatcher
 	v := replayPage{
 		Title: fmt.Sprintf("Incident %s replayed", inc.Name),
 		ID:    inc.ID, Date: inc.Date, Seed: rep.Seed, Story: incidentStory(inc),
-		Profile: fmt.Sprintf("primary %s, fallback_providers [%s]", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", ")),
-		Dispatcher: fmt.Sprintf("%d oneshot workers, one every %s (+ jitter below %s); heartbeat every %s, alert at %d fallbacks; at t=%s the %s access token vanishes",
-			d.Workers, d.Every, d.Jitter, d.Heartbeat.Window, d.Heartbeat.Threshold, inc.VanishesAt, cfg.Primary.Provider),
-		SVG:  template.HTML(svg.String()),
-		Text: text.String(),
+		Profile:    fmt.Sprintf("primary %s, fallback_providers [%s]", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", ")),
+		Dispatcher: dispatcherText(rep),
+		SVG:        template.HTML(svg.String()),
+		Text:       text.String(),
 	}
 	for i, side := range []incident.ReplaySide{rep.PreFix, rep.Fixed} {
 		v.Sides = append(v.Sides, replayPageSide{Key: sideKeys[i], Label: side.Label, Mark: okWord(side.OK), OK: side.OK, Verdict: side.Verdict})
@@ -46,7 +44,7 @@ func WriteReplayHTML(w io.Writer, rep *incident.Replay) error {
 
 // incidentStory is the incident's account of what happened, shown under
 // its name.
-func incidentStory(inc incident.Incident) string { return inc.Summary }
+func incidentStory(inc incident.Incident) string { return inc.Story }
 
 // The view replayTemplate renders.
 type (

@@ -56,10 +56,16 @@ func TestReplayHTML(t *testing.T) {
 			if got := html.UnescapeString(pre); got != text.String() {
 				t.Errorf("the page's text replay reads\n%s\nwant WriteReplay's\n%s", got, text.String())
 			}
-			if inc.Summary != "" {
-				want = append(want, `<p class="story">`+html.EscapeString(inc.Summary)+`</p>`)
+			if inc.Story != "" {
+				want = append(want, `<p class="story">`+html.EscapeString(inc.Story)+`</p>`)
 			} else if strings.Contains(page, `class="story"`) {
-				t.Error("the page has a story paragraph for an incident without a summary")
+				t.Error("the page has a story paragraph for an incident without a story")
+			}
+			// The page's dispatcher line is the text replay's.
+			for _, line := range strings.Split(text.String(), "\n") {
+				if strings.HasPrefix(line, "dispatcher: ") && !strings.Contains(html.UnescapeString(page), line+"</p>") {
+					t.Errorf("the page's dispatcher line is not the text replay's %q", line)
+				}
 			}
 			for i, side := range []incident.ReplaySide{rep.PreFix, rep.Fixed} {
 				mark, class := "ok", "ok"

@@ -119,7 +119,6 @@ func ParseIncident(name string, data []byte) (Incident, error) {
 	default:
 		p.addAt(rootLine, "story", "missing: a paragraph that says what happened")
 	}
-	inc.Summary = inc.Story
 	if n := need("config"); n != nil {
 		inc.Config = p.config(n)
 	}

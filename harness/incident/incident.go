@@ -26,10 +26,8 @@ type Incident struct {
 	Name string
 	Date string
 	// Story is one paragraph: what happened, and why.
-	Story string
-	// Summary is Story, under the name the file format had before it.
-	Summary string
-	Config  harness.CaseConfig
+	Story  string
+	Config harness.CaseConfig
 	// Faults maps each provider to its plan; "until" offsets count from
 	// the first worker's start on the virtual clock.
 	Faults map[string]string
