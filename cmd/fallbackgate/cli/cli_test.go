@@ -98,7 +98,8 @@ func TestExitCodes(t *testing.T) {
 
 func TestListShowsCatalogue(t *testing.T) {
 	stdout, _, _ := run(t, "list")
-	for _, want := range []string{"SF-1", "SF-9", "rate-limited-primary", "R7", "closed-missing", "oneshot, gateway, cli", "MX-3", "prop-59daa9d1"} {
+	for _, want := range []string{"SF-1", "SF-9", "rate-limited-primary", "R7", "closed-missing", "oneshot, gateway, cli", "MX-3", "prop-59daa9d1",
+		"quota-wall", "INC-login-revoked", "empty-chain-hides-fallback-model", "drops-shorthand-entries", "(R2, R3)"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("list output lacks %q:\n%s", want, stdout)
 		}

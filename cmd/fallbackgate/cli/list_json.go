@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
 	"github.com/fallbackgate/fallbackgate/resolver"
 	"github.com/fallbackgate/fallbackgate/scenarios"
@@ -16,6 +17,8 @@ type catalogue struct {
 	ContractVersion string              `json:"contract_version"`
 	ResultsVersion  string              `json:"results_version"`
 	Scenarios       []catalogueScenario `json:"scenarios"`
+	Incidents       []catalogueIncident `json:"incidents"`
+	Mutants         []catalogueMutant   `json:"mutants"`
 	Profiles        []catalogueProfile  `json:"profiles"`
 	Surfaces        []string            `json:"surfaces"`
 }
@@ -30,6 +33,24 @@ type catalogueScenario struct {
 	File string `json:"file"`
 }
 
+// catalogueIncident is a built-in incident: replay takes its name.
+type catalogueIncident struct {
+	Name   string `json:"name"`
+	ID     string `json:"id"`
+	Date   string `json:"date,omitempty"`
+	Story  string `json:"story"`
+	PreFix string `json:"pre_fix"`
+	File   string `json:"file"`
+}
+
+// catalogueMutant is a mutant of the reference: mutate --mutant and
+// subject --mutant take its name.
+type catalogueMutant struct {
+	Name string `json:"name"`
+	Rule string `json:"rule"`
+	Bug  string `json:"bug"`
+}
+
 type catalogueProfile struct {
 	Name    string `json:"name"`
 	Summary string `json:"summary"`
@@ -42,6 +63,16 @@ func writeCatalogueJSON(w io.Writer) error {
 		Surfaces: harness.Surfaces}
 	for _, sc := range scenarios.All() {
 		c.Scenarios = append(c.Scenarios, catalogueScenario{ID: sc.ID, Name: sc.Name, Summary: sc.Summary, Rules: sc.Rules, File: sc.Source})
+	}
+	incs, err := builtinIncidents()
+	if err != nil {
+		return err
+	}
+	for _, inc := range incs {
+		c.Incidents = append(c.Incidents, catalogueIncident{Name: inc.Name, ID: inc.ID, Date: inc.Date, Story: inc.Story, PreFix: inc.PreFix, File: inc.Source})
+	}
+	for _, m := range reference.Mutants() {
+		c.Mutants = append(c.Mutants, catalogueMutant{Name: m.Name, Rule: m.Rule, Bug: m.Bug})
 	}
 	for _, p := range resolver.Profiles() {
 		c.Profiles = append(c.Profiles, catalogueProfile{Name: p.Name, Summary: p.Summary})

@@ -61,6 +61,11 @@ func TestListJSON(t *testing.T) {
 			ID, Name, Summary, File string
 			Rules                   []string
 		}
+		Incidents []struct {
+			Name, ID, Story, File string
+			PreFix                string `json:"pre_fix"`
+		}
+		Mutants  []struct{ Name, Rule, Bug string }
 		Profiles []struct{ Name, Summary string }
 		Surfaces []string
 	}
@@ -74,6 +79,19 @@ func TestListJSON(t *testing.T) {
 	if len(c.Profiles) != 3 || c.Profiles[0].Name != "strict" || strings.Join(c.Surfaces, ",") != "oneshot,gateway,cli" ||
 		c.Protocol != "fallbackgate/1" || c.ContractVersion == "" {
 		t.Errorf("catalogue: %+v", c)
+	}
+	var incidents []string
+	for _, inc := range c.Incidents {
+		incidents = append(incidents, inc.Name+"/"+inc.PreFix)
+		if _, err := os.Stat(filepath.Join("..", "..", "..", inc.File)); err != nil || inc.Story == "" || inc.ID == "" {
+			t.Errorf("incident %s: file %q (%v), id %q, story %q", inc.Name, inc.File, err, inc.ID, inc.Story)
+		}
+	}
+	if want := "legacy-fallback-model/empty-chain-hides-fallback-model,login-revoked/drops-shorthand-entries,quota-wall/falls-back-on-rate-limit,v6.6/ignores-chain"; strings.Join(incidents, ",") != want {
+		t.Errorf("incidents %v; want %s", incidents, want)
+	}
+	if len(c.Mutants) != 26 || c.Mutants[0].Name != "ignores-chain" || c.Mutants[0].Rule != "R9" || c.Mutants[0].Bug == "" {
+		t.Errorf("mutants: %+v", c.Mutants)
 	}
 	for _, sc := range c.Scenarios {
 		if _, err := os.Stat(filepath.Join("..", "..", "..", sc.File)); err != nil || sc.Summary == "" {
