@@ -144,7 +144,7 @@ func messageRows() []messageRow {
 func TestCheckSaysWhichFieldDiffers(t *testing.T) {
 	for _, row := range messageRows() {
 		t.Run(row.scenario+"/"+row.surface+"/"+row.name, func(t *testing.T) {
-			sc := checkScenario(t, row.scenario, row.change)
+			sc := builtin(t, row.scenario, row.change)
 			want := mustPredict(t, sc, row.profile, model.Options{})
 			if err := model.Check(want, honestObservation(want, row.surface)); err != nil {
 				t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, row.surface, err)
