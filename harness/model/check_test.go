@@ -370,19 +370,27 @@ func checkRows() []checkRow {
 	}
 }
 
+// checkBroken runs Check on the honest outcome of sc on surface under
+// profile, which must pass, and returns what Check says once mutate has
+// broken that outcome.
+func checkBroken(t *testing.T, sc harness.Scenario, profile resolver.Profile, surface string, mutate func(*harness.Observation)) error {
+	t.Helper()
+	want := mustPredict(t, sc, profile, model.Options{})
+	if err := model.Check(want, honestObservation(want, surface)); err != nil {
+		t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, surface, err)
+	}
+	obs := honestObservation(want, surface)
+	mutate(&obs)
+	return model.Check(want, obs)
+}
+
 // TestCheckCitesRule: each row breaks one thing and Check cites exactly its
 // rule; the unbroken observation passes.
 func TestCheckCitesRule(t *testing.T) {
 	for _, row := range checkRows() {
 		t.Run(row.scenario+"/"+row.surface+"/"+row.name, func(t *testing.T) {
 			sc := builtin(t, row.scenario, row.change)
-			want := mustPredict(t, sc, row.profile, model.Options{})
-			if err := model.Check(want, honestObservation(want, row.surface)); err != nil {
-				t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, row.surface, err)
-			}
-			obs := honestObservation(want, row.surface)
-			row.mutate(&obs)
-			err := model.Check(want, obs)
+			err := checkBroken(t, sc, row.profile, row.surface, row.mutate)
 			if err == nil {
 				t.Fatalf("Check(%s/%s, %s) = nil; want a violation of %s", sc.ID, row.surface, row.name, row.rule)
 			}
