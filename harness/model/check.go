@@ -415,7 +415,7 @@ func (c *checker) failed() {
 	}
 	switch o.Surface {
 	case harness.Gateway:
-		c.gatewayFailure(ae)
+		c.gatewayFailure()
 	default:
 		if o.ExitCode != w.Exit {
 			c.add(exitRule(w), "exited %d; want %d (%s)", o.ExitCode, w.Exit, exitReason(w))
@@ -437,7 +437,7 @@ func (c *checker) failed() {
 	}
 }
 
-func (c *checker) gatewayFailure(ae *resolver.AuthError) {
+func (c *checker) gatewayFailure() {
 	r := c.got.Outcome.Reply
 	if r == nil {
 		c.add("R17", "no gateway reply")
@@ -454,7 +454,6 @@ func (c *checker) gatewayFailure(ae *resolver.AuthError) {
 	case want == "auth" && !said && !r.OK:
 		c.add(c.want.Rule, "an auth-failure reply must say authentication failed: %q", clip(r.Reply))
 	}
-	_ = ae
 }
 
 // cliHint checks the re-login hint: only when relogin_required, never for a
