@@ -420,15 +420,11 @@ func (c *checker) failed() {
 		if o.ExitCode != w.Exit {
 			c.add(exitRule(w), "exited %d; want %d (%s)", o.ExitCode, w.Exit, exitReason(w))
 		}
-		text := o.Stderr
+		text, where := o.Stderr, "stderr"
 		if o.Surface == harness.CLI {
-			text = o.Stdout
+			text, where = o.Stdout, "stdout"
 		}
 		if ae != nil && !(strings.Contains(text, ae.Provider) && strings.Contains(text, ae.Message)) {
-			where := "stderr"
-			if o.Surface == harness.CLI {
-				where = "stdout"
-			}
 			c.add(rule, "%s does not name the surfaced error's provider %s and message %q", where, ae.Provider, ae.Message)
 		}
 		if o.Surface == harness.CLI {
