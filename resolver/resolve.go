@@ -201,7 +201,7 @@ func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
 	p := r.Profile
 	d := Decision{Landed: -1}
 	rt, primaryErr := resolve(r.Primary)
-	step := Attempt{Index: -1, Entry: r.Primary, Called: true, Resolution: outcomeOf(primaryErr), Err: primaryErr}
+	step := Attempt{Index: -1, Entry: r.Primary, Called: true, Resolution: resolutionOf(primaryErr), Err: primaryErr}
 	if primaryErr == nil {
 		step.Rule, step.Note = "R4", "primary resolved; the whole chain is handed to the runtime"
 		d.Trace = append(d.Trace, step)
@@ -218,7 +218,7 @@ func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
 	last := primaryErr
 	for i, e := range r.Chain {
 		rt, err := resolve(e)
-		step := Attempt{Index: i, Entry: e, Called: true, Resolution: outcomeOf(err), Err: err}
+		step := Attempt{Index: i, Entry: e, Called: true, Resolution: resolutionOf(err), Err: err}
 		switch Classify(err) {
 		case ClassNone:
 			model, rule10 := e.Model, "the entry's model"
@@ -279,7 +279,7 @@ func startWalk(p Profile, r Request, err error) (rule, note string, walk bool) {
 	return "R9", "primary failed with an AuthError; walking the chain in order", true
 }
 
-func outcomeOf(err error) Resolution {
+func resolutionOf(err error) Resolution {
 	switch Classify(err) {
 	case ClassNone:
 		return ResolutionOK

@@ -415,20 +415,16 @@ func (c *checker) failed() {
 	}
 	switch o.Surface {
 	case harness.Gateway:
-		c.gatewayFailure(ae)
+		c.gatewayFailure()
 	default:
 		if o.ExitCode != w.Exit {
 			c.add(exitRule(w), "exited %d; want %d (%s)", o.ExitCode, w.Exit, exitReason(w))
 		}
-		text := o.Stderr
+		text, where := o.Stderr, "stderr"
 		if o.Surface == harness.CLI {
-			text = o.Stdout
+			text, where = o.Stdout, "stdout"
 		}
 		if ae != nil && !(strings.Contains(text, ae.Provider) && strings.Contains(text, ae.Message)) {
-			where := "stderr"
-			if o.Surface == harness.CLI {
-				where = "stdout"
-			}
 			c.add(rule, "%s does not name the surfaced error's provider %s and message %q", where, ae.Provider, ae.Message)
 		}
 		if o.Surface == harness.CLI {
@@ -437,7 +433,7 @@ func (c *checker) failed() {
 	}
 }
 
-func (c *checker) gatewayFailure(ae *resolver.AuthError) {
+func (c *checker) gatewayFailure() {
 	r := c.got.Outcome.Reply
 	if r == nil {
 		c.add("R17", "no gateway reply")
@@ -454,7 +450,6 @@ func (c *checker) gatewayFailure(ae *resolver.AuthError) {
 	case want == "auth" && !said && !r.OK:
 		c.add(c.want.Rule, "an auth-failure reply must say authentication failed: %q", clip(r.Reply))
 	}
-	_ = ae
 }
 
 // cliHint checks the re-login hint: only when relogin_required, never for a

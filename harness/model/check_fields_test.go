@@ -97,6 +97,17 @@ func messageRows() []messageRow {
 			[]string{"re-login hint", "for a rate limit"},
 			func(o *harness.Observation) { o.Outcome.Stdout += checkReloginHint("openai-codex") + "\n" }},
 
+		// The surfaced error is named where a person reads it: stderr on
+		// the oneshot, stdout on the cli.
+		{"oneshot stderr silent about the surfaced error", "SF-4", nil, strict, harness.Oneshot, "R13",
+			[]string{"stderr does not name the surfaced error's provider anthropic"},
+			func(o *harness.Observation) { o.Outcome.Stderr = "start-up failed\n" }},
+		{"cli stdout silent about the surfaced error", "SF-4", nil, strict, harness.CLI, "R13",
+			[]string{"stdout does not name the surfaced error's provider anthropic"},
+			func(o *harness.Observation) {
+				o.Outcome.Stdout = "start-up failed\n" + checkReloginHint("anthropic") + "\n"
+			}},
+
 		// R15: the notice names both providers on every surface.
 		{"oneshot notice names only the provider now used", "SF-2", nil, strict, harness.Oneshot, "R15",
 			[]string{"naming both the failed primary xai-oauth and the provider now used openai-codex"},
@@ -144,14 +155,8 @@ func messageRows() []messageRow {
 func TestCheckSaysWhichFieldDiffers(t *testing.T) {
 	for _, row := range messageRows() {
 		t.Run(row.scenario+"/"+row.surface+"/"+row.name, func(t *testing.T) {
-			sc := checkScenario(t, row.scenario, row.change)
-			want := mustPredict(t, sc, row.profile, model.Options{})
-			if err := model.Check(want, honestObservation(want, row.surface)); err != nil {
-				t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, row.surface, err)
-			}
-			obs := honestObservation(want, row.surface)
-			row.mutate(&obs)
-			err := model.Check(want, obs)
+			sc := builtin(t, row.scenario, row.change)
+			err := checkBroken(t, sc, row.profile, row.surface, row.mutate)
 			if row.rule == "" {
 				if err != nil {
 					t.Fatalf("Check(%s/%s, %s) = \n%v\nwant nil", sc.ID, row.surface, row.name, err)

@@ -161,29 +161,6 @@ func checkReloginHint(provider string) string {
 	return fmt.Sprintf("run `fallbackgate login %s` to log in again", provider)
 }
 
-// checkScenario returns the built-in scenario id, or a variant of it.
-func checkScenario(t testing.TB, id string, change func(*harness.Scenario)) harness.Scenario {
-	t.Helper()
-	sel, err := scenarios.Select([]string{id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := sel[0]
-	if change != nil {
-		sc.Faults = mapsClone(sc.Faults)
-		change(&sc)
-	}
-	return sc
-}
-
-func mapsClone(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // TestCheckHonest: the hand-built honest outcome of every scenario passes on
 // every surface under every profile. Without this, the rows below could
 // "find" their rule in a broken fixture.
@@ -393,19 +370,27 @@ func checkRows() []checkRow {
 	}
 }
 
+// checkBroken runs Check on the honest outcome of sc on surface under
+// profile, which must pass, and returns what Check says once mutate has
+// broken that outcome.
+func checkBroken(t *testing.T, sc harness.Scenario, profile resolver.Profile, surface string, mutate func(*harness.Observation)) error {
+	t.Helper()
+	want := mustPredict(t, sc, profile, model.Options{})
+	if err := model.Check(want, honestObservation(want, surface)); err != nil {
+		t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, surface, err)
+	}
+	obs := honestObservation(want, surface)
+	mutate(&obs)
+	return model.Check(want, obs)
+}
+
 // TestCheckCitesRule: each row breaks one thing and Check cites exactly its
 // rule; the unbroken observation passes.
 func TestCheckCitesRule(t *testing.T) {
 	for _, row := range checkRows() {
 		t.Run(row.scenario+"/"+row.surface+"/"+row.name, func(t *testing.T) {
-			sc := checkScenario(t, row.scenario, row.change)
-			want := mustPredict(t, sc, row.profile, model.Options{})
-			if err := model.Check(want, honestObservation(want, row.surface)); err != nil {
-				t.Fatalf("Check(honest %s/%s) = \n%v\nwant nil", sc.ID, row.surface, err)
-			}
-			obs := honestObservation(want, row.surface)
-			row.mutate(&obs)
-			err := model.Check(want, obs)
+			sc := builtin(t, row.scenario, row.change)
+			err := checkBroken(t, sc, row.profile, row.surface, row.mutate)
 			if err == nil {
 				t.Fatalf("Check(%s/%s, %s) = nil; want a violation of %s", sc.ID, row.surface, row.name, row.rule)
 			}
@@ -447,7 +432,7 @@ func TestCheckRowsCoverEveryRule(t *testing.T) {
 // primary; SF-2 really falls back.
 func TestCheckFixturesAreNotVacuous(t *testing.T) {
 	ctx := context.Background()
-	sf8 := checkScenario(t, "SF-8", nil)
+	sf8 := builtin(t, "SF-8", nil)
 	specs, err := sf8.FakeProviders()
 	if err != nil {
 		t.Fatal(err)
@@ -491,23 +476,23 @@ func TestCheckFixturesAreNotVacuous(t *testing.T) {
 	if want.Rule != "R7" || want.Exit != harness.ExitRateLimited {
 		t.Errorf("SF-8 predicted rule %s exit %d; want R7, exit 75", want.Rule, want.Exit)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-7", nil), resolver.Strict, model.Options{}); !w.Request.Pinned || w.Rule != "R6" {
+	if w := mustPredict(t, builtin(t, "SF-7", nil), resolver.Strict, model.Options{}); !w.Request.Pinned || w.Rule != "R6" {
 		t.Errorf("SF-7 predicted pinned=%t rule %s; want a pinned start-up decided by R6", w.Request.Pinned, w.Rule)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-4", nil), resolver.Strict, model.Options{}); w.Rule != "R13" || !errors.As(w.Err, &ae) || ae.Provider == w.Request.Primary.Provider {
+	if w := mustPredict(t, builtin(t, "SF-4", nil), resolver.Strict, model.Options{}); w.Rule != "R13" || !errors.As(w.Err, &ae) || ae.Provider == w.Request.Primary.Provider {
 		t.Errorf("SF-4 predicted rule %s error %v; want R13 surfacing a provider other than the primary", w.Rule, w.Err)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-2", nil), resolver.Strict, model.Options{}); !w.Decision.FellBack() || len(w.Decision.Remaining) == 0 {
+	if w := mustPredict(t, builtin(t, "SF-2", nil), resolver.Strict, model.Options{}); !w.Decision.FellBack() || len(w.Decision.Remaining) == 0 {
 		t.Errorf("SF-2 predicted landed %d remaining %v; want a fallback with a remaining chain", w.Decision.Landed, w.Decision.Remaining)
 	}
-	if w := mustPredict(t, checkScenario(t, "SF-7", providerWithoutModel), resolver.Strict, model.Options{}); !w.BadUsage {
+	if w := mustPredict(t, builtin(t, "SF-7", providerWithoutModel), resolver.Strict, model.Options{}); !w.BadUsage {
 		t.Errorf("SF-7 with --provider and no --model predicted %+v; want bad usage", w)
 	}
 }
 
 // TestCheckListsEveryViolation: Check does not stop at the first problem.
 func TestCheckListsEveryViolation(t *testing.T) {
-	want := mustPredict(t, checkScenario(t, "SF-8", nil), resolver.Strict, model.Options{})
+	want := mustPredict(t, builtin(t, "SF-8", nil), resolver.Strict, model.Options{})
 	obs := honestObservation(want, harness.Oneshot)
 	obs.Outcome.ExitCode = 0
 	obs.Outcome.Stderr = "key " + checkSecret
@@ -563,7 +548,7 @@ func providerWithoutModel(s *harness.Scenario) {
 // what it is: another provider's AuthError with its code, or a non-auth
 // error with its type, never an AuthError with blank fields.
 func TestCheckDescribesSurfacedError(t *testing.T) {
-	want := mustPredict(t, checkScenario(t, "SF-7", nil), resolver.Strict, model.Options{})
+	want := mustPredict(t, builtin(t, "SF-7", nil), resolver.Strict, model.Options{})
 	for _, tt := range []struct {
 		name   string
 		mutate func(*harness.EventError)

@@ -22,7 +22,7 @@ import (
 func TestRequestTimeoutFromCase(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		fleet, err := fakes.NewFleet(fakes.Config{Providers: []fakes.Provider{
-			{Name: "xai-oauth", Plan: mustPlan(t, "hang")},
+			{Name: "xai-oauth", Plan: fakes.MustParse("hang")},
 			{Name: "openai-codex"},
 		}})
 		if err != nil {
@@ -50,13 +50,4 @@ func TestRequestTimeoutFromCase(t *testing.T) {
 			t.Errorf("%d requests; want the primary's resolve alone (R5)", n)
 		}
 	})
-}
-
-func mustPlan(t *testing.T, text string) fakes.Plan {
-	t.Helper()
-	p, err := fakes.Parse(text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
