@@ -43,6 +43,7 @@ func (rt *Router) Transport(host string) Transport {
 		if !ok {
 			return Conn{}, fmt.Errorf("the %s surface does not run in this process: it cannot reach in-process fakes", surf.Name())
 		}
+		host := host // a Transport("") serves many cases: each gets a host of its own
 		if host == "" {
 			host = fmt.Sprintf("c%d.fakes.invalid", rt.seq.Add(1))
 		}
