@@ -90,7 +90,7 @@ func (p *proc) reap() {
 	p.waitErr, p.state, p.reaped = err, p.cmd.ProcessState, true
 	p.mu.Unlock()
 	p.leftover, p.survivors = settleGroup(p.pgid)
-	p.escaped = sweep(p.pgid, marker(p.cmd.Env), p.pgid)
+	p.escaped = sweep(p.pgid)
 	unregister(p.pgid)
 }
 

@@ -109,7 +109,7 @@ func describeStrays(ss []stray) string {
 // way.
 func Sweep() []string {
 	var out []string
-	for _, s := range sweep(0, "", 0) {
+	for _, s := range sweep(0) {
 		out = append(out, s.String())
 	}
 	return out
