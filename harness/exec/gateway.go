@@ -587,10 +587,7 @@ func (t *eventTail) sync() error {
 		}
 		t.off += int64(len(line))
 		t.lineNo++
-		text := strings.TrimRight(string(line), "\r\n")
-		if len(text) > MaxLine {
-			return t.streamError(nil, "line longer than the protocol's %d bytes", MaxLine)
-		}
+		text := strings.TrimRight(string(line), "\r\n") // at most MaxLine: the reader holds MaxLine+1 bytes
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
