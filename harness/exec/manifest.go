@@ -301,7 +301,7 @@ func harnessSets(name string) string {
 		return "the FALLBACKGATE_ variables are set by the harness"
 	case name == "HOME" || name == "TMPDIR":
 		return name + " is set by the harness (a folder inside the case)"
-	case slices.ContainsFunc(proxyVars, func(v string) bool { return v == name }):
+	case slices.Contains(proxyVars, name):
 		return name + " is set by the harness (isolation: PROTOCOL.md)"
 	}
 	return ""
