@@ -241,10 +241,10 @@ func (g *gateway) readReplies(r io.Reader) {
 		line := sc.Bytes()
 		read += len(line) + 1
 		g.mu.Lock()
-		budget := (g.sent + 1) * g.s.cfg.captureLimit
+		sent := g.sent
 		g.mu.Unlock()
-		if read > budget {
-			g.fail(fmt.Sprintf("output flood: more than %d bytes on the gateway's stdout for %d request(s); process group killed", budget, budget/g.s.cfg.captureLimit-1))
+		if budget := (sent + 1) * g.s.cfg.captureLimit; read > budget {
+			g.fail(fmt.Sprintf("output flood: more than %d bytes on the gateway's stdout for %d request(s); process group killed", budget, sent))
 			return
 		}
 		if len(strings.TrimSpace(string(line))) == 0 {
