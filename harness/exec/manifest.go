@@ -57,11 +57,6 @@ func (m *Manifest) CaseTimeout() time.Duration {
 	return harness.DefaultTimeout
 }
 
-// HasCapability reports whether the manifest lists the capability name.
-func (m *Manifest) HasCapability(name string) bool {
-	return slices.Contains(m.Capabilities, name)
-}
-
 // Implements reports whether the manifest declares an argv for the surface.
 func (m *Manifest) Implements(surface string) bool {
 	return len(m.Surfaces[surface]) > 0
