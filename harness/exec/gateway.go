@@ -202,12 +202,6 @@ func (g *gateway) fail(reason string) {
 	g.p.kill()
 }
 
-func (g *gateway) deadReason() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.dead
-}
-
 // died fills out for a request the gateway's death left unanswered, with
 // what the gateway wrote on stderr: sent says whether the request reached
 // the gateway (it was in flight) or was refused because the gateway was
