@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -164,7 +165,8 @@ func ExpectedSummary(w Expected) Summary {
 // errorSummary reads a surfaced error as "provider code" for an AuthError
 // and "other: message" for the rest.
 func errorSummary(err error) string {
-	if ae, ok := err.(*resolver.AuthError); ok {
+	var ae *resolver.AuthError
+	if errors.As(err, &ae) {
 		return ae.Provider + " " + ae.Code
 	}
 	return "other: " + err.Error()

@@ -71,7 +71,8 @@ func runTestSubject(mode string) int {
 		return reference.Main(context.Background(), harness.Gateway, os.Getenv, os.Stdin, os.Stdout, os.Stderr,
 			&http.Client{Timeout: 10 * time.Second}, reference.Options{GatewayDiesOnFailure: true})
 	case "gateway", "gateway-die", "gateway-silent", "gateway-garbage", "gateway-unknown-id", "gateway-ignore-eof",
-		"gateway-unknown-id-event", "gateway-stderr-flood", "gateway-stderr-leak", "gateway-reply-leak":
+		"gateway-unknown-id-event", "gateway-stderr-flood", "gateway-stderr-leak", "gateway-reply-leak",
+		"gateway-events-long-line", "gateway-events-huge", "gateway-reply-long-line", "gateway-stdout-flood":
 		return runTestGateway(mode)
 	}
 	if code, ok := runHostileSubject(mode); ok {
@@ -161,6 +162,29 @@ func runTestGateway(mode string) int {
 			}
 		case "gateway-stderr-leak":
 			fmt.Fprintln(os.Stderr, "debug: key "+hostileKey[:20]+"\n"+hostileKey[20:])
+		case "gateway-events-long-line":
+			ev, _ := json.Marshal(map[string]any{"event": "started", "id": req.ID, "provider": "p", "model": strings.Repeat("m", 100<<10), "landed_at": -1, "remaining": []string{}})
+			_ = appendLine(events, ev)
+		case "gateway-events-huge":
+			ev, _ := json.Marshal(map[string]any{"event": "started", "id": req.ID, "provider": "p", "model": strings.Repeat("m", 60<<10), "landed_at": -1, "remaining": []string{}})
+			for range 20 {
+				_ = appendLine(events, ev)
+			}
+		case "gateway-reply-long-line":
+			reply(harness.Reply{ID: req.ID, Session: req.Session, OK: true, Reply: strings.Repeat("r", 1100<<10)})
+			continue
+		case "gateway-stdout-flood":
+			// Blank lines, which a gateway may write: only the bound on
+			// what it writes per request stops them.
+			line := []byte(strings.Repeat(" ", 512<<10) + "\n")
+			outMu.Lock()
+			for range 64 {
+				if _, err := os.Stdout.Write(line); err != nil {
+					break
+				}
+			}
+			outMu.Unlock()
+			continue
 		case "gateway-reply-leak":
 			reply(map[string]any{"id": req.ID, "session": req.Session, "ok": true, "reply": "x", "debug": hostileKey})
 			continue

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -102,13 +101,16 @@ func checkLines(data []byte) error {
 	return nil
 }
 
+// maxScrub bounds a file of a kept case folder that scrubKept redacts; a
+// larger one is removed.
+const maxScrub = 16 << 20
+
 // scrubKept makes a kept case folder safe to keep and upload: every regular
 // file a subject could have written is passed through the one redactor
 // (fakes.Redact), and what cannot be redacted (a link, a FIFO, a socket, a
 // device, a file larger than maxScrub) is removed. It returns the names it
 // removed.
 func scrubKept(dir string) (removed []string, err error) {
-	const maxScrub = 16 << 20
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -118,8 +120,8 @@ func scrubKept(dir string) (removed []string, err error) {
 		}
 		rel, _ := filepath.Rel(dir, path)
 		if d.Type().IsRegular() {
-			if fi, err := d.Info(); err == nil && fi.Size() <= maxScrub {
-				return redactFile(path, rel)
+			if kept, err := redactFile(path, rel); kept || err != nil {
+				return err
 			}
 		}
 		removed = append(removed, rel)
@@ -128,19 +130,22 @@ func scrubKept(dir string) (removed []string, err error) {
 	return removed, err
 }
 
-func redactFile(path, name string) error {
+// redactFile redacts the regular file at path in place, reading at most
+// maxScrub bytes of it; kept is false when it holds more, and then it is
+// left for the caller to remove.
+func redactFile(path, name string) (kept bool, err error) {
 	f, err := openSubjectFile(path, name)
 	if err != nil {
-		return err
+		return false, err
 	}
-	data, err := io.ReadAll(bufio.NewReader(f))
+	data, err := io.ReadAll(io.LimitReader(f, maxScrub+1))
 	f.Close()
-	if err != nil {
-		return err
+	if err != nil || len(data) > maxScrub {
+		return false, err
 	}
 	red := fakes.RedactBytes(data)
 	if bytes.Equal(red, data) {
-		return nil
+		return true, nil
 	}
-	return os.WriteFile(path, red, 0o600)
+	return true, os.WriteFile(path, red, 0o600)
 }

@@ -202,12 +202,6 @@ func (g *gateway) fail(reason string) {
 	g.p.kill()
 }
 
-func (g *gateway) deadReason() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.dead
-}
-
 // died fills out for a request the gateway's death left unanswered, with
 // what the gateway wrote on stderr: sent says whether the request reached
 // the gateway (it was in flight) or was refused because the gateway was
@@ -241,10 +235,10 @@ func (g *gateway) readReplies(r io.Reader) {
 		line := sc.Bytes()
 		read += len(line) + 1
 		g.mu.Lock()
-		budget := (g.sent + 1) * g.s.cfg.captureLimit
+		sent := g.sent
 		g.mu.Unlock()
-		if read > budget {
-			g.fail(fmt.Sprintf("output flood: more than %d bytes on the gateway's stdout for %d request(s); process group killed", budget, budget/g.s.cfg.captureLimit-1))
+		if budget := (sent + 1) * g.s.cfg.captureLimit; read > budget {
+			g.fail(fmt.Sprintf("output flood: more than %d bytes on the gateway's stdout for %d request(s); process group killed", budget, sent))
 			return
 		}
 		if len(strings.TrimSpace(string(line))) == 0 {
@@ -587,10 +581,7 @@ func (t *eventTail) sync() error {
 		}
 		t.off += int64(len(line))
 		t.lineNo++
-		text := strings.TrimRight(string(line), "\r\n")
-		if len(text) > MaxLine {
-			return t.streamError(nil, "line longer than the protocol's %d bytes", MaxLine)
-		}
+		text := strings.TrimRight(string(line), "\r\n") // at most MaxLine: the reader holds MaxLine+1 bytes
 		if strings.TrimSpace(text) == "" {
 			continue
 		}

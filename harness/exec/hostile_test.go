@@ -142,6 +142,10 @@ func TestExecHostileGatewayStreams(t *testing.T) {
 	}{
 		{mode: "gateway-unknown-id-event", died: true, want: `protocol violation: events.jsonl:1: event for unknown request id "nobody" (not in flight)`},
 		{mode: "gateway-stderr-flood", died: true, want: "output flood: more than 1048576 bytes on the gateway's stderr since the last reply; process group killed"},
+		{mode: "gateway-events-long-line", died: true, want: "protocol violation: events.jsonl:1: line longer than the protocol's 65536 bytes; process group killed"},
+		{mode: "gateway-events-huge", died: true, want: `more than 1048576 bytes of events for request "r1" (the protocol's bound); process group killed`},
+		{mode: "gateway-reply-long-line", died: true, want: "protocol violation: gateway stdout:1: line longer than 1048576 bytes; process group killed"},
+		{mode: "gateway-stdout-flood", died: true, want: "output flood: more than 2097152 bytes on the gateway's stdout for 1 request(s); process group killed"},
 		{mode: "gateway-stderr-leak", leaks: []string{"an API key issued by the fakes appears in gateway stderr"}},
 		{mode: "gateway-reply-leak", want: "protocol violation", leaks: []string{"an API key issued by the fakes appears in gateway stdout"}},
 	} {

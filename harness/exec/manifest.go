@@ -57,11 +57,6 @@ func (m *Manifest) CaseTimeout() time.Duration {
 	return harness.DefaultTimeout
 }
 
-// HasCapability reports whether the manifest lists the capability name.
-func (m *Manifest) HasCapability(name string) bool {
-	return slices.Contains(m.Capabilities, name)
-}
-
 // Implements reports whether the manifest declares an argv for the surface.
 func (m *Manifest) Implements(surface string) bool {
 	return len(m.Surfaces[surface]) > 0
@@ -301,7 +296,7 @@ func harnessSets(name string) string {
 		return "the FALLBACKGATE_ variables are set by the harness"
 	case name == "HOME" || name == "TMPDIR":
 		return name + " is set by the harness (a folder inside the case)"
-	case slices.ContainsFunc(proxyVars, func(v string) bool { return v == name }):
+	case slices.Contains(proxyVars, name):
 		return name + " is set by the harness (isolation: PROTOCOL.md)"
 	}
 	return ""

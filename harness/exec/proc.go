@@ -15,9 +15,8 @@ import (
 
 // proc is a started subject process in its own process group.
 type proc struct {
-	cmd    *exec.Cmd
-	pgid   int
-	stderr *capture
+	cmd  *exec.Cmd
+	pgid int
 
 	// exited is closed once the leader was reaped and its group killed;
 	// state, waitErr, leftover and survivors are set before.
@@ -66,7 +65,6 @@ func startProc(cmd *exec.Cmd, onStdout func(io.Reader), stderr *capture, ready f
 	p := &proc{
 		cmd:    cmd,
 		pgid:   cmd.Process.Pid,
-		stderr: stderr,
 		exited: make(chan struct{}),
 		pipes:  []*os.File{rOut, rErr},
 	}
@@ -75,7 +73,7 @@ func startProc(cmd *exec.Cmd, onStdout func(io.Reader), stderr *capture, ready f
 	}
 	p.readers.Add(2)
 	go func() { defer p.readers.Done(); onStdout(rOut) }()
-	go func() { defer p.readers.Done(); p.stderr.drain(rErr) }()
+	go func() { defer p.readers.Done(); stderr.drain(rErr) }()
 	go p.reap()
 	return p, nil
 }
@@ -90,7 +88,7 @@ func (p *proc) reap() {
 	p.waitErr, p.state, p.reaped = err, p.cmd.ProcessState, true
 	p.mu.Unlock()
 	p.leftover, p.survivors = settleGroup(p.pgid)
-	p.escaped = sweep(p.pgid, marker(p.cmd.Env), p.pgid)
+	p.escaped = sweep(p.pgid)
 	unregister(p.pgid)
 }
 

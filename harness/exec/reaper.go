@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+
+	"github.com/fallbackgate/fallbackgate/harness"
 )
 
 // This file keeps track of every process the exec surfaces start, so that
@@ -79,7 +81,7 @@ func unregister(pid int) {
 // events file, unique to the case (or the gateway).
 func marker(env []string) string {
 	for i := len(env) - 1; i >= 0; i-- {
-		if strings.HasPrefix(env[i], "FALLBACKGATE_CASE=") || strings.HasPrefix(env[i], "FALLBACKGATE_EVENTS=") {
+		if strings.HasPrefix(env[i], harness.EnvCase+"=") || strings.HasPrefix(env[i], harness.EnvEvents+"=") {
 			return env[i]
 		}
 	}
@@ -109,7 +111,7 @@ func describeStrays(ss []stray) string {
 // way.
 func Sweep() []string {
 	var out []string
-	for _, s := range sweep(0, "", 0) {
+	for _, s := range sweep(0) {
 		out = append(out, s.String())
 	}
 	return out

@@ -28,11 +28,12 @@ const maxSweepRounds = 64
 // sweep kills and waits for the strays among this process's children: a
 // child that is no registered leader, is not in the process group of
 // another registered case, and does not carry another registered case's
-// marker. own, ownPgid and ownMarker are the proc the sweep runs for (0 and
-// "" for the final sweep): a member of its own group is waited for but not
-// reported (its leftover was reported by the group's settling). It returns
-// what it killed outside own's group, each with its command line.
-func sweep(own int, ownMarker string, ownPgid int) []stray {
+// marker. own is the leader the sweep runs for, whose pid is also its
+// process group's id (0 for the final sweep): a member of its group is
+// waited for but not reported (its leftover was reported by the group's
+// settling). It returns what it killed outside own's group, each with its
+// command line.
+func sweep(own int) []stray {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if !registry.subreaper {
@@ -64,7 +65,7 @@ func sweep(own int, ownMarker string, ownPgid int) []stray {
 				continue
 			}
 			pg, _ := strconv.Atoi(string(pgrp))
-			if others[pg] || (pg != ownPgid && otherMarkers[environMarker(pid)]) {
+			if others[pg] || (pg != own && otherMarkers[environMarker(pid)]) {
 				continue
 			}
 			victims = append(victims, pid)
@@ -77,11 +78,9 @@ func sweep(own int, ownMarker string, ownPgid int) []stray {
 			var tree []int
 			collect(pid, &tree)
 			for _, p := range tree {
-				_, pgrp, _ := procStat(strconv.Itoa(p))
-				if pg, _ := strconv.Atoi(string(pgrp)); pg != ownPgid || ownPgid == 0 {
-					if state, _, ok := procStat(strconv.Itoa(p)); ok && state != 'Z' && state != 'X' {
-						found = append(found, stray{pid: p, cmdline: cmdline(p)})
-					}
+				state, pgrp, ok := procStat(strconv.Itoa(p))
+				if pg, _ := strconv.Atoi(string(pgrp)); ok && (own == 0 || pg != own) && state != 'Z' && state != 'X' {
+					found = append(found, stray{pid: p, cmdline: cmdline(p)})
 				}
 				_ = syscall.Kill(p, syscall.SIGKILL)
 			}

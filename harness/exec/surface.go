@@ -50,9 +50,6 @@ func KeepDir() Option { return func(c *execConfig) { c.keep = true } }
 // ScratchRoot creates scratch folders under dir instead of os.TempDir().
 func ScratchRoot(dir string) Option { return func(c *execConfig) { c.scratchRoot = dir } }
 
-// CaptureLimit keeps at most n bytes of stdout and of stderr per process.
-func CaptureLimit(n int) Option { return func(c *execConfig) { c.captureLimit = n } }
-
 // CloseGrace sets how long Close waits for the gateway to exit after its
 // stdin closed before killing its process group.
 func CloseGrace(d time.Duration) Option { return func(c *execConfig) { c.grace = d } }
@@ -129,18 +126,6 @@ func (s *Surface) Close() error {
 // gate re-runs a case alone on it (see harness.Outcome.GatewayDied).
 func (s *Surface) Renew() harness.Surface {
 	return &Surface{name: s.name, argv: s.argv, m: s.m, cfg: s.cfg}
-}
-
-// GatewayStderr returns what the gateway process wrote on stderr so far, cut
-// at the capture limit, and whether it was cut.
-func (s *Surface) GatewayStderr() (string, bool) {
-	s.mu.Lock()
-	g := s.gw
-	s.mu.Unlock()
-	if g == nil {
-		return "", false
-	}
-	return g.p.stderr.String(), g.p.stderr.Truncated()
 }
 
 func (s *Surface) timeout() time.Duration { return s.m.CaseTimeout() }

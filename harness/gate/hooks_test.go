@@ -87,14 +87,10 @@ func TestInProcessHooks(t *testing.T) {
 						urls []map[string]string
 					)
 					sub.Surfaces[surface] = bindRecorder{Bindable: sub.Surfaces[surface].(harness.Bindable), mu: &mu, urls: &urls}
-					start := time.Now()
 					res, err := gate.RunCase(ctx, gate.Setup{Subject: sub, Scenario: tc.scenario, Seed: 21,
 						Hooks: gate.InProcess(fakes.NewManualClock(harness.Epoch))}, surface)
 					if err != nil {
 						t.Fatalf("RunCase: %v", err)
-					}
-					if took := time.Since(start); took >= gate.PropRequestTimeout {
-						t.Errorf("the case took %v; a hang cut at once takes no request timeout (%v)", took, gate.PropRequestTimeout)
 					}
 					return res, urls
 				}

@@ -13,8 +13,9 @@ import (
 	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
-// leakySurface prints the key it was handed far into stdout (past the
-// 4 KiB a result keeps), base64-encoded on stderr, and in its failure.
+// leakySurface prints the key it was handed on stdout across the end of
+// the first KiB a result keeps of it (where clipOutput cuts), base64-encoded
+// on stderr, and in its failure.
 type leakySurface struct{}
 
 const leakedKey = "fgk-00112233445566778899aabbccddeeff"
@@ -23,7 +24,7 @@ func (leakySurface) Name() string { return harness.Oneshot }
 
 func (leakySurface) Start(_ context.Context, c harness.Case) (harness.Outcome, error) {
 	return harness.Outcome{Surface: harness.Oneshot, ExitCode: 0,
-		Stdout:  strings.Repeat("x", 4090) + leakedKey + strings.Repeat("y", 100),
+		Stdout:  strings.Repeat("x", 1010) + leakedKey + strings.Repeat("y", 3200),
 		Stderr:  "key " + base64.StdEncoding.EncodeToString([]byte(leakedKey)),
 		Failure: "protocol violation: quoted " + strings.ToUpper(leakedKey),
 	}, nil
@@ -60,6 +61,6 @@ func TestJudgeRedactsBeforeClipping(t *testing.T) {
 		t.Errorf("the result carries the key or a prefix of it: %s", b)
 	}
 	if !strings.Contains(res.Outcome.Stdout, "[redac") {
-		t.Errorf("stdout %q…: want the key redacted before the cut", res.Outcome.Stdout[4000:])
+		t.Errorf("stdout %q…: want the key redacted before the cut", res.Outcome.Stdout[1000:1100])
 	}
 }

@@ -39,10 +39,11 @@ func NewRouter() *Router {
 // for every case otherwise, as a process per case would be.
 func (rt *Router) Transport(host string) Transport {
 	return func(fleet *fakes.Fleet, surf harness.Surface) (Conn, error) {
-		b, ok := surf.(harness.Bindable)
-		if !ok {
-			return Conn{}, fmt.Errorf("the %s surface does not run in this process: it cannot reach in-process fakes", surf.Name())
+		b, err := bindable(surf)
+		if err != nil {
+			return Conn{}, err
 		}
+		host := host // a Transport("") serves many cases: each gets a host of its own
 		if host == "" {
 			host = fmt.Sprintf("c%d.fakes.invalid", rt.seq.Add(1))
 		}

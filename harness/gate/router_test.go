@@ -2,9 +2,13 @@ package gate_test
 
 import (
 	"context"
+	"maps"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
@@ -75,5 +79,41 @@ func TestRouterSharesOneGateway(t *testing.T) {
 	}
 	if err := rt.Close(); err == nil || !strings.Contains(err.Error(), "died") {
 		t.Errorf("Close after the gateway died: %v; want its death", err)
+	}
+}
+
+// TestRouterTransportHostPerCase: a Transport("") serves every case it
+// connects at a host of its own, so that two cases in flight at once never
+// share a fleet, and one's release never takes the other's fakes away.
+func TestRouterTransportHostPerCase(t *testing.T) {
+	rt := gate.NewRouter()
+	t.Cleanup(func() { _ = rt.Close() })
+	sub := reference.Subject("reference", reference.Options{RequestTimeout: gate.PropRequestTimeout})
+	specs, err := checkScenario(t, "SF-1", nil).FakeProviders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := rt.Transport("")
+	hosts := map[string]bool{}
+	for range 2 {
+		fleet, err := fakes.NewFleet(fakes.Config{Providers: specs, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = fleet.Close() })
+		conn, err := transport(fleet, sub.Surfaces[harness.Oneshot])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range conn.URLs {
+			pu, err := url.Parse(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hosts[pu.Host] = true
+		}
+	}
+	if len(hosts) != 2 {
+		t.Errorf("two cases through one Transport(\"\") were served at hosts %v; want two hosts, one per case", slices.Sorted(maps.Keys(hosts)))
 	}
 }

@@ -3,8 +3,6 @@ package gate
 import (
 	"context"
 	"fmt"
-	"io"
-	"maps"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -179,8 +177,7 @@ func isolateGatewayDeaths(ctx context.Context, cfg Config, results []harness.Res
 			}
 		}()
 	}
-	surf, ok := cfg.Subject.Surfaces[harness.Gateway].(harness.Renewable)
-	if !ok {
+	if _, ok := cfg.Subject.Surfaces[harness.Gateway].(harness.Renewable); !ok {
 		return nil
 	}
 	scenarios := map[string]harness.Scenario{}
@@ -190,16 +187,10 @@ func isolateGatewayDeaths(ctx context.Context, cfg Config, results []harness.Res
 	vs := make([]Victim, len(victims))
 	for k, i := range victims {
 		vs[k] = Victim{Result: &results[i], Alone: func(ctx context.Context) (harness.Result, error) {
-			fresh := surf.Renew()
-			sub := *cfg.Subject
-			sub.Surfaces = maps.Clone(sub.Surfaces)
-			sub.Surfaces[harness.Gateway] = fresh // only the gateway: the others hold no process
 			s := cfg.setup(scenarios[results[i].Scenario], harness.Gateway)
-			s.Subject = &sub
+			s.Subject = cfg.Subject.Renew()
 			res, err := RunCase(ctx, s, harness.Gateway)
-			if c, ok := fresh.(io.Closer); ok {
-				_ = c.Close() // a death is in the result; the first gateway's Close reports it for the run
-			}
+			_ = s.Subject.Close() // a death is in the result; the first gateway's Close reports it for the run
 			return res, err
 		}}
 	}

@@ -262,15 +262,19 @@ func TestCaseSeedReproduces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sel, _ := scenarios.Select([]string{"SF-8"})
-	one, err := gate.Run(ctx, gate.Config{Subject: sub, Scenarios: sel, Surfaces: []string{harness.CLI}, Seed: 7})
+	one, err := gate.Run(ctx, gate.Config{Subject: sub, Scenarios: []harness.Scenario{checkScenario(t, "SF-8", nil)}, Surfaces: []string{harness.CLI}, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range full.Results {
-		if r.Scenario == "SF-8" && r.Surface == harness.CLI && r.Seed != one.Results[0].Seed {
-			t.Errorf("SF-8/cli ran with seed %d in the full run and %d alone (repro %q)", r.Seed, one.Results[0].Seed, r.Repro)
-		}
+	if len(one.Results) != 1 {
+		t.Fatalf("SF-8 on cli alone gave %d results; want 1", len(one.Results))
+	}
+	i := slices.IndexFunc(full.Results, func(r harness.Result) bool { return r.Scenario == "SF-8" && r.Surface == harness.CLI })
+	if i < 0 {
+		t.Fatal("the full run has no SF-8/cli result")
+	}
+	if r := full.Results[i]; r.Seed != one.Results[0].Seed {
+		t.Errorf("SF-8/cli ran with seed %d in the full run and %d alone (repro %q)", r.Seed, one.Results[0].Seed, r.Repro)
 	}
 	if a, b := gate.CaseSeed(7, "SF-8", "cli"), gate.CaseSeed(8, "SF-8", "cli"); a == b {
 		t.Errorf("CaseSeed ignores the run seed: %d for 7 and 8", a)

@@ -48,9 +48,9 @@ func Loopback(fleet *fakes.Fleet, surf harness.Surface) (Conn, error) {
 // hang-cutting in-process client (HangCutClient): no sockets, and a hang
 // cut at once. The bound surface is closed when the case ends.
 func Bound(fleet *fakes.Fleet, surf harness.Surface) (Conn, error) {
-	b, ok := surf.(harness.Bindable)
-	if !ok {
-		return Conn{}, fmt.Errorf("the %s surface does not run in this process: it cannot reach in-process fakes", surf.Name())
+	b, err := bindable(surf)
+	if err != nil {
+		return Conn{}, err
 	}
 	bound := b.Bind(hangCutClient(fleet))
 	release := func() error {
@@ -64,6 +64,16 @@ func Bound(fleet *fakes.Fleet, surf harness.Surface) (Conn, error) {
 		return nil
 	}
 	return Conn{URLs: fleet.BaseURLs(), Surface: bound, Release: release}, nil
+}
+
+// bindable returns surf as a surface that runs in this process (Bound and
+// a Router's transports need one), or the error that it is not.
+func bindable(surf harness.Surface) (harness.Bindable, error) {
+	b, ok := surf.(harness.Bindable)
+	if !ok {
+		return nil, fmt.Errorf("the %s surface does not run in this process: it cannot reach in-process fakes", surf.Name())
+	}
+	return b, nil
 }
 
 // ErrHangCut is what a request to a hanging fake fails with in-process.
