@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -328,7 +329,7 @@ func (a Assertion) requeued(tl *Timeline) Check {
 	if len(per) == 0 {
 		return Check{Text: "requeues of each worker, " + boundText(a.AtLeast, a.AtMost) + ": no worker started"}
 	}
-	ids := slices.Sorted(keys(per))
+	ids := slices.Sorted(maps.Keys(per))
 	lo, hi := ids[0], ids[0]
 	held := true
 	for _, id := range ids {
@@ -341,16 +342,6 @@ func (a Assertion) requeued(tl *Timeline) Check {
 		held = held && within(per[id], a.AtLeast, a.AtMost)
 	}
 	return Check{Text: fmt.Sprintf("requeues of each worker, %s: fewest %d (w%02d), most %d (w%02d)", boundText(a.AtLeast, a.AtMost), per[lo], lo, per[hi], hi), Held: held}
-}
-
-func keys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // boundText reads "at least 1", "at most 0" or "between 1 and 3".
