@@ -230,7 +230,7 @@ func (inc Incident) run(ctx context.Context, seed int64, surface string, sub *ha
 func workerResult(res harness.Result) WorkerResult {
 	o, s := res.Outcome, res.Observed
 	r := WorkerResult{Exit: o.ExitCode, Error: s.Error, Failure: o.Failure, Violations: res.Violations, Ledger: res.Ledger}
-	if o.Surface == harness.Gateway || res.Surface == harness.Gateway {
+	if res.Surface == harness.Gateway {
 		r.Exit = gatewayExit(o.Reply)
 	}
 	if s.Landed != nil {
