@@ -341,7 +341,7 @@ func (r *chaosRun) startup(ctx context.Context, turn, session int, sc harness.Sc
 		hooks.Transport = r.router.Transport(fmt.Sprintf("t%d-s%d.chaos.invalid", turn, session))
 		offset = at
 	}
-	p, err := gate.Prepare(ctx, gate.Setup{Subject: r.cfg.Subject, Scenario: sc, Seed: r.cfg.Seed ^ harness.SeedFor(id), RunSeed: r.cfg.Seed, Hooks: hooks})
+	p, err := gate.Prepare(ctx, gate.Setup{Subject: r.cfg.Subject, Scenario: sc, Seed: harness.SeedFor(r.cfg.Seed, id), RunSeed: r.cfg.Seed, Hooks: hooks})
 	if err != nil {
 		return nil, harness.Expected{}, err
 	}
