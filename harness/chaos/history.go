@@ -167,7 +167,7 @@ func startupInvariants(r *StartupRecord, surface string, profile resolver.Profil
 	}
 	var resolves []fakes.Call
 	for _, c := range r.Result.Ledger {
-		if c.Endpoint == "resolve" {
+		if c.Endpoint == fakes.EndpointResolve {
 			resolves = append(resolves, c)
 		}
 	}
@@ -180,7 +180,7 @@ func startupInvariants(r *StartupRecord, surface string, profile resolver.Profil
 				others++
 			}
 		}
-		if first.Served == "rate_limit" && !profile.WalkOnRateLimit && others > 0 {
+		if first.Served == fakes.ServedRateLimit && !profile.WalkOnRateLimit && others > 0 {
 			add("R7", "quota amplification: %d request(s) to other providers after %s's 429", others, first.Provider)
 		}
 		if req.Pinned && !profile.WalkWhenPinned && others > 0 {
