@@ -314,11 +314,7 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 			if err != nil {
 				return rep, &HistoryError{Line: n, Field: "startup", Problem: fmt.Sprintf("%s: %v", rec.Startup.ID, err)}
 			}
-			for _, c := range rec.Startup.Result.Ledger {
-				if c.Served != "ok" {
-					rep.Faults[string(c.Served)]++
-				}
-			}
+			countFaults(rep.Faults, rec.Startup.Result.Ledger)
 			if len(vs) > 0 {
 				rep.Failed++
 				for _, v := range vs {
