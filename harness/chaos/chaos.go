@@ -341,7 +341,7 @@ func (r *chaosRun) startup(ctx context.Context, turn, session int, sc harness.Sc
 		hooks.Transport = r.router.Transport(fmt.Sprintf("t%d-s%d.chaos.invalid", turn, session))
 		offset = at
 	}
-	p, err := gate.Prepare(ctx, gate.Setup{Subject: r.cfg.Subject, Scenario: sc, Seed: r.cfg.Seed ^ harness.SeedFor(id), RunSeed: r.cfg.Seed, Hooks: hooks})
+	p, err := gate.Prepare(ctx, gate.Setup{Subject: r.cfg.Subject, Scenario: sc, Seed: harness.SeedFor(r.cfg.Seed, id), RunSeed: r.cfg.Seed, Hooks: hooks})
 	if err != nil {
 		return nil, harness.Expected{}, err
 	}
@@ -392,11 +392,7 @@ func (r *chaosRun) tally(rep *Report, rec *StartupRecord, want harness.Expected)
 			rep.RateLimited++
 		}
 	}
-	for _, c := range rec.Result.Ledger {
-		if c.Served != fakes.ServedOK {
-			rep.Faults[string(c.Served)]++
-		}
-	}
+	countFaults(rep.Faults, rec.Result.Ledger)
 	if rec.Result.ApplyKnown(r.cfg.Known) {
 		rep.Known++
 	}
@@ -407,6 +403,16 @@ func (r *chaosRun) tally(rep *Report, rec *StartupRecord, want harness.Expected)
 		rep.Failed++
 		for _, v := range rec.Result.Violations {
 			rep.Problems = append(rep.Problems, Problem{Startup: rec.ID, Violation: v})
+		}
+	}
+}
+
+// countFaults counts in faults, by what the fakes served, the calls of
+// ledger that met a fault: a run's and its history check's count alike.
+func countFaults(faults map[string]int, ledger []fakes.Call) {
+	for _, c := range ledger {
+		if c.Served != fakes.ServedOK {
+			faults[string(c.Served)]++
 		}
 	}
 }

@@ -46,7 +46,7 @@ func mutant(t *testing.T, name string) reference.Mutant {
 
 // TestChaosReference: the in-process reference survives a chaos schedule
 // on both surfaces, the run injected faults, and the history re-checks
-// clean offline.
+// clean offline, counting the same faults.
 func TestChaosReference(t *testing.T) {
 	for _, surf := range []string{harness.Gateway, harness.Oneshot} {
 		t.Run(surf, func(t *testing.T) {
@@ -63,6 +63,9 @@ func TestChaosReference(t *testing.T) {
 			}
 			if !hr.OK() || hr.Startups != rep.Startups {
 				t.Errorf("CheckHistory: %d start-ups, problems:\n%s", hr.Startups, problemLines(hr.Problems))
+			}
+			if d := cmp.Diff(rep.Faults, hr.Faults); d != "" {
+				t.Errorf("CheckHistory counted other faults than the run (-run +check):\n%s", d)
 			}
 		})
 	}

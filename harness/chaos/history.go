@@ -167,7 +167,7 @@ func startupInvariants(r *StartupRecord, surface string, profile resolver.Profil
 	}
 	var resolves []fakes.Call
 	for _, c := range r.Result.Ledger {
-		if c.Endpoint == "resolve" {
+		if c.Endpoint == fakes.EndpointResolve {
 			resolves = append(resolves, c)
 		}
 	}
@@ -180,7 +180,7 @@ func startupInvariants(r *StartupRecord, surface string, profile resolver.Profil
 				others++
 			}
 		}
-		if first.Served == "rate_limit" && !profile.WalkOnRateLimit && others > 0 {
+		if first.Served == fakes.ServedRateLimit && !profile.WalkOnRateLimit && others > 0 {
 			add("R7", "quota amplification: %d request(s) to other providers after %s's 429", others, first.Provider)
 		}
 		if req.Pinned && !profile.WalkWhenPinned && others > 0 {
@@ -314,11 +314,7 @@ func CheckHistory(ctx context.Context, r io.Reader) (*HistoryReport, error) {
 			if err != nil {
 				return rep, &HistoryError{Line: n, Field: "startup", Problem: fmt.Sprintf("%s: %v", rec.Startup.ID, err)}
 			}
-			for _, c := range rec.Startup.Result.Ledger {
-				if c.Served != "ok" {
-					rep.Faults[string(c.Served)]++
-				}
-			}
+			countFaults(rep.Faults, rec.Startup.Result.Ledger)
 			if len(vs) > 0 {
 				rep.Failed++
 				for _, v := range vs {

@@ -3,6 +3,7 @@ package gatetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -101,7 +102,7 @@ func Run[S T[S]](t S, sub *harness.Subject, opts Options) []harness.Result {
 				}
 				res, err := gate.RunCase(st.Context(), gate.Setup{Subject: s, Scenario: sc, Seed: gate.CaseSeed(seed, sc.ID, surf), RunSeed: seed, Hooks: hooks()}, surf)
 				if err != nil {
-					if !isNotStarted(err) {
+					if !errors.Is(err, harness.ErrNotStarted) {
 						st.Errorf("gatetest: the harness failed: %v", err)
 						return
 					}

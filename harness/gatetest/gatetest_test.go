@@ -1,6 +1,7 @@
 package gatetest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,7 +180,7 @@ func TestProp(t *testing.T) {
 func TestHaveViolated(t *testing.T) {
 	vs := harness.Violations{{Rule: "R7", Message: "quota amplification"}}
 	res := harness.Result{Scenario: "SF-8", Surface: "oneshot", Violations: vs}
-	for _, actual := range []any{res, &res, vs, []harness.Violation(vs), error(vs)} {
+	for _, actual := range []any{res, &res, vs, []harness.Violation(vs), error(vs), fmt.Errorf("judged: %w", vs)} {
 		if ok, err := gatetest.HaveViolated("R7").Match(actual); !ok || err != nil {
 			t.Errorf("HaveViolated(R7).Match(%T) = %t, %v; want true", actual, ok, err)
 		}

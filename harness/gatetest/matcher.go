@@ -61,7 +61,7 @@ func violationsOf(actual any) (harness.Violations, error) {
 	case nil:
 		return nil, nil // model.Check's nil: no violation
 	case error:
-		if vs, ok := a.(harness.Violations); ok {
+		if vs := harness.AsViolations(a); vs != nil {
 			return vs, nil
 		}
 	}

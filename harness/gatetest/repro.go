@@ -1,7 +1,6 @@
 package gatetest
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -29,10 +28,6 @@ func seedOf(explicit int64) int64 {
 
 // newClock is the virtual clock of an in-process case.
 func newClock() fakes.Clock { return fakes.NewManualClock(harness.Epoch) }
-
-// isNotStarted reports whether err says a surface's program could not be
-// executed.
-func isNotStarted(err error) bool { return errors.Is(err, harness.ErrNotStarted) }
 
 // goTestRepro is the command that runs the (sub)test named name again with
 // seed, from the module's root: go test -run '^TestGate$/^SF-8$/^oneshot$'

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,9 +49,9 @@ type Assertion struct {
 	// Line is the assertion's line in its file.
 	Line int
 	// After and Before bound the worker starts every_worker looks at:
-	// at or after After, and before Before when HasBefore.
+	// at or after After, and before Before unless Before is zero (a
+	// before the file gives is positive). Before is alert's deadline.
 	After, Before time.Duration
-	HasBefore     bool
 	// Exits is every_worker's exit code (Nonzero: any but 0); nil when
 	// it names none.
 	Exits *int
@@ -100,7 +101,7 @@ func (p *problems) assertions(n *yaml.Node, field string) []Assertion {
 				a.After = p.duration(x, f+".after", false)
 			}
 			if x := m["before"]; x != nil {
-				a.Before, a.HasBefore = p.duration(x, f+".before", true), true
+				a.Before = p.duration(x, f+".before", true)
 				if a.Before <= a.After {
 					p.add(x, f+".before", "want a time after %q, got %q", a.After, x.Value)
 				}
@@ -155,7 +156,7 @@ func (p *problems) assertions(n *yaml.Node, field string) []Assertion {
 			}
 			m := p.mapping(v, f, "before")
 			if x := m["before"]; x != nil {
-				a.Before, a.HasBefore = p.duration(x, f+".before", true), true
+				a.Before = p.duration(x, f+".before", true)
 			} else if v.Kind == yaml.MappingNode {
 				p.add(v, f+".before", "missing: by when the heartbeat must raise its alert")
 			}
@@ -254,7 +255,7 @@ func crashes(r WorkerResult) bool {
 func (a Assertion) everyWorker(tl *Timeline) Check {
 	var rows []Line
 	for _, r := range tl.Workers() {
-		if r.At >= a.After && (!a.HasBefore || r.At < a.Before) {
+		if r.At >= a.After && (a.Before == 0 || r.At < a.Before) {
 			rows = append(rows, r)
 		}
 	}
@@ -275,7 +276,7 @@ func (a Assertion) everyWorker(tl *Timeline) Check {
 	}
 	who := "every worker"
 	switch {
-	case a.HasBefore:
+	case a.Before > 0:
 		who += fmt.Sprintf(" started in [t=%s, t=%s)", tick(a.After), tick(a.Before))
 	case a.After > 0:
 		who += fmt.Sprintf(" started at or after t=%s", tick(a.After))
@@ -328,7 +329,7 @@ func (a Assertion) requeued(tl *Timeline) Check {
 	if len(per) == 0 {
 		return Check{Text: "requeues of each worker, " + boundText(a.AtLeast, a.AtMost) + ": no worker started"}
 	}
-	ids := slices.Sorted(keys(per))
+	ids := slices.Sorted(maps.Keys(per))
 	lo, hi := ids[0], ids[0]
 	held := true
 	for _, id := range ids {
@@ -341,16 +342,6 @@ func (a Assertion) requeued(tl *Timeline) Check {
 		held = held && within(per[id], a.AtLeast, a.AtMost)
 	}
 	return Check{Text: fmt.Sprintf("requeues of each worker, %s: fewest %d (w%02d), most %d (w%02d)", boundText(a.AtLeast, a.AtMost), per[lo], lo, per[hi], hi), Held: held}
-}
-
-func keys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // boundText reads "at least 1", "at most 0" or "between 1 and 3".

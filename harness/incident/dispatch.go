@@ -161,10 +161,17 @@ func alertText(fallbacks, startups int) string {
 
 type dispatchEvent struct {
 	at   time.Duration
-	kind int // 0 heartbeat, 1 worker: a heartbeat closes its window before the workers due at its tick
+	kind int // eventHeartbeat or eventWorker
 	seq  int
 	job  Job
 }
+
+// The kinds of a dispatchEvent, in the order events of one tick run: a
+// heartbeat closes its window before the workers due at its tick.
+const (
+	eventHeartbeat = iota
+	eventWorker
+)
 
 // Run runs the dispatcher to the end: every job done or failed, then one
 // last heartbeat at the next window boundary. The error is the first
@@ -187,11 +194,11 @@ func (d *Dispatcher) Run(ctx context.Context) (*Timeline, error) {
 		if d.Rand != nil && d.Jitter > 0 {
 			at += jitter(d.Rand, d.Jitter)
 		}
-		push(dispatchEvent{at: at, kind: 1, job: Job{ID: i + 1, Attempt: 1}})
+		push(dispatchEvent{at: at, kind: eventWorker, job: Job{ID: i + 1, Attempt: 1}})
 	}
 	beat := d.Heartbeat.Window > 0 && d.Heartbeat.Threshold > 0
 	if beat {
-		push(dispatchEvent{at: d.Heartbeat.Window})
+		push(dispatchEvent{at: d.Heartbeat.Window, kind: eventHeartbeat})
 	}
 
 	tl := &Timeline{}
@@ -208,10 +215,10 @@ func (d *Dispatcher) Run(ctx context.Context) (*Timeline, error) {
 		if ev.at > now() {
 			d.Clock.Advance(ev.at - now())
 		}
-		if ev.kind == 0 {
+		if ev.kind == eventHeartbeat {
 			tl.Lines = append(tl.Lines, d.heartbeat(tl, ev.at, fallbacks))
 			if pending > 0 {
-				push(dispatchEvent{at: ev.at + d.Heartbeat.Window})
+				push(dispatchEvent{at: ev.at + d.Heartbeat.Window, kind: eventHeartbeat})
 			}
 			continue
 		}
@@ -232,7 +239,7 @@ func (d *Dispatcher) Run(ctx context.Context) (*Timeline, error) {
 			row.Fate = FateRequeued
 			row.RequeueAt = ev.at + cmp.Or(res.RetryAfter, requeue)
 			tl.Requeued++
-			push(dispatchEvent{at: row.RequeueAt, kind: 1, job: Job{ID: ev.job.ID, Attempt: ev.job.Attempt + 1}})
+			push(dispatchEvent{at: row.RequeueAt, kind: eventWorker, job: Job{ID: ev.job.ID, Attempt: ev.job.Attempt + 1}})
 		default:
 			row.Fate = FateFailed
 			tl.Failed++

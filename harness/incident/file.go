@@ -300,13 +300,19 @@ func (p *problems) config(n *yaml.Node) harness.CaseConfig {
 	return cfg
 }
 
-// yamlErrors splits a decoding error into its messages.
+// yamlErrors splits a decoding error into its messages, each in the words
+// of the file (harness.YAMLProblem): "line 6: want a list, got \"3\"", not
+// the decoder's Go type names.
 func yamlErrors(err error) []string {
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return te.Errors
+	if !errors.As(err, &te) {
+		return []string{harness.YAMLProblem(err)}
 	}
-	return []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	out := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		out[i] = harness.YAMLProblem(&yaml.TypeError{Errors: []string{e}})
+	}
+	return out
 }
 
 // splitLine takes "line N: rest" apart.

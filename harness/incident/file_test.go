@@ -58,6 +58,8 @@ func TestParseIncidentErrors(t *testing.T) {
 		{5, "  model: {provider: xai-oauth, default: grok-4.3, colour: red}", `mine.yaml:5: config.model.colour: unknown key`},
 		{6, "  fallback_providers: [{provider: \" \", model: gpt-5.5}]", `mine.yaml:6: config.fallback_providers[0].provider: `},
 		{6, "  fallback_providers: [{provider: openai-codex, modl: gpt-5.5}]", `mine.yaml:6: config: unknown entry field "modl"`},
+		{6, "  fallback_providers: 3", `mine.yaml:6: config: want a list, got "3"`},
+		{6, "  fallback_providers: {a: b}", `mine.yaml:6: config: want a list, got a mapping`},
 		{6, "  fallbacks: []", `mine.yaml:6: config.fallbacks: unknown key (known: model, fallback_providers, fallback_model)`},
 		{16, "  - every_worker: {after: 1m}", `mine.yaml:16: reproduced[0].every_worker: want exits or lands_on`},
 		{16, "  - every_worker: {after: 1m, exits: often}", `mine.yaml:16: reproduced[0].every_worker.exits: want a whole number >= 0, got "often"`},

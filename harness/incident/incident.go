@@ -142,14 +142,16 @@ func ReplayIncident(ctx context.Context, inc Incident, cfg ReplayConfig) (*Repla
 	if rep.Fixed.Timeline, err = inc.run(ctx, cfg.Seed, surface, sub, inProcess); err != nil {
 		return nil, fmt.Errorf("%s side: %w", rep.Fixed.Label, err)
 	}
-	var ok bool
-	rep.PreFix.Checks, ok = Evaluate(inc.Reproduced, rep.PreFix.Timeline)
-	rep.PreFix.OK = ok
-	rep.PreFix.Verdict = verdict(rep.PreFix.Checks, ok, "incident reproduced", "incident NOT reproduced")
-	rep.Fixed.Checks, ok = Evaluate(inc.Holds, rep.Fixed.Timeline)
-	rep.Fixed.OK = ok
-	rep.Fixed.Verdict = verdict(rep.Fixed.Checks, ok, "the contract holds", "the contract does NOT hold")
+	rep.PreFix.judge(inc.Reproduced, "incident reproduced", "incident NOT reproduced")
+	rep.Fixed.judge(inc.Holds, "the contract holds", "the contract does NOT hold")
 	return rep, nil
+}
+
+// judge evaluates as on the side's timeline and sets its checks, OK and
+// verdict: yes when every assertion held, else no.
+func (s *ReplaySide) judge(as []Assertion, yes, no string) {
+	s.Checks, s.OK = Evaluate(as, s.Timeline)
+	s.Verdict = verdict(s.Checks, s.OK, yes, no)
 }
 
 // bugHeadline is a mutant's bug up to its first colon or parenthesis:
@@ -228,7 +230,7 @@ func (inc Incident) run(ctx context.Context, seed int64, surface string, sub *ha
 func workerResult(res harness.Result) WorkerResult {
 	o, s := res.Outcome, res.Observed
 	r := WorkerResult{Exit: o.ExitCode, Error: s.Error, Failure: o.Failure, Violations: res.Violations, Ledger: res.Ledger}
-	if o.Surface == harness.Gateway || res.Surface == harness.Gateway {
+	if res.Surface == harness.Gateway {
 		r.Exit = gatewayExit(o.Reply)
 	}
 	if s.Landed != nil {

@@ -185,7 +185,7 @@ func ScenarioStage(name string, scs []harness.Scenario) Stage {
 			if err != nil {
 				return nil, err
 			}
-			if k := firstKill(rep.Results); k != nil {
+			if k := firstKill(rep.Results, caseName); k != nil {
 				return k, nil
 			}
 			if len(rep.Parity) > 0 {
@@ -196,19 +196,23 @@ func ScenarioStage(name string, scs []harness.Scenario) Stage {
 	}}
 }
 
-// firstKill returns the first failing result in surface report order.
-func firstKill(results []harness.Result) *Kill {
+// firstKill returns the first failing result in surface report order, By
+// named by by.
+func firstKill(results []harness.Result, by func(harness.Result) string) *Kill {
 	for _, surf := range harness.Surfaces {
 		for _, r := range results {
 			if r.Surface != surf || !r.Failed() || len(r.Violations) == 0 {
 				continue
 			}
 			v := r.Violations[0]
-			return &Kill{By: r.Scenario + "/" + r.Surface, Rule: v.Rule, Message: v.Message}
+			return &Kill{By: by(r), Rule: v.Rule, Message: v.Message}
 		}
 	}
 	return nil
 }
+
+// caseName names a case by its scenario and surface: "SF-2/oneshot".
+func caseName(r harness.Result) string { return r.Scenario + "/" + r.Surface }
 
 // PropertyStage runs checks generated cases (as prop.Run does, on every
 // surface of the subject, shrunk for at most shrink) and returns the shrunk
@@ -231,11 +235,12 @@ func PropertyStage(name string, checks int, shrink time.Duration) Stage {
 		if err != nil || rep.Failure == nil {
 			return nil, err
 		}
-		k := firstKill(rep.Failure.Outcome.Results)
+		k := firstKill(rep.Failure.Outcome.Results, func(r harness.Result) string {
+			return fmt.Sprintf("prop --seed %d (%s)", rep.Seed, r.Surface)
+		})
 		if k == nil {
 			return nil, fmt.Errorf("property run failed with no failing result")
 		}
-		k.By = fmt.Sprintf("prop --seed %d (%s)", rep.Seed, k.By[strings.LastIndex(k.By, "/")+1:])
 		return k, nil
 	}}
 }
@@ -256,7 +261,7 @@ func DriftStage(name string, scs []harness.DriftScenario, scratch string) Stage 
 				}
 				results = append(results, res)
 			}
-			if k := firstKill(results); k != nil {
+			if k := firstKill(results, caseName); k != nil {
 				return k, nil
 			}
 		}

@@ -39,7 +39,7 @@ func ClassOf(r harness.Result, known harness.KnownFunc) (c Class, ok bool) {
 			c.Rules = append(c.Rules, rule)
 		}
 	}
-	SortRules(c.Rules)
+	sortRules(c.Rules)
 	return c, true
 }
 
@@ -60,9 +60,9 @@ func (o CaseOutcome) has(c Class, known harness.KnownFunc) bool {
 	return slices.ContainsFunc(o.classes(known), c.Equal)
 }
 
-// SortRules sorts rule names in contract order: R1…R18 by number, then
+// sortRules sorts rule names in contract order: R1…R18 by number, then
 // any other name (parity, protocol, usage) alphabetically.
-func SortRules(rules []string) {
+func sortRules(rules []string) {
 	slices.SortFunc(rules, func(a, b string) int {
 		na, aok := ruleNumber(a)
 		nb, bok := ruleNumber(b)

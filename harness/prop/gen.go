@@ -17,17 +17,17 @@ import (
 // ("chain[2].model", "faults.anthropic.step[1]"), so that rapid's report of a
 // shrunk case reads like the scenario file it is saved as.
 
-// GenProviders is the pool of providers a generated case draws from, with
+// genModels is the pool of providers a generated case draws from, with
 // the models each may name. openrouter's models contain a slash, so a
 // shorthand entry for it tests R2's split at the first slash.
-var GenProviders = map[string][]string{
+var genModels = map[string][]string{
 	"xai-oauth":    {"grok-4.3", "grok-4.3-mini"},
 	"openai-codex": {"gpt-5.5", "gpt-5.5-mini"},
 	"anthropic":    {"claude-opus-4-7", "claude-sonnet-4-7"},
 	"openrouter":   {"meta/llama-4", "qwen/qwen3"},
 }
 
-// genPool is GenProviders' names in a fixed order: rapid shrinks a
+// genPool is genModels' names in a fixed order: rapid shrinks a
 // sampled value towards the first.
 var genPool = []string{"xai-oauth", "openai-codex", "anthropic", "openrouter"}
 
@@ -135,7 +135,7 @@ func Gen(opts GenOptions) *rapid.Generator[Generated] {
 		}
 		sc := harness.Scenario{ID: "gen", Name: "generated", Prompt: harness.DefaultPrompt}
 		primary := rapid.SampledFrom(genPool).Draw(t, "primary")
-		sc.Config.Model = harness.PrimaryConfig{Provider: primary, Default: rapid.SampledFrom(GenProviders[primary]).Draw(t, "primary.model")}
+		sc.Config.Model = harness.PrimaryConfig{Provider: primary, Default: rapid.SampledFrom(genModels[primary]).Draw(t, "primary.model")}
 		primaryEntry := resolver.Entry{Provider: primary, Model: sc.Config.Model.Default}
 		chain := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) harness.ConfigEntry { return genEntry(t, primaryEntry) }), 0, MaxGenChain).Draw(t, "chain")
 		for i := 1; i < len(chain); i++ {
@@ -152,12 +152,12 @@ func Gen(opts GenOptions) *rapid.Generator[Generated] {
 		}
 		switch pin {
 		case "model":
-			sc.Pin.Model = rapid.SampledFrom(GenProviders[primary]).Draw(t, "pin.model")
+			sc.Pin.Model = rapid.SampledFrom(genModels[primary]).Draw(t, "pin.model")
 		case "provider+model", "provider-without-model":
 			p := rapid.SampledFrom(genPool).Draw(t, "pin.provider")
 			sc.Pin.Provider = p
 			if pin == "provider+model" {
-				sc.Pin.Model = rapid.SampledFrom(GenProviders[p]).Draw(t, "pin.model")
+				sc.Pin.Model = rapid.SampledFrom(genModels[p]).Draw(t, "pin.model")
 			}
 		}
 		sc.Faults = map[string]string{}
@@ -184,7 +184,7 @@ func genEntry(t *rapid.T, primary resolver.Entry) harness.ConfigEntry {
 		return harness.ConfigEntry{Entry: primary, Shorthand: rapid.Bool().Draw(t, "shorthand")}
 	}
 	p := rapid.SampledFrom(genPool).Draw(t, "provider")
-	models := append([]string{""}, GenProviders[p]...)
+	models := append([]string{""}, genModels[p]...)
 	e := harness.ConfigEntry{Entry: resolver.Entry{Provider: p, Model: rapid.SampledFrom(models).Draw(t, "model")}}
 	e.BaseURL = strings.ReplaceAll(rapid.SampledFrom(genBaseURLs).Draw(t, "base_url"), "{provider}", p)
 	if e.Model != "" && e.BaseURL == "" {

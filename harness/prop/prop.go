@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -519,12 +520,7 @@ func (g Generated) GoString() string {
 	if p := g.Scenario.Pin; p.Provider != "" || p.Model != "" {
 		fmt.Fprintf(&b, "; pin provider=%q model=%q", p.Provider, p.Model)
 	}
-	keys := make([]string, 0, len(g.Scenario.Faults))
-	for p := range g.Scenario.Faults {
-		keys = append(keys, p)
-	}
-	slices.Sort(keys)
-	for _, p := range keys {
+	for _, p := range slices.Sorted(maps.Keys(g.Scenario.Faults)) {
 		fmt.Fprintf(&b, "; %s: %s", p, g.Scenario.Faults[p])
 	}
 	return b.String()

@@ -24,7 +24,7 @@ func Minimize(ctx context.Context, sc harness.Scenario, maxTries int, fails func
 	tries := 0
 	for progress := true; progress; {
 		progress = false
-		for _, cand := range simplerScenarios(sc) {
+		for _, cand := range Simpler(sc) {
 			if tries >= maxTries || ctx.Err() != nil {
 				return sc, tries, ctx.Err()
 			}
@@ -42,13 +42,13 @@ func Minimize(ctx context.Context, sc harness.Scenario, maxTries int, fails func
 	return sc, tries, nil
 }
 
-// simplerScenarios lists the one-step simplifications of sc, the biggest
+// Simpler lists the one-step simplifications of sc, the biggest
 // first: without the legacy fallback_model, without one chain entry (the
 // last first), without the pin, with the primary's or an entry's base URL
 // dropped, and with one provider's fault plan removed (healthy). A
 // provider no longer in the config loses its plan too: a scenario file
 // may only plan the providers it names.
-func simplerScenarios(sc harness.Scenario) []harness.Scenario {
+func Simpler(sc harness.Scenario) []harness.Scenario {
 	var out []harness.Scenario
 	with := func(change func(*harness.Scenario)) {
 		c := sc
@@ -147,10 +147,6 @@ func SimplerCase(g Generated) []Generated {
 	}
 	return out
 }
-
-// Simpler lists the one-step simplifications of a scenario, the biggest
-// first (see Minimize).
-func Simpler(sc harness.Scenario) []harness.Scenario { return simplerScenarios(sc) }
 
 // pruneFaults drops the fault plans of providers the scenario no longer
 // names (primary, chain, legacy fallback_model or pin).
