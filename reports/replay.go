@@ -19,7 +19,8 @@ import (
 // (tick, worker, landed provider or error, exit code, fallback events so
 // far, the dispatcher's action), the verdict and one line per assertion.
 // Everything in it is drawn from virtual time and the seed, so the same
-// seed writes the same bytes.
+// seed writes the same bytes. Like every report it is redacted: a subject
+// on the contract's side writes its workers' errors and failures.
 func WriteReplay(w io.Writer, rep *incident.Replay) error {
 	inc := rep.Incident
 	cfg, _ := inc.Config.Resolved()
@@ -49,7 +50,7 @@ func WriteReplay(w io.Writer, rep *incident.Replay) error {
 			fmt.Fprintf(&b, "  %-4s  %s\n", okWord(c.Held), c.Text)
 		}
 	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(redactBytes(b.Bytes()))
 	return err
 }
 
