@@ -25,7 +25,7 @@ func WriteReplayHTML(w io.Writer, rep *incident.Replay) error {
 	cfg, _ := inc.Config.Resolved()
 	v := replayPage{
 		Title: fmt.Sprintf("Incident %s replayed", inc.Name),
-		ID:    inc.ID, Date: inc.Date, Seed: rep.Seed, Story: incidentStory(inc),
+		ID:    inc.ID, Date: inc.Date, Seed: rep.Seed, Story: inc.Story,
 		Profile:    fmt.Sprintf("primary %s, fallback_providers [%s]", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", ")),
 		Dispatcher: dispatcherText(rep),
 		SVG:        template.HTML(svg.String()),
@@ -41,10 +41,6 @@ func WriteReplayHTML(w io.Writer, rep *incident.Replay) error {
 	_, err := w.Write(redactBytes(buf.Bytes()))
 	return err
 }
-
-// incidentStory is the incident's account of what happened, shown under
-// its name.
-func incidentStory(inc incident.Incident) string { return inc.Story }
 
 // The view replayTemplate renders.
 type (
