@@ -31,7 +31,7 @@ func WriteReplay(w io.Writer, rep *incident.Replay) error {
 	}
 	fmt.Fprintf(&b, ", seed %d\n", rep.Seed)
 	if inc.Story != "" {
-		b.WriteString(wrap(inc.Story, 96))
+		b.WriteString(strings.Join(wrapWords(inc.Story, 96), "\n") + "\n")
 	}
 	fmt.Fprintf(&b, "profile: primary %s, chain [%s]\n", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", "))
 	var plans []string
@@ -79,26 +79,19 @@ func okWord(ok bool) string {
 	return "FAIL"
 }
 
-// wrap breaks text into lines of at most width bytes, at spaces.
-func wrap(text string, width int) string {
-	var b strings.Builder
-	line := 0
-	for _, word := range strings.Fields(text) {
-		if line > 0 && line+1+len(word) > width {
-			b.WriteString("\n")
-			line = 0
+// wrapWords breaks s into lines of at most width characters at spaces.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > width {
+			lines = append(lines, line)
+			line = w
+			continue
 		}
-		if line > 0 {
-			b.WriteString(" ")
-			line++
-		}
-		b.WriteString(word)
-		line += len(word)
+		line = strings.TrimPrefix(line+" "+w, " ")
 	}
-	if line > 0 {
-		b.WriteString("\n")
-	}
-	return b.String()
+	return append(lines, line)
 }
 
 func writeTimeline(w io.Writer, tl *incident.Timeline) {

@@ -248,21 +248,6 @@ func tickLabel(d time.Duration) string {
 	return b.String()
 }
 
-// wrapWords breaks s into lines of at most width characters at spaces.
-func wrapWords(s string, width int) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		if line != "" && len([]rune(line))+1+len([]rune(w)) > width {
-			lines = append(lines, line)
-			line = w
-			continue
-		}
-		line = strings.TrimPrefix(line+" "+w, " ")
-	}
-	return append(lines, line)
-}
-
 // esc escapes text for SVG text and attribute values.
 func esc(s string) string { return html.EscapeString(s) }
 
