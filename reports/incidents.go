@@ -166,7 +166,7 @@ func writeIncidentsText(buf *bytes.Buffer, r *Results) {
 		}
 		fmt.Fprintf(buf, "\n%s (%s, %s): %s\n", i.ID, i.File, i.Surface, i.Summary())
 		for _, c := range i.failedChecks() {
-			fmt.Fprintf(buf, "  %-4s  %s\n", okWord(c.Held), c.Text)
+			buf.WriteString(checkLine(c.Held, c.Text))
 		}
 		fmt.Fprintf(buf, "  replay: %s\n", i.Repro)
 	}
@@ -183,7 +183,7 @@ func junitIncidents(r *Results, pkg string, id int, ts string) junitSuite {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s\n", i.Summary())
 			for _, c := range i.failedChecks() {
-				fmt.Fprintf(&b, "  %-4s  %s\n", okWord(c.Held), c.Text)
+				b.WriteString(checkLine(c.Held, c.Text))
 			}
 			fmt.Fprintf(&b, "replay: %s\n", i.Repro)
 			f := &junitFailure{Type: "incident", Message: i.ID + ": " + i.Summary(), Text: xmlSafe(b.String())}

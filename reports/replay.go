@@ -47,7 +47,7 @@ func WriteReplay(w io.Writer, rep *incident.Replay) error {
 		writeTimeline(&b, side.Timeline)
 		fmt.Fprintf(&b, "verdict (%s): %s\n", okWord(side.OK), side.Verdict)
 		for _, c := range side.Checks {
-			fmt.Fprintf(&b, "  %-4s  %s\n", okWord(c.Held), c.Text)
+			b.WriteString(checkLine(c.Held, c.Text))
 		}
 	}
 	_, err := w.Write(redactBytes(b.Bytes()))
@@ -70,6 +70,12 @@ func dispatcherText(rep *incident.Replay) string {
 		text += fmt.Sprintf("; heartbeat every %s, alert at %d fallbacks", d.Heartbeat.Window, d.Heartbeat.Threshold)
 	}
 	return text
+}
+
+// checkLine is one assertion of an incident as the text replay, the
+// terminal report and JUnit list it: "  ok    text" or "  FAIL  text".
+func checkLine(held bool, text string) string {
+	return fmt.Sprintf("  %-4s  %s\n", okWord(held), text)
 }
 
 func okWord(ok bool) string {
