@@ -363,11 +363,22 @@ func caseText(c *CaseResult) string {
 	if t := strings.TrimSpace(c.Stdout); t != "" {
 		fmt.Fprintf(&b, "\nstdout:\n%s\n", clip(t, 2000))
 	}
-	if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
-		fmt.Fprintf(&b, "\n%s:\n%s\n", stderrHeading(c.Stderr), strings.Join(lines, "\n"))
+	if s := junitStderr(c.Stderr); s != "" {
+		b.WriteString("\n" + s)
 	}
 	fmt.Fprintf(&b, "\nreproduce: %s\n", c.Repro)
 	return b.String()
+}
+
+// junitStderr is the excerpt of a subject's stderr s (StderrExcerpt)
+// under its heading, as a JUnit failure's text shows it; "" when s has no
+// line to show.
+func junitStderr(s string) string {
+	lines := StderrExcerpt(s)
+	if len(lines) == 0 {
+		return ""
+	}
+	return stderrHeading(s) + ":\n" + strings.Join(lines, "\n") + "\n"
 }
 
 // xmlSafe replaces every character XML 1.0 forbids (control characters

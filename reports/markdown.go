@@ -103,9 +103,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 			fmt.Fprintf(&b, "- not a known failure: %s\n", strings.Join(c.Unexpected, ", "))
 		}
 		writeLedgerMarkdown(&b, c.Ledger)
-		if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
-			fmt.Fprintf(&b, "\nThe subject's %s:\n\n```\n%s\n```\n", stderrHeading(c.Stderr), mdFence(strings.Join(lines, "\n")))
-		}
+		writeStderrMarkdown(&b, "The subject's", c.Stderr)
 		fmt.Fprintf(&b, "\nReproduce:\n\n```sh\n%s\n```\n", mdFence(c.Repro))
 	}
 
@@ -156,6 +154,15 @@ func writeLedgerMarkdown(b *bytes.Buffer, ledger []fakes.Call) {
 		fmt.Fprintf(b, "%s\n", mdFence(call.String()))
 	}
 	b.WriteString("```\n</details>\n")
+}
+
+// writeStderrMarkdown writes the excerpt of a subject's stderr s
+// (StderrExcerpt) in a fenced block, under its heading after lead;
+// nothing when s has no line to show.
+func writeStderrMarkdown(b *bytes.Buffer, lead, s string) {
+	if lines := StderrExcerpt(s); len(lines) > 0 {
+		fmt.Fprintf(b, "\n%s %s:\n\n```\n%s\n```\n", lead, stderrHeading(s), mdFence(strings.Join(lines, "\n")))
+	}
 }
 
 // markdownScenario bounds the counterexample scenario a property section
