@@ -188,9 +188,6 @@ func newPicture(rep *incident.Replay) *picture {
 	}
 	for i, side := range p.sides() {
 		p.verdicts[i] = wrapWords("verdict ("+okWord(side.OK)+"): "+side.Verdict, verdictMax)
-		if side.Timeline == nil {
-			continue
-		}
 		for _, r := range side.Timeline.Lines {
 			end = max(end, r.At, r.RequeueAt)
 			if r.Kind == incident.LineWorker {
@@ -281,13 +278,10 @@ func (p *picture) describe() string {
 	parts = append(parts, fmt.Sprintf("Two panels side by side, one row per worker and virtual time across (ticks every %s).", tickLabel(p.step)))
 	for i, side := range p.sides() {
 		n := map[string]int{}
-		alerts := 0
-		if side.Timeline != nil {
-			for _, r := range side.Timeline.Workers() {
-				n[startupClass(r, p.primary)]++
-			}
-			alerts = len(side.Timeline.Alerts())
+		for _, r := range side.Timeline.Workers() {
+			n[startupClass(r, p.primary)]++
 		}
+		alerts := len(side.Timeline.Alerts())
 		parts = append(parts, fmt.Sprintf("%s panel, %s: %d landed on the primary %s, %d on a chain entry, %d failed, %d requeued; %d heartbeat alerts; verdict (%s): %s.",
 			strings.ToUpper(sideKeys[i][:1])+sideKeys[i][1:], side.Label, n[startupPrimary], p.primary, n[startupChain], n[startupFailed], n[startupRequeued], alerts, okWord(side.OK), side.Verdict))
 	}
@@ -355,10 +349,6 @@ func (p *picture) panel(b *bytes.Buffer, i int, side incident.ReplaySide, left, 
 		b.WriteString("</g>\n")
 	}
 
-	if side.Timeline == nil {
-		b.WriteString("</g>\n")
-		return
-	}
 	row := map[int]int{}
 	for j, id := range p.jobs {
 		row[id] = j
