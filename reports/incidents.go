@@ -175,8 +175,8 @@ func writeIncidentsText(buf *bytes.Buffer, r *Results) {
 // junitIncidents is the suite of the incidents: a testcase each, failing
 // with its assertions' lines; a broken incident is an error (the file, not
 // the subject, is at fault).
-func junitIncidents(r *Results, pkg string, id int, ts string) junitSuite {
-	s := junitSuite{Name: "incidents", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: "0.000"}
+func junitIncidents(r *Results, pkg string) junitSuite {
+	s := junitSuite{Name: "incidents", Time: "0.000"}
 	for _, i := range r.Incidents {
 		tc := junitCase{Name: i.ID + " " + i.Name + " (" + i.Surface + ")", Classname: pkg + ".incidents", Time: "0.000", File: i.File}
 		if !i.OK() {
