@@ -22,36 +22,40 @@ import (
 // seed writes the same bytes. Like every report it is redacted: a subject
 // on the contract's side writes its workers' errors and failures.
 func WriteReplay(w io.Writer, rep *incident.Replay) error {
+	var b bytes.Buffer
+	writeReplay(&b, rep)
+	_, err := w.Write(redactBytes(b.Bytes()))
+	return err
+}
+
+func writeReplay(b *bytes.Buffer, rep *incident.Replay) {
 	inc := rep.Incident
 	cfg, _ := inc.Config.Resolved()
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "fallbackgate replay %s: %s", inc.Name, inc.ID)
+	fmt.Fprintf(b, "fallbackgate replay %s: %s", inc.Name, inc.ID)
 	if inc.Date != "" {
-		fmt.Fprintf(&b, " (%s)", inc.Date)
+		fmt.Fprintf(b, " (%s)", inc.Date)
 	}
-	fmt.Fprintf(&b, ", seed %d\n", rep.Seed)
+	fmt.Fprintf(b, ", seed %d\n", rep.Seed)
 	if inc.Story != "" {
 		b.WriteString(strings.Join(wrapWords(inc.Story, 96), "\n") + "\n")
 	}
-	fmt.Fprintf(&b, "profile: primary %s, chain [%s]\n", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", "))
+	fmt.Fprintf(b, "profile: primary %s, chain [%s]\n", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", "))
 	var plans []string
 	for _, p := range slices.Sorted(maps.Keys(inc.Faults)) {
 		plans = append(plans, p+": "+inc.Faults[p])
 	}
 	if len(plans) > 0 {
-		fmt.Fprintf(&b, "faults: %s\n", strings.Join(plans, "; "))
+		fmt.Fprintf(b, "faults: %s\n", strings.Join(plans, "; "))
 	}
-	fmt.Fprintf(&b, "dispatcher: %s\n", dispatcherText(rep))
+	fmt.Fprintf(b, "dispatcher: %s\n", dispatcherText(rep))
 	for _, side := range []incident.ReplaySide{rep.PreFix, rep.Fixed} {
-		fmt.Fprintf(&b, "\n== %s ==\n", side.Label)
-		writeTimeline(&b, side.Timeline)
-		fmt.Fprintf(&b, "verdict (%s): %s\n", okWord(side.OK), side.Verdict)
+		fmt.Fprintf(b, "\n== %s ==\n", side.Label)
+		writeTimeline(b, side.Timeline)
+		fmt.Fprintf(b, "verdict (%s): %s\n", okWord(side.OK), side.Verdict)
 		for _, c := range side.Checks {
 			b.WriteString(checkLine(c.Held, c.Text))
 		}
 	}
-	_, err := w.Write(redactBytes(b.Bytes()))
-	return err
 }
 
 // dispatcherText says what the replay's dispatcher does: its workers and

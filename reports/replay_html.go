@@ -14,13 +14,12 @@ import (
 // external asset, no script): the incident's name, id, date and story,
 // the profile and the dispatcher, the timeline picture of WriteReplaySVG
 // inline, each side's verdict, and the text replay of WriteReplay for
-// reading tick by tick. The same replay writes the same bytes.
+// reading tick by tick, the page redacted as a whole. The same replay
+// writes the same bytes.
 func WriteReplayHTML(w io.Writer, rep *incident.Replay) error {
 	var svg, text bytes.Buffer
 	writeReplaySVG(&svg, rep)
-	if err := WriteReplay(&text, rep); err != nil {
-		return err
-	}
+	writeReplay(&text, rep)
 	inc := rep.Incident
 	cfg, _ := inc.Config.Resolved()
 	v := replayPage{
