@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -54,17 +53,10 @@ func coverageOf(c *prop.Coverage) string {
 	return "of " + strings.Join(parts, ", ")
 }
 
-// WriteCoverage writes a rule-coverage table for the terminal, as prop
-// and chaos print it after their run: a row per rule, a column per
-// surface, the number of units (generated cases, start-ups) that exercised
-// it, then the rules none exercised.
-func WriteCoverage(w io.Writer, c *prop.Coverage, unit string) error {
-	var buf bytes.Buffer
-	writeCoverageTable(&buf, c, unit)
-	_, err := w.Write(redactBytes(buf.Bytes()))
-	return err
-}
-
+// writeCoverageTable writes a rule-coverage table for the terminal, as
+// prop and chaos print it after their run (WritePropRun, WriteChaosRun): a
+// row per rule, a column per surface, the number of units (generated
+// cases, start-ups) that exercised it, then the rules none exercised.
 func writeCoverageTable(buf *bytes.Buffer, c *prop.Coverage, unit string) {
 	if c == nil {
 		return

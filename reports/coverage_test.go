@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/fallbackgate/fallbackgate/harness"
+	"github.com/fallbackgate/fallbackgate/harness/chaos"
 	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
@@ -32,10 +33,10 @@ func handCoverage(surfaces ...string) *prop.Coverage {
 }
 
 // TestCoverageInEveryFormat: the rule coverage of a property stage and of
-// a chaos stage is a table in the terminal (prop and chaos print it),
-// Markdown and HTML, and in results.json; each names the rules no case
-// exercised, and the run's terminal report says so in a line. A gap does
-// not fail the gate.
+// a chaos stage is a table in the terminal (prop and chaos print it after
+// their run: WritePropRun, WriteChaosRun), Markdown and HTML, and in
+// results.json; each names the rules no case exercised, and the run's
+// terminal report says so in a line. A gap does not fail the gate.
 func TestCoverageInEveryFormat(t *testing.T) {
 	p, c := handProperties("pass"), handChaos("pass")
 	p.Coverage = handCoverage(harness.Oneshot, harness.Gateway, harness.CLI)
@@ -47,7 +48,7 @@ func TestCoverageInEveryFormat(t *testing.T) {
 	}
 
 	var table bytes.Buffer
-	if err := reports.WriteCoverage(&table, p.Coverage, "generated case"); err != nil {
+	if err := reports.WritePropRun(&table, &prop.Report{Cases: 200, Coverage: p.Coverage}, p); err != nil {
 		t.Fatal(err)
 	}
 	containsAll(t, "the coverage table", table.String(),
@@ -55,10 +56,11 @@ func TestCoverageInEveryFormat(t *testing.T) {
 		"  RULE  ONESHOT  GATEWAY  CLI\n", "  R1    1        1        1\n", "  R8    0        0        0\n", "  R18   18       18       0\n",
 		"  not exercised: R8 (every surface), R18 (cli); the run proves nothing about them there (a gap does not fail the run)\n")
 	table.Reset()
-	if err := reports.WriteCoverage(&table, handCoverage(harness.Gateway, harness.Oneshot), "start-up"); err != nil {
+	if err := reports.WriteChaosRun(&table, &chaos.Report{Coverage: handCoverage(harness.Gateway, harness.Oneshot)}, "chaos.jsonl"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(table.String(), "not exercised: R8 (every surface), R18 (oneshot)") {
+	if !strings.Contains(table.String(), "rule coverage (start-ups that exercised each rule, of 200 on each surface):\n") ||
+		!strings.Contains(table.String(), "not exercised: R8 (every surface), R18 (oneshot)") {
 		t.Errorf("the coverage table of two surfaces:\n%s", table.String())
 	}
 

@@ -182,7 +182,7 @@ func parityScenario(v harness.Violation) string {
 	return id
 }
 
-// judge gives every case, parity failure and expectation its status and
+// applyKnown gives every case, parity failure and expectation its status and
 // counts them.
 func (r *Results) applyKnown(known []KnownFailure) {
 	fired := make([][]string, len(known)) // cases that broke each expectation's rule

@@ -91,12 +91,13 @@ func WriteGitHub(w io.Writer, r *Results) error {
 	return err
 }
 
-// caseAnnotation is the message of a failing case's annotation: the case,
+// caseAnnotation is the message of a failing case's annotation: the case
+// and its headline (harness.Headline, as the terminal report heads it),
 // its violations, the last line of its stderr and the command that
 // reproduces it.
 func caseAnnotation(c *CaseResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s): expected %s, observed %s", c.ID(), c.ScenarioName, c.Expected, c.Observed)
+	fmt.Fprintf(&b, "%s (%s): %s", c.ID(), c.ScenarioName, harness.Headline(c.Expected, c.Observed))
 	for _, v := range c.Violations {
 		fmt.Fprintf(&b, "\n%s", v)
 	}

@@ -36,11 +36,17 @@ func mutantResults(t *testing.T, name string, ids ...string) *reports.Results {
 
 // TestHeadlineNamesWhatDiffers: when a case lands where the model says but
 // hands off another remaining chain, the headline of the terminal and the
-// Markdown report names the remaining chain, not "expected landed 0 on X,
-// observed landed 0 on X" (issue 12, item 8).
+// Markdown report and of the GitHub annotation names the remaining chain,
+// not "expected landed 0 on X, observed landed 0 on X" (issue 12, item 8).
 func TestHeadlineNamesWhatDiffers(t *testing.T) {
-	out := render(t, mutantResults(t, "hands-whole-chain", "SF-2"))
-	for _, f := range []string{"text", "markdown"} {
+	r := mutantResults(t, "hands-whole-chain", "SF-2")
+	out := render(t, r)
+	var gh bytes.Buffer
+	if err := reports.WriteGitHub(&gh, r); err != nil {
+		t.Fatal(err)
+	}
+	out["github"] = gh.String()
+	for _, f := range []string{"text", "markdown", "github"} {
 		if strings.Contains(out[f], "observed landed 0 on openai-codex/gpt-5.5") {
 			t.Errorf("%s: the headline reads expected and observed alike:\n%s", f, out[f])
 		}

@@ -166,7 +166,7 @@ func writeIncidentsText(buf *bytes.Buffer, r *Results) {
 		}
 		fmt.Fprintf(buf, "\n%s (%s, %s): %s\n", i.ID, i.File, i.Surface, i.Summary())
 		for _, c := range i.failedChecks() {
-			fmt.Fprintf(buf, "  %-4s  %s\n", okWord(c.Held), c.Text)
+			buf.WriteString(checkLine(c.Held, c.Text))
 		}
 		fmt.Fprintf(buf, "  replay: %s\n", i.Repro)
 	}
@@ -175,15 +175,15 @@ func writeIncidentsText(buf *bytes.Buffer, r *Results) {
 // junitIncidents is the suite of the incidents: a testcase each, failing
 // with its assertions' lines; a broken incident is an error (the file, not
 // the subject, is at fault).
-func junitIncidents(r *Results, pkg string, id int, ts string) junitSuite {
-	s := junitSuite{Name: "incidents", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: "0.000"}
+func junitIncidents(r *Results, pkg string) junitSuite {
+	s := junitSuite{Name: "incidents", Time: "0.000"}
 	for _, i := range r.Incidents {
 		tc := junitCase{Name: i.ID + " " + i.Name + " (" + i.Surface + ")", Classname: pkg + ".incidents", Time: "0.000", File: i.File}
 		if !i.OK() {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s\n", i.Summary())
 			for _, c := range i.failedChecks() {
-				fmt.Fprintf(&b, "  %-4s  %s\n", okWord(c.Held), c.Text)
+				b.WriteString(checkLine(c.Held, c.Text))
 			}
 			fmt.Fprintf(&b, "replay: %s\n", i.Repro)
 			f := &junitFailure{Type: "incident", Message: i.ID + ": " + i.Summary(), Text: xmlSafe(b.String())}

@@ -110,8 +110,8 @@ func WriteJUnit(w io.Writer, r *Results) error {
 	ts := stamp.UTC().Format("2006-01-02T15:04:05")
 	pkg := "fallbackgate." + xmlToken(r.Subject)
 	var doc junitSuites
-	for i, surf := range r.Surfaces {
-		s := junitSuite{Name: surf, Package: pkg, ID: i, Timestamp: ts, Hostname: "localhost"}
+	for _, surf := range r.Surfaces {
+		s := junitSuite{Name: surf}
 		var total time.Duration
 		for _, c := range r.Cases {
 			if c.Surface != surf {
@@ -128,7 +128,7 @@ func WriteJUnit(w io.Writer, r *Results) error {
 		s.Time = junitSeconds(total)
 		doc.Suites = append(doc.Suites, s)
 	}
-	run := junitSuite{Name: "run", Package: pkg, ID: len(r.Surfaces), Timestamp: ts, Hostname: "localhost", Time: "0.000"}
+	run := junitSuite{Name: "run", Time: "0.000"}
 	for _, id := range r.scenarioIDs() {
 		tc := junitCase{Name: "parity " + id, Classname: pkg + ".parity", Time: "0.000", File: r.scenarioFile(id)}
 		for _, p := range r.Parity {
@@ -157,21 +157,24 @@ func WriteJUnit(w io.Writer, r *Results) error {
 	doc.Suites = append(doc.Suites, run)
 	doc.Name, doc.Time = "fallbackgate", junitSeconds(r.Elapsed)
 	if p := r.Properties; p != nil {
-		doc.Suites = append(doc.Suites, junitProperties(p, pkg, len(doc.Suites), ts))
+		doc.Suites = append(doc.Suites, junitProperties(p, pkg))
 	}
 	if c := r.Chaos; c != nil {
-		doc.Suites = append(doc.Suites, junitChaos(c, pkg, len(doc.Suites), ts))
+		doc.Suites = append(doc.Suites, junitChaos(c, pkg))
 	}
 	if m := r.Mutation; m != nil {
-		doc.Suites = append(doc.Suites, junitMutation(m, pkg, len(doc.Suites), ts))
+		doc.Suites = append(doc.Suites, junitMutation(m, pkg))
 	}
 	if len(r.Incidents) > 0 {
-		doc.Suites = append(doc.Suites, junitIncidents(r, pkg, len(doc.Suites), ts))
+		doc.Suites = append(doc.Suites, junitIncidents(r, pkg))
 	}
+	// What every suite shares: the run's package, timestamp, host and
+	// properties; its id is its place.
 	props := junitRunProperties(r)
 	for i := range doc.Suites {
-		doc.Suites[i].Props = props
-		doc.Tests, doc.Failures, doc.Errors = doc.Tests+doc.Suites[i].Tests, doc.Failures+doc.Suites[i].Failures, doc.Errors+doc.Suites[i].Errors
+		s := &doc.Suites[i]
+		s.Package, s.ID, s.Timestamp, s.Hostname, s.Props = pkg, i, ts, "localhost", props
+		doc.Tests, doc.Failures, doc.Errors = doc.Tests+s.Tests, doc.Failures+s.Failures, doc.Errors+s.Errors
 	}
 
 	var buf bytes.Buffer
@@ -190,8 +193,8 @@ func WriteJUnit(w io.Writer, r *Results) error {
 // mutant, named with the rule its bug breaks, passing when the gate killed
 // it. The suite's counts are the score (tests - failures of tests); the
 // strict schema gives a passing testcase no room for what killed it.
-func junitMutation(m *Mutation, pkg string, id int, ts string) junitSuite {
-	s := junitSuite{Name: "mutation", Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: "0.000"}
+func junitMutation(m *Mutation, pkg string) junitSuite {
+	s := junitSuite{Name: "mutation", Time: "0.000"}
 	for _, x := range m.Mutants {
 		tc := junitCase{Name: "mutant " + x.Name + " (" + x.Rule + ")", Classname: pkg + ".mutation", Time: "0.000"}
 		if x.Survived() {
@@ -208,7 +211,7 @@ func junitMutation(m *Mutation, pkg string, id int, ts string) junitSuite {
 // with the shrunk counterexample (the scenario, then each failing
 // surface's result as a case's detail, with the command that replays it)
 // and the command that repeats the search.
-func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
+func junitProperties(p *Properties, pkg string) junitSuite {
 	var failure *junitFailure
 	if !p.OK() {
 		var msg string
@@ -241,13 +244,13 @@ func junitProperties(p *Properties, pkg string, id int, ts string) junitSuite {
 		fmt.Fprintf(&b, "\nreproduce the search: %s\n", p.Repro)
 		failure = &junitFailure{Type: p.failureType(), Message: msg, Text: xmlSafe(b.String())}
 	}
-	return junitStage("properties", p.title(), p.Duration, failure, pkg, id, ts)
+	return junitStage("properties", p.title(), p.Duration, failure, pkg)
 }
 
 // junitStage is the suite of a stage of a run: one testcase named title,
 // failing with failure when it is not nil.
-func junitStage(name, title string, d time.Duration, failure *junitFailure, pkg string, id int, ts string) junitSuite {
-	s := junitSuite{Name: name, Package: pkg, ID: id, Timestamp: ts, Hostname: "localhost", Time: junitSeconds(d)}
+func junitStage(name, title string, d time.Duration, failure *junitFailure, pkg string) junitSuite {
+	s := junitSuite{Name: name, Time: junitSeconds(d)}
 	s.add(junitCase{Name: title, Classname: pkg + "." + name, Time: junitSeconds(d), Failure: failure})
 	return s
 }
@@ -255,7 +258,7 @@ func junitStage(name, title string, d time.Duration, failure *junitFailure, pkg 
 // junitChaos is the suite of a chaos stage: one testcase, failing with
 // each distinct problem and the start-ups it hit, the counterexample, the
 // history and the command that repeats the run.
-func junitChaos(c *Chaos, pkg string, id int, ts string) junitSuite {
+func junitChaos(c *Chaos, pkg string) junitSuite {
 	var failure *junitFailure
 	if !c.OK() {
 		msg := "chaos: " + c.summary()
@@ -275,7 +278,7 @@ func junitChaos(c *Chaos, pkg string, id int, ts string) junitSuite {
 		fmt.Fprintf(&b, "history: %s (re-check: fallbackgate check %s)\nreproduce: %s\n", c.History, c.History, c.Repro)
 		failure = &junitFailure{Type: c.failureType(), Message: msg, Text: xmlSafe(b.String())}
 	}
-	return junitStage("chaos", c.title(), c.Duration, failure, pkg, id, ts)
+	return junitStage("chaos", c.title(), c.Duration, failure, pkg)
 }
 
 func (s *junitSuite) add(tc junitCase) {
@@ -363,11 +366,22 @@ func caseText(c *CaseResult) string {
 	if t := strings.TrimSpace(c.Stdout); t != "" {
 		fmt.Fprintf(&b, "\nstdout:\n%s\n", clip(t, 2000))
 	}
-	if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
-		fmt.Fprintf(&b, "\n%s:\n%s\n", stderrHeading(c.Stderr), strings.Join(lines, "\n"))
+	if s := junitStderr(c.Stderr); s != "" {
+		b.WriteString("\n" + s)
 	}
 	fmt.Fprintf(&b, "\nreproduce: %s\n", c.Repro)
 	return b.String()
+}
+
+// junitStderr is the excerpt of a subject's stderr s (StderrExcerpt)
+// under its heading, as a JUnit failure's text shows it; "" when s has no
+// line to show.
+func junitStderr(s string) string {
+	lines := StderrExcerpt(s)
+	if len(lines) == 0 {
+		return ""
+	}
+	return stderrHeading(s) + ":\n" + strings.Join(lines, "\n") + "\n"
 }
 
 // xmlSafe replaces every character XML 1.0 forbids (control characters

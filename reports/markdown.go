@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 )
 
@@ -101,16 +102,8 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		if len(c.Unexpected) > 0 && len(c.Known) > 0 {
 			fmt.Fprintf(&b, "- not a known failure: %s\n", strings.Join(c.Unexpected, ", "))
 		}
-		if len(c.Ledger) > 0 {
-			b.WriteString("\n<details><summary>ledger</summary>\n\n```\n")
-			for _, call := range c.Ledger {
-				fmt.Fprintf(&b, "%s\n", mdFence(call.String()))
-			}
-			b.WriteString("```\n</details>\n")
-		}
-		if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
-			fmt.Fprintf(&b, "\nThe subject's %s:\n\n```\n%s\n```\n", stderrHeading(c.Stderr), mdFence(strings.Join(lines, "\n")))
-		}
+		writeLedgerMarkdown(&b, c.Ledger)
+		writeStderrMarkdown(&b, "The subject's", c.Stderr)
 		fmt.Fprintf(&b, "\nReproduce:\n\n```sh\n%s\n```\n", mdFence(c.Repro))
 	}
 
@@ -150,6 +143,28 @@ func writeMutationMarkdown(b *bytes.Buffer, m *Mutation) {
 	}
 }
 
+// writeLedgerMarkdown writes a case's ledger folded, one request a line;
+// nothing when it made none.
+func writeLedgerMarkdown(b *bytes.Buffer, ledger []fakes.Call) {
+	if len(ledger) == 0 {
+		return
+	}
+	b.WriteString("\n<details><summary>ledger</summary>\n\n```\n")
+	for _, call := range ledger {
+		fmt.Fprintf(b, "%s\n", mdFence(call.String()))
+	}
+	b.WriteString("```\n</details>\n")
+}
+
+// writeStderrMarkdown writes the excerpt of a subject's stderr s
+// (StderrExcerpt) in a fenced block, under its heading after lead;
+// nothing when s has no line to show.
+func writeStderrMarkdown(b *bytes.Buffer, lead, s string) {
+	if lines := StderrExcerpt(s); len(lines) > 0 {
+		fmt.Fprintf(b, "\n%s %s:\n\n```\n%s\n```\n", lead, stderrHeading(s), mdFence(strings.Join(lines, "\n")))
+	}
+}
+
 // markdownScenario bounds the counterexample scenario a property section
 // shows.
 const markdownScenario = 8000
@@ -185,13 +200,7 @@ func writePropertiesMarkdown(b *bytes.Buffer, p *Properties) {
 			for _, v := range r.Violations {
 				fmt.Fprintf(b, "- **%s**: %s\n", mdText(v.Rule), mdText(v.Message))
 			}
-			if len(r.Ledger) > 0 {
-				b.WriteString("\n<details><summary>ledger</summary>\n\n```\n")
-				for _, call := range r.Ledger {
-					fmt.Fprintf(b, "%s\n", mdFence(call.String()))
-				}
-				b.WriteString("```\n</details>\n")
-			}
+			writeLedgerMarkdown(b, r.Ledger)
 			fmt.Fprintf(b, "\nReplay:\n\n```sh\n%s\n```\n", mdFence(r.Repro))
 		}
 	}

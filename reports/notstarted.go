@@ -91,14 +91,8 @@ func writeNotStartedText(buf *bytes.Buffer, r *Results) {
 		for _, n := range g {
 			fmt.Fprintf(buf, "  %s: %s\n", notStartedWhat(n), n.Reason)
 		}
-		lines := StderrExcerpt(g[0].Stderr)
-		if len(lines) == 0 {
+		if !writeStderrText(buf, g[0].Stderr, "  ") {
 			buf.WriteString("  it wrote nothing on stderr\n")
-			continue
-		}
-		fmt.Fprintf(buf, "  %s:\n", stderrHeading(g[0].Stderr))
-		for _, l := range lines {
-			fmt.Fprintf(buf, "    | %s\n", l)
 		}
 	}
 }
@@ -115,9 +109,7 @@ func writeNotStartedMarkdown(b *bytes.Buffer, r *Results) {
 		for _, n := range g {
 			fmt.Fprintf(b, "- `%s`: %s\n", mdCode(notStartedWhat(n)), mdText(n.Reason))
 		}
-		if lines := StderrExcerpt(g[0].Stderr); len(lines) > 0 {
-			fmt.Fprintf(b, "\nIts %s:\n\n```\n%s\n```\n", stderrHeading(g[0].Stderr), mdFence(strings.Join(lines, "\n")))
-		}
+		writeStderrMarkdown(b, "Its", g[0].Stderr)
 	}
 }
 
@@ -128,8 +120,8 @@ func writeNotStartedMarkdown(b *bytes.Buffer, r *Results) {
 func junitNotStarted(n harness.NotStarted, classname string) junitCase {
 	title := notStartedTitle(n)
 	text := title + "\n"
-	if lines := StderrExcerpt(n.Stderr); len(lines) > 0 {
-		text += "\n" + stderrHeading(n.Stderr) + ":\n" + strings.Join(lines, "\n") + "\n"
+	if s := junitStderr(n.Stderr); s != "" {
+		text += "\n" + s
 	}
 	return junitCase{Name: "could not be started", Classname: classname, Time: "0.000",
 		Error: &junitFailure{Type: junitTypeNotStarted, Message: title, Text: xmlSafe(text)}, SystemErr: junitOutputOf(n.Stderr)}

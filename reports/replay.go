@@ -19,38 +19,43 @@ import (
 // (tick, worker, landed provider or error, exit code, fallback events so
 // far, the dispatcher's action), the verdict and one line per assertion.
 // Everything in it is drawn from virtual time and the seed, so the same
-// seed writes the same bytes.
+// seed writes the same bytes. Like every report it is redacted: a subject
+// on the contract's side writes its workers' errors and failures.
 func WriteReplay(w io.Writer, rep *incident.Replay) error {
+	var b bytes.Buffer
+	writeReplay(&b, rep)
+	_, err := w.Write(redactBytes(b.Bytes()))
+	return err
+}
+
+func writeReplay(b *bytes.Buffer, rep *incident.Replay) {
 	inc := rep.Incident
 	cfg, _ := inc.Config.Resolved()
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "fallbackgate replay %s: %s", inc.Name, inc.ID)
+	fmt.Fprintf(b, "fallbackgate replay %s: %s", inc.Name, inc.ID)
 	if inc.Date != "" {
-		fmt.Fprintf(&b, " (%s)", inc.Date)
+		fmt.Fprintf(b, " (%s)", inc.Date)
 	}
-	fmt.Fprintf(&b, ", seed %d\n", rep.Seed)
+	fmt.Fprintf(b, ", seed %d\n", rep.Seed)
 	if inc.Story != "" {
-		b.WriteString(wrap(inc.Story, 96))
+		b.WriteString(strings.Join(wrapWords(inc.Story, 96), "\n") + "\n")
 	}
-	fmt.Fprintf(&b, "profile: primary %s, chain [%s]\n", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", "))
+	fmt.Fprintf(b, "profile: primary %s, chain [%s]\n", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", "))
 	var plans []string
 	for _, p := range slices.Sorted(maps.Keys(inc.Faults)) {
 		plans = append(plans, p+": "+inc.Faults[p])
 	}
 	if len(plans) > 0 {
-		fmt.Fprintf(&b, "faults: %s\n", strings.Join(plans, "; "))
+		fmt.Fprintf(b, "faults: %s\n", strings.Join(plans, "; "))
 	}
-	fmt.Fprintf(&b, "dispatcher: %s\n", dispatcherText(rep))
+	fmt.Fprintf(b, "dispatcher: %s\n", dispatcherText(rep))
 	for _, side := range []incident.ReplaySide{rep.PreFix, rep.Fixed} {
-		fmt.Fprintf(&b, "\n== %s ==\n", side.Label)
-		writeTimeline(&b, side.Timeline)
-		fmt.Fprintf(&b, "verdict (%s): %s\n", okWord(side.OK), side.Verdict)
+		fmt.Fprintf(b, "\n== %s ==\n", side.Label)
+		writeTimeline(b, side.Timeline)
+		fmt.Fprintf(b, "verdict (%s): %s\n", okWord(side.OK), side.Verdict)
 		for _, c := range side.Checks {
-			fmt.Fprintf(&b, "  %-4s  %s\n", okWord(c.Held), c.Text)
+			b.WriteString(checkLine(c.Held, c.Text))
 		}
 	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 // dispatcherText says what the replay's dispatcher does: its workers and
@@ -71,6 +76,12 @@ func dispatcherText(rep *incident.Replay) string {
 	return text
 }
 
+// checkLine is one assertion of an incident as the text replay, the
+// terminal report and JUnit list it: "  ok    text" or "  FAIL  text".
+func checkLine(held bool, text string) string {
+	return fmt.Sprintf("  %-4s  %s\n", okWord(held), text)
+}
+
 func okWord(ok bool) string {
 	if ok {
 		return "ok"
@@ -78,26 +89,19 @@ func okWord(ok bool) string {
 	return "FAIL"
 }
 
-// wrap breaks text into lines of at most width bytes, at spaces.
-func wrap(text string, width int) string {
-	var b strings.Builder
-	line := 0
-	for _, word := range strings.Fields(text) {
-		if line > 0 && line+1+len(word) > width {
-			b.WriteString("\n")
-			line = 0
+// wrapWords breaks s into lines of at most width characters at spaces.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > width {
+			lines = append(lines, line)
+			line = w
+			continue
 		}
-		if line > 0 {
-			b.WriteString(" ")
-			line++
-		}
-		b.WriteString(word)
-		line += len(word)
+		line = strings.TrimPrefix(line+" "+w, " ")
 	}
-	if line > 0 {
-		b.WriteString("\n")
-	}
-	return b.String()
+	return append(lines, line)
 }
 
 func writeTimeline(w io.Writer, tl *incident.Timeline) {

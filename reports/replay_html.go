@@ -14,18 +14,17 @@ import (
 // external asset, no script): the incident's name, id, date and story,
 // the profile and the dispatcher, the timeline picture of WriteReplaySVG
 // inline, each side's verdict, and the text replay of WriteReplay for
-// reading tick by tick. The same replay writes the same bytes.
+// reading tick by tick, the page redacted as a whole. The same replay
+// writes the same bytes.
 func WriteReplayHTML(w io.Writer, rep *incident.Replay) error {
 	var svg, text bytes.Buffer
 	writeReplaySVG(&svg, rep)
-	if err := WriteReplay(&text, rep); err != nil {
-		return err
-	}
+	writeReplay(&text, rep)
 	inc := rep.Incident
 	cfg, _ := inc.Config.Resolved()
 	v := replayPage{
 		Title: fmt.Sprintf("Incident %s replayed", inc.Name),
-		ID:    inc.ID, Date: inc.Date, Seed: rep.Seed, Story: incidentStory(inc),
+		ID:    inc.ID, Date: inc.Date, Seed: rep.Seed, Story: inc.Story,
 		Profile:    fmt.Sprintf("primary %s, fallback_providers [%s]", cfg.Primary, strings.Join(cfg.Chain.Strings(), ", ")),
 		Dispatcher: dispatcherText(rep),
 		SVG:        template.HTML(svg.String()),
@@ -41,10 +40,6 @@ func WriteReplayHTML(w io.Writer, rep *incident.Replay) error {
 	_, err := w.Write(redactBytes(buf.Bytes()))
 	return err
 }
-
-// incidentStory is the incident's account of what happened, shown under
-// its name.
-func incidentStory(inc incident.Incident) string { return inc.Story }
 
 // The view replayTemplate renders.
 type (

@@ -169,40 +169,38 @@ type picture struct {
 	rep      *incident.Replay
 	primary  resolver.Entry
 	changes  []faultChange
-	jobs     []int
+	jobs     []int // the workers, one row each
 	span     time.Duration
 	step     time.Duration
 	verdicts [2][]string // each side's heading lines after its label
 	headH    int
 	bandH    int
+	plotH    int
 }
 
 func newPicture(rep *incident.Replay) *picture {
 	cfg, _ := rep.Incident.Config.Resolved()
 	p := &picture{rep: rep, primary: cfg.Primary, changes: faultChanges(rep.Incident)}
 	var end time.Duration
-	seen := map[int]bool{}
+	jobs := map[int]bool{}
 	for _, c := range p.changes {
 		end = max(end, c.At)
 	}
 	for i, side := range p.sides() {
 		p.verdicts[i] = wrapWords("verdict ("+okWord(side.OK)+"): "+side.Verdict, verdictMax)
-		if side.Timeline == nil {
-			continue
-		}
 		for _, r := range side.Timeline.Lines {
 			end = max(end, r.At, r.RequeueAt)
-			if r.Kind == incident.LineWorker && !seen[r.Job.ID] {
-				seen[r.Job.ID] = true
-				p.jobs = append(p.jobs, r.Job.ID)
+			if r.Kind == incident.LineWorker {
+				jobs[r.Job.ID] = true
 			}
 		}
 	}
-	slices.Sort(p.jobs)
+	p.jobs = slices.Sorted(maps.Keys(jobs))
 	p.step = tickStep(end)
 	p.span = max(p.step, (end+p.step-1)/p.step*p.step)
 	p.headH = 24 + lineH*max(len(p.verdicts[0]), len(p.verdicts[1])) + 6
 	p.bandH = lineH*max(1, len(p.changes)) + 8
+	p.plotH = rowH * max(1, len(p.jobs))
 	return p
 }
 
@@ -248,29 +246,13 @@ func tickLabel(d time.Duration) string {
 	return b.String()
 }
 
-// wrapWords breaks s into lines of at most width characters at spaces.
-func wrapWords(s string, width int) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		if line != "" && len([]rune(line))+1+len([]rune(w)) > width {
-			lines = append(lines, line)
-			line = w
-			continue
-		}
-		line = strings.TrimPrefix(line+" "+w, " ")
-	}
-	return append(lines, line)
-}
-
 // esc escapes text for SVG text and attribute values.
 func esc(s string) string { return html.EscapeString(s) }
 
 func writeReplaySVG(b *bytes.Buffer, rep *incident.Replay) {
 	p := newPicture(rep)
 	inc := rep.Incident
-	plotH := rowH * max(1, len(p.jobs))
-	panelH := p.headH + p.bandH + plotH + beatH + axisH
+	panelH := p.headH + p.bandH + p.plotH + beatH + axisH
 	width := 2*svgMargin + 2*panelW + panelGap
 	legendY := svgTitleH + panelH + 8
 	height := legendY + 2*legendRowH + svgMargin
@@ -283,7 +265,7 @@ func writeReplaySVG(b *bytes.Buffer, rep *incident.Replay) {
 	fmt.Fprintf(b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
 	fmt.Fprintf(b, `<text x="%d" y="24" font-size="16" font-weight="700">%s</text>`+"\n", svgMargin, esc(title))
 	for i, side := range p.sides() {
-		p.panel(b, i, side, svgMargin+i*(panelW+panelGap), svgTitleH, plotH)
+		p.panel(b, i, side, svgMargin+i*(panelW+panelGap), svgTitleH)
 	}
 	p.legend(b, svgMargin, legendY)
 	b.WriteString("</svg>\n")
@@ -296,13 +278,10 @@ func (p *picture) describe() string {
 	parts = append(parts, fmt.Sprintf("Two panels side by side, one row per worker and virtual time across (ticks every %s).", tickLabel(p.step)))
 	for i, side := range p.sides() {
 		n := map[string]int{}
-		alerts := 0
-		if side.Timeline != nil {
-			for _, r := range side.Timeline.Workers() {
-				n[startupClass(r, p.primary)]++
-			}
-			alerts = len(side.Timeline.Alerts())
+		for _, r := range side.Timeline.Workers() {
+			n[startupClass(r, p.primary)]++
 		}
+		alerts := len(side.Timeline.Alerts())
 		parts = append(parts, fmt.Sprintf("%s panel, %s: %d landed on the primary %s, %d on a chain entry, %d failed, %d requeued; %d heartbeat alerts; verdict (%s): %s.",
 			strings.ToUpper(sideKeys[i][:1])+sideKeys[i][1:], side.Label, n[startupPrimary], p.primary, n[startupChain], n[startupFailed], n[startupRequeued], alerts, okWord(side.OK), side.Verdict))
 	}
@@ -317,7 +296,7 @@ func (p *picture) describe() string {
 }
 
 // panel draws one side at (left, top).
-func (p *picture) panel(b *bytes.Buffer, i int, side incident.ReplaySide, left, top, plotH int) {
+func (p *picture) panel(b *bytes.Buffer, i int, side incident.ReplaySide, left, top int) {
 	key := sideKeys[i]
 	fmt.Fprintf(b, "<g class=\"side\" id=\"side-%s\" data-side=\"%s\" data-ok=\"%t\">\n", key, key, side.OK)
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="14" font-weight="700">%s</text>`+"\n", left, top+16, esc(side.Label))
@@ -331,8 +310,8 @@ func (p *picture) panel(b *bytes.Buffer, i int, side incident.ReplaySide, left, 
 
 	plotLeft := left + gutterW
 	plotTop := top + p.headH + p.bandH
-	beatY := plotTop + plotH + beatH/2 - 6
-	axisY := plotTop + plotH + beatH
+	beatY := plotTop + p.plotH + beatH/2 - 6
+	axisY := plotTop + p.plotH + beatH
 
 	// Rows: a stripe every other worker, the worker's name in the gutter.
 	for j, id := range p.jobs {
@@ -370,10 +349,6 @@ func (p *picture) panel(b *bytes.Buffer, i int, side incident.ReplaySide, left, 
 		b.WriteString("</g>\n")
 	}
 
-	if side.Timeline == nil {
-		b.WriteString("</g>\n")
-		return
-	}
 	row := map[int]int{}
 	for j, id := range p.jobs {
 		row[id] = j

@@ -169,16 +169,26 @@ func writeCaseDetail(buf *bytes.Buffer, c *CaseResult, indent string) {
 			fmt.Fprintf(buf, "%s  %s\n", indent, call)
 		}
 	}
-	if lines := StderrExcerpt(c.Stderr); len(lines) > 0 {
-		fmt.Fprintf(buf, "%s%s:\n", indent, stderrHeading(c.Stderr))
-		for _, l := range lines {
-			fmt.Fprintf(buf, "%s  | %s\n", indent, l)
-		}
-	}
+	writeStderrText(buf, c.Stderr, indent)
 	fmt.Fprintf(buf, "%sreproduce: %s\n", indent, c.Repro)
 	if c.Dir != "" {
 		fmt.Fprintf(buf, "%scase folder (kept): %s\n", indent, c.Dir)
 	}
+}
+
+// writeStderrText writes the excerpt of a subject's stderr s
+// (StderrExcerpt) under its heading, each line after indent, and reports
+// whether s had any line to show.
+func writeStderrText(buf *bytes.Buffer, s, indent string) bool {
+	lines := StderrExcerpt(s)
+	if len(lines) == 0 {
+		return false
+	}
+	fmt.Fprintf(buf, "%s%s:\n", indent, stderrHeading(s))
+	for _, l := range lines {
+		fmt.Fprintf(buf, "%s  | %s\n", indent, l)
+	}
+	return true
 }
 
 // WriteProperties writes a property stage as the terminal report shows it
