@@ -294,6 +294,8 @@ func subjectFlags(subject, profile string) string {
 	return f
 }
 
+// checkSurfaces returns the usage error of cmd's --surface list when it
+// names a surface that is not one of harness.Surfaces.
 func checkSurfaces(cmd string, surfaces []string) error {
 	for _, surf := range surfaces {
 		if !slices.Contains(harness.Surfaces, surf) {

@@ -125,10 +125,8 @@ verdict.`, s)
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q (flags come before nothing else)", fs.Arg(0))
 	}
-	for _, surf := range surfaces {
-		if !slices.Contains(harness.Surfaces, surf) {
-			return usagef("run: --surface %q: unknown surface (known: %s)", surf, strings.Join(harness.Surfaces, ", "))
-		}
+	if err := checkSurfaces("run", surfaces); err != nil {
+		return err
 	}
 	if *propChecks < 0 {
 		return usagef("run: --prop %d: want a number of cases, or 0 for none", *propChecks)
