@@ -106,11 +106,7 @@ verdict.`, s)
 	parallel := fs.Int("parallel", 4, "cases run at once (with --prop, generated cases too)")
 	keep := fs.Bool("keep", false, "keep each case's scratch folder (case.json, config, events) for reproduction")
 	verbose := fs.Bool("v", false, "print a line per case as it is judged")
-	reportDir := fs.String("report-dir", "", "write every report format into `DIR` (created when missing): "+formatFiles())
-	formatPaths := map[string]*string{}
-	for _, f := range reports.Formats {
-		formatPaths[f.Name] = fs.String(f.Name, "", "write the "+f.Name+" report ("+f.File+") to `FILE`; - writes it to stdout and the terminal report to stderr")
-	}
+	out := addReportFlags(fs, "run", "")
 	propChecks := fs.Int("prop", 0, "after the scenarios, property-test the subject with `N` generated cases on the selected surfaces (as fallbackgate prop does); 0: none")
 	shrink := fs.Duration("shrink-time", 30*time.Second, "with --prop: time limit for shrinking a failure")
 	chaos := fs.Bool("chaos", false, "after the scenarios, run a chaos pass (8 sessions × 20 turns, on the gateway when the subject has one, else oneshot; as fallbackgate chaos does)")
@@ -145,11 +141,8 @@ verdict.`, s)
 	if !shard.Whole() && *writeExpect != "" {
 		return usagef("run: --write-expect needs every case of the run; give it to fallbackgate report merge instead of --shard %s", shard)
 	}
-	piped, err := stdoutFormat("run", formatPaths)
+	piped, err := out.check()
 	if err != nil {
-		return err
-	}
-	if err := checkReportPaths("run", *reportDir, formatPaths); err != nil {
 		return err
 	}
 	annotate := githubAnnotations(fs, *github)
@@ -267,7 +260,7 @@ verdict.`, s)
 	if len(incidentRows) > 0 {
 		res.SetIncidents(incidentRows)
 	}
-	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr, shard: shard, parallel: *parallel}
+	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *out.dir, shrink: *shrink, stderr: s.Stderr, shard: shard, parallel: *parallel}
 	if known != nil {
 		stages.known = known.KnownRule
 	}
@@ -292,18 +285,18 @@ verdict.`, s)
 		}
 		res.SetMutation(mrep)
 	}
-	notes, werr := writeReports(res, *reportDir, formatPaths)
-	if werr == nil && *reportDir != "" && len(replays) > 0 {
+	notes, werr := writeReports(res, *out.dir, out.paths)
+	if werr == nil && *out.dir != "" && len(replays) > 0 {
 		var names []string
 		for _, rep := range replays {
 			name := reports.ReplayFileName(rep.Incident)
-			if werr = reports.WriteReplayFile(filepath.Join(*reportDir, name), rep); werr != nil {
+			if werr = reports.WriteReplayFile(filepath.Join(*out.dir, name), rep); werr != nil {
 				break
 			}
 			names = append(names, name)
 		}
 		if werr == nil {
-			notes = append(notes, fmt.Sprintf("incident timelines written to %s (%s)", *reportDir, strings.Join(names, ", ")))
+			notes = append(notes, fmt.Sprintf("incident timelines written to %s (%s)", *out.dir, strings.Join(names, ", ")))
 		}
 	}
 	if shard.N > 0 {

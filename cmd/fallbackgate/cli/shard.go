@@ -56,7 +56,7 @@ func shardProperties(rep *prop.Report, s harness.Shard) {
 }
 
 // reportFlags are the report flags of a command: --report-dir and one
-// flag per format, as run has them.
+// flag per format, as run, prop, chaos and report merge have them.
 type reportFlags struct {
 	cmd   string
 	dir   *string
