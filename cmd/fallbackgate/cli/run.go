@@ -199,20 +199,22 @@ verdict.`, s)
 		return err
 	}
 	held := gate.Config{Scenarios: sel, Shard: shard}.ShardScenarios()
-	if shard.N > 0 {
-		fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, shard %s: %d of %d scenario(s) × %d surface(s)\n",
-			sub.Name, sub.Profile.Name, seed, shard, len(held), len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
-	} else {
-		fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
-			sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
+	nSurfaces := len(surfaces)
+	if nSurfaces == 0 {
+		nSurfaces = len(harness.Surfaces)
 	}
+	scope := fmt.Sprintf("%d scenario(s)", len(sel))
+	if shard.N > 0 {
+		scope = fmt.Sprintf("shard %s: %d of %d scenario(s)", shard, len(held), len(sel))
+	}
+	fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %s × %d surface(s)\n", sub.Name, sub.Profile.Name, seed, scope, nSurfaces)
 	if n := regs.note(); n != "" {
 		fmt.Fprintln(text, n)
 	}
 	if len(incs) > 0 {
 		fmt.Fprintf(text, "incidents: %d incident file(s) from %s, replayed after the scenarios\n", len(incs), *incidentsDir)
 	}
-	total := len(held) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
+	total := len(held) * nSurfaces
 	var done atomic.Int64
 	progress := isTerminal(s.Stderr) // a line that rewrites itself, only for a person
 	cfg := gate.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel, Shard: shard,
@@ -462,13 +464,6 @@ func writeReports(res *reports.Results, dir string, paths map[string]*string) ([
 		}
 	}
 	return notes, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // parseSeed reads --seed, or draws one when it is empty.
