@@ -47,10 +47,8 @@ func (r regressions) note() string {
 // the --regressions flag when it was given ("" for none), else of the
 // default folder when it exists.
 func findRegressions(ctx context.Context, fs *flag.FlagSet, dir string) (regressions, error) {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "regressions" })
 	r := regressions{dir: dir}
-	if !given {
+	if !flagGiven(fs, "regressions") {
 		fi, err := os.Stat(prop.DefaultCounterexampleDir)
 		if err != nil || !fi.IsDir() {
 			return regressions{}, nil
