@@ -129,4 +129,13 @@ func TestRunIncidentsBadInput(t *testing.T) {
 	if code != ExitHarness || !strings.Contains(stdout, "INC-mine mine (incident)  BROKEN") || !strings.Contains(stderr, filepath.Join(broken, "broken.yaml")+": the incident file is broken") {
 		t.Errorf("a broken file: exit %d; want 3, the row BROKEN and the file named\n%s%s", code, stdout, stderr)
 	}
+	// report merge gives the exit code of the run it puts back together.
+	shard := t.TempDir()
+	if stdout, stderr, code := run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "oneshot", "--seed", "1", "--regressions=", "--incidents", broken, "--shard", "1/1", "--report-dir", shard); code != ExitHarness {
+		t.Fatalf("shard 1/1 with a broken file: exit %d; want 3\n%s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = run(t, "report", "merge", shard)
+	if code != ExitHarness || !strings.Contains(stdout, "INC-mine mine (incident)  BROKEN") || !strings.Contains(stderr, filepath.Join(broken, "broken.yaml")+": the incident file is broken") {
+		t.Errorf("report merge of a run with a broken file: exit %d; want 3, as the run, the row BROKEN and the file named\n%s%s", code, stdout, stderr)
+	}
 }

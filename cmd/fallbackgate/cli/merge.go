@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
-	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/chaos"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
@@ -35,7 +34,8 @@ looked for beside its results.json first, then where it wrote them.
 Refuses (exit 2), naming the files: a results.json without a shard,
 shards of different seeds, subjects, profiles, surfaces, stages or N,
 and a shard missing or given twice. Exit 0 when the merged run conforms,
-1 on a violation, 3 when a surface could not be started.`, s)
+1 on a violation, 3 when a surface could not be started or an incident
+file is broken, as the run without --shard exits.`, s)
 	out := addReportFlags(fs, "report merge", " (and chaos.jsonl, counterexamples/)")
 	github := fs.Bool("github", false, "also write a GitHub Actions annotation per failure; on by default when GITHUB_ACTIONS=true (--github=false turns it off)")
 	writeExpect := fs.String("write-expect", "", "write the merged run's failures as an expectations `FILE` (the --expect format), as run --write-expect does")
@@ -117,10 +117,7 @@ and a shard missing or given twice. Exit 0 when the merged run conforms,
 			return &HarnessError{Err: err}
 		}
 	}
-	if len(res.NotStarted) > 0 {
-		return &harness.NotStartedError{Subject: res.Subject, Surfaces: res.NotStarted}
-	}
-	return verdict(res)
+	return outcome(res)
 }
 
 // mergeFiles gives the merged results the files its shards wrote: with a

@@ -330,17 +330,7 @@ verdict.`, s)
 			return &HarnessError{Err: err}
 		}
 	}
-	if notStarted != nil {
-		return notStarted // exit 3: nothing about the contract was judged
-	}
-	if broken := res.Broken(); len(broken) > 0 {
-		var files []string
-		for _, i := range broken {
-			files = append(files, i.File)
-		}
-		return &HarnessError{Err: fmt.Errorf("%w: %s: the incident file is broken", incident.ErrIncidentNotReproduced, strings.Join(files, ", "))}
-	}
-	return verdict(res)
+	return outcome(res)
 }
 
 // replayIncidents replays each incident against sub, the run's subject: on
@@ -378,6 +368,24 @@ func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness
 		out = append(out, reports.NewIncident(rep, repro))
 	}
 	return out, reps, nil
+}
+
+// outcome is the error that sets the exit code of run, and of report merge
+// from the results it puts back together: a surface that could not be
+// started, or an incident file that did not reproduce, is exit 3 (nothing
+// about the contract was judged there); else the verdict.
+func outcome(res *reports.Results) error {
+	if len(res.NotStarted) > 0 {
+		return &harness.NotStartedError{Subject: res.Subject, Surfaces: res.NotStarted}
+	}
+	if broken := res.Broken(); len(broken) > 0 {
+		var files []string
+		for _, i := range broken {
+			files = append(files, i.File)
+		}
+		return &HarnessError{Err: fmt.Errorf("%w: %s: the incident file is broken", incident.ErrIncidentNotReproduced, strings.Join(files, ", "))}
+	}
+	return verdict(res)
 }
 
 // verdict decides run's exit from its results: nil when the gate passes,
