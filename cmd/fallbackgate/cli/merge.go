@@ -92,30 +92,8 @@ file is broken, as the run without --shard exits.`, s)
 	fmt.Fprintf(text, "fallbackgate report merge: subject %s, profile %s, seed %d, %d shard(s): %s\n",
 		res.Subject, res.Profile, res.Seed, len(files), strings.Join(names, ", "))
 	written, werr := writeReports(res, *out.dir, out.paths)
-	notes = append(notes, written...)
-	if *writeExpect != "" && werr == nil {
-		note, err := writeExpectations(*writeExpect, res)
-		if err != nil {
-			werr = err
-		} else {
-			notes = append(notes, note)
-		}
-	}
-	if githubAnnotations(fs, *github) {
-		if err := reports.WriteGitHub(text, res); err != nil {
-			return &HarnessError{Err: err}
-		}
-	}
-	if err := reports.WriteText(text, res, notes...); err != nil {
-		return &HarnessError{Err: err}
-	}
-	if werr != nil {
-		return &HarnessError{Err: fmt.Errorf("reports: %w", werr)}
-	}
-	if piped != nil {
-		if err := piped.Write(s.Stdout, res); err != nil {
-			return &HarnessError{Err: err}
-		}
+	if err := finish(s.Stdout, text, res, piped, githubAnnotations(fs, *github), *writeExpect, append(notes, written...), werr); err != nil {
+		return err
 	}
 	return outcome(res)
 }

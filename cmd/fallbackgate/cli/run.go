@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -304,8 +305,22 @@ verdict.`, s)
 	if shard.N > 0 {
 		notes = append(notes, shardNote(shard))
 	}
-	if *writeExpect != "" && werr == nil {
-		note, err := writeExpectations(*writeExpect, res)
+	if err := finish(s.Stdout, text, res, piped, annotate, *writeExpect, notes, werr); err != nil {
+		return err
+	}
+	return outcome(res)
+}
+
+// finish ends run and report merge once their results are judged and the
+// report files written (werr is that error): it writes the expectations
+// file of --write-expect (when werr is nil), the GitHub annotations when
+// annotate, the terminal report with notes to text, and last the report
+// piped to stdout. The matrix and the counts are printed even when a report
+// could not be written (checked before the run, it may still fail: a full
+// disk); the error of that write is returned after them.
+func finish(stdout, text io.Writer, res *reports.Results, piped *reports.Format, annotate bool, writeExpect string, notes []string, werr error) error {
+	if writeExpect != "" && werr == nil {
+		note, err := writeExpectations(writeExpect, res)
 		if err != nil {
 			werr = err
 		} else {
@@ -317,8 +332,6 @@ verdict.`, s)
 			return &HarnessError{Err: err}
 		}
 	}
-	// The matrix and the counts are printed even when a report could not
-	// be written (checked before the run, it may still fail: a full disk).
 	if err := reports.WriteText(text, res, notes...); err != nil {
 		return &HarnessError{Err: err}
 	}
@@ -326,11 +339,11 @@ verdict.`, s)
 		return &HarnessError{Err: fmt.Errorf("reports: %w", werr)}
 	}
 	if piped != nil {
-		if err := piped.Write(s.Stdout, res); err != nil {
+		if err := piped.Write(stdout, res); err != nil {
 			return &HarnessError{Err: err}
 		}
 	}
-	return outcome(res)
+	return nil
 }
 
 // replayIncidents replays each incident against sub, the run's subject: on
