@@ -86,13 +86,9 @@ the shards together and merges their histories.`, s)
 	if err != nil {
 		return err
 	}
-	piped, err := out.check()
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
-	}
-	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
-	if piped != nil {
-		text = s.Stderr
 	}
 	if *out.dir != "" {
 		if !flagGiven(fs, "history") {

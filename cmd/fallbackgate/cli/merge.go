@@ -55,13 +55,9 @@ file is broken, as the run without --shard exits.`, s)
 	if len(shards) == 0 {
 		return usagef("report merge: want the shards' report folders or results.json files")
 	}
-	piped, err := out.check()
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
-	}
-	text := s.Stdout
-	if piped != nil {
-		text = s.Stderr
 	}
 	var files []reports.ShardFile
 	where := map[*reports.Results]string{} // each shard's folder, where its files are looked for

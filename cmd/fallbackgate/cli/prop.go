@@ -115,13 +115,9 @@ each drawn as the whole run draws it; a shard's vacuity is judged when
 	if err != nil {
 		return err
 	}
-	piped, err := out.check()
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
-	}
-	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
-	if piped != nil {
-		text = s.Stderr
 	}
 	if *out.dir != "" && !flagGiven(fs, "save") {
 		*save = filepath.Join(*out.dir, "counterexamples")

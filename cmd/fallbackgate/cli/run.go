@@ -142,15 +142,11 @@ verdict.`, s)
 	if !shard.Whole() && *writeExpect != "" {
 		return usagef("run: --write-expect needs every case of the run; give it to fallbackgate report merge instead of --shard %s", shard)
 	}
-	piped, err := out.check()
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
 	}
 	annotate := githubAnnotations(fs, *github)
-	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
-	if piped != nil {
-		text = s.Stderr
-	}
 	var known *reports.Expectations
 	if *expectFile != "" {
 		if known, err = reports.LoadExpectations(*expectFile); err != nil {
