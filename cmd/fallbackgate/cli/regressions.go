@@ -65,6 +65,21 @@ func findRegressions(ctx context.Context, fs *flag.FlagSet, dir string) (regress
 	return r, nil
 }
 
+// readScenarioFile reads the scenario file at path as run takes one (with
+// --scenario-file or from --regressions): it must parse and its
+// expectations must agree with the model.
+func readScenarioFile(ctx context.Context, path string) (harness.Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return harness.Scenario{}, err
+	}
+	sc, err := harness.ParseScenario(path, data)
+	if err != nil {
+		return sc, err
+	}
+	return sc, model.CheckExpectations(ctx, sc, data)
+}
+
 // loadRegressions reads every scenario file (*.yaml, *.yml) in dir, in
 // name order, and checks each as --scenario-file does: it must parse and
 // its expectations must agree with the model. Every bad file is named.
@@ -87,15 +102,7 @@ func loadRegressions(ctx context.Context, dir string) ([]harness.Scenario, error
 			problems = append(problems, fmt.Errorf("%s: not a regular file", path))
 			continue
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		sc, err := harness.ParseScenario(path, data)
-		if err == nil {
-			err = model.CheckExpectations(ctx, sc, data)
-		}
+		sc, err := readScenarioFile(ctx, path)
 		if err != nil {
 			problems = append(problems, err)
 			continue

@@ -18,7 +18,6 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness/exec"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/harness/incident"
-	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
@@ -160,15 +159,8 @@ verdict.`, s)
 		}
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		sc, err := readScenarioFile(ctx, f)
 		if err != nil {
-			return usagef("run: --scenario-file: %v", err)
-		}
-		sc, err := harness.ParseScenario(f, data)
-		if err != nil {
-			return usagef("run: --scenario-file: %v", err)
-		}
-		if err := model.CheckExpectations(ctx, sc, data); err != nil {
 			return usagef("run: --scenario-file: %v", err)
 		}
 		sel = append(sel, sc)
