@@ -278,16 +278,9 @@ verdict.`, s)
 	}
 	notes, werr := writeReports(res, *out.dir, out.paths)
 	if werr == nil && *out.dir != "" && len(replays) > 0 {
-		var names []string
-		for _, rep := range replays {
-			name := reports.ReplayFileName(rep.Incident)
-			if werr = reports.WriteReplayFile(filepath.Join(*out.dir, name), rep); werr != nil {
-				break
-			}
-			names = append(names, name)
-		}
-		if werr == nil {
-			notes = append(notes, fmt.Sprintf("incident timelines written to %s (%s)", *out.dir, strings.Join(names, ", ")))
+		var note string
+		if note, werr = writeTimelines(*out.dir, replays); werr == nil {
+			notes = append(notes, note)
 		}
 	}
 	if shard.N > 0 {
@@ -297,6 +290,20 @@ verdict.`, s)
 		return err
 	}
 	return outcome(res)
+}
+
+// writeTimelines writes the timeline page of each replayed incident into
+// the report folder dir and returns the line that says so.
+func writeTimelines(dir string, replays []*incident.Replay) (string, error) {
+	var names []string
+	for _, rep := range replays {
+		name := reports.ReplayFileName(rep.Incident)
+		if err := reports.WriteReplayFile(filepath.Join(dir, name), rep); err != nil {
+			return "", err
+		}
+		names = append(names, name)
+	}
+	return fmt.Sprintf("incident timelines written to %s (%s)", dir, strings.Join(names, ", ")), nil
 }
 
 // finish ends run and report merge once their results are judged and the
