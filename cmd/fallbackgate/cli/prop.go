@@ -188,10 +188,7 @@ each drawn as the whole run draws it; a shard's vacuity is judged when
 	if err != nil {
 		return &HarnessError{Err: err}
 	}
-	flags := subjectFlags(*subject, *profile)
-	if *expectFile != "" {
-		flags += " --expect " + *expectFile // run takes it too, for the replay
-	}
+	flags := expectFlags(*subject, *profile, *expectFile)
 	shardProperties(rep, shard)
 	stage := propertiesStage(rep, surfaces, *checks, flags, rep.Seed, shard)
 	if out.any() {
@@ -284,6 +281,17 @@ func subjectFlags(subject, profile string) string {
 
 // checkSurfaces returns the usage error of cmd's --surface list when it
 // names a surface that is not one of harness.Surfaces.
+// expectFlags are subjectFlags and the --expect flag of a command line
+// that repeats a property run or replays its counterexample: run takes
+// --expect too.
+func expectFlags(subject, profile, expect string) string {
+	f := subjectFlags(subject, profile)
+	if expect != "" {
+		f += " --expect " + expect
+	}
+	return f
+}
+
 func checkSurfaces(cmd string, surfaces []string) error {
 	for _, surf := range surfaces {
 		if !slices.Contains(harness.Surfaces, surf) {

@@ -253,7 +253,7 @@ verdict.`, s)
 	}
 	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *out.dir, shrink: *shrink, stderr: s.Stderr, shard: shard, parallel: *parallel}
 	if known != nil {
-		stages.known = known.KnownRule
+		stages.known, stages.expect = known.KnownRule, *expectFile
 	}
 	if *propChecks > 0 {
 		p, err := stages.properties(ctx, rep.Surfaces, sub, *propChecks)
