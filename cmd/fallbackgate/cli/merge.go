@@ -39,18 +39,9 @@ file is broken, as the run without --shard exits.`, s)
 	out := addReportFlags(fs, "report merge", " (and chaos.jsonl, counterexamples/)")
 	github := fs.Bool("github", false, "also write a GitHub Actions annotation per failure; on by default when GITHUB_ACTIONS=true (--github=false turns it off)")
 	writeExpect := fs.String("write-expect", "", "write the merged run's failures as an expectations `FILE` (the --expect format), as run --write-expect does")
-	// Flags may come after the shards too (report merge shards/* --report-dir
-	// DIR): parse again after each argument.
-	var shards []string
-	for rest := args; ; {
-		if err := parse(fs, rest, s); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		shards = append(shards, fs.Arg(0))
-		rest = fs.Args()[1:]
+	shards, err := parseAll(fs, args, s)
+	if err != nil {
+		return err
 	}
 	if len(shards) == 0 {
 		return usagef("report merge: want the shards' report folders or results.json files")
