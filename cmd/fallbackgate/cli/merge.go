@@ -199,7 +199,7 @@ func findShardFile(folder, path string) string {
 
 // copyFile copies the file at src to dst, creating dst's folder.
 func copyFile(src, dst string) error {
-	if same(src, dst) {
+	if sameFile(src, dst) {
 		return nil
 	}
 	data, err := os.ReadFile(src)
@@ -216,11 +216,4 @@ func writeFile(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, fakes.RedactBytes(data), 0o644)
-}
-
-// same reports whether a and b are the same file.
-func same(a, b string) bool {
-	fa, aerr := os.Stat(a)
-	fb, berr := os.Stat(b)
-	return aerr == nil && berr == nil && os.SameFile(fa, fb)
 }
