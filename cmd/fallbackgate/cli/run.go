@@ -366,7 +366,7 @@ func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness
 			return nil, nil, &HarnessError{Err: fmt.Errorf("incident %s: %w", inc.Source, err)}
 		}
 		reps = append(reps, rep)
-		repro := fmt.Sprintf("fallbackgate replay %s --seed %d", inc.Source, seed)
+		repro := fmt.Sprintf("%s replay %s --seed %d", program(), inc.Source, seed)
 		if path != "" {
 			repro += " --subject " + path
 		}
