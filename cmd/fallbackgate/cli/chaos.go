@@ -86,13 +86,9 @@ the shards together and merges their histories.`, s)
 	if err != nil {
 		return err
 	}
-	piped, err := out.check()
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
-	}
-	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
-	if piped != nil {
-		text = s.Stderr
 	}
 	if *out.dir != "" {
 		if !flagGiven(fs, "history") {
@@ -165,11 +161,7 @@ the shards together and merges their histories.`, s)
 		}
 		saved = ce.Path
 	}
-	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d", program(), subjectFlags(*subject, *profile), *surface, *sessions, *turns, seed)
-	if *expectFile != "" {
-		repro += " --expect " + *expectFile
-	}
-	repro += shardArg(shard)
+	repro := chaosRepro(*subject, *profile, *expectFile, *surface, *sessions, *turns, seed, shard)
 	if rep.Known > 0 {
 		fmt.Fprintf(text, "%d start-up(s) broke known rules only (--expect); they count as passed\n", rep.Known)
 	}
@@ -207,6 +199,17 @@ func (r chaosReplay) replay() chaos.Replay {
 // command is the command that replays the counterexample saved at path.
 func (r chaosReplay) command(path string) string {
 	return fmt.Sprintf("%s run%s --scenario-file %s --surface %s --seed %d", program(), subjectFlags(r.subject, r.profile), path, r.surface, r.seed)
+}
+
+// chaosRepro is the command that repeats a chaos run, of fallbackgate
+// chaos or of run's chaos stage, with its --expect file (expect, "" for
+// none) and shard.
+func chaosRepro(subject, profile, expect, surface string, sessions, turns int, seed int64, shard harness.Shard) string {
+	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d", program(), subjectFlags(subject, profile), surface, sessions, turns, seed)
+	if expect != "" {
+		repro += " --expect " + expect
+	}
+	return repro + shardArg(shard)
 }
 
 // problemsVerdict prints the problems of a chaos run or history and

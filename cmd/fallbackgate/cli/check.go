@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/fallbackgate/fallbackgate/harness/chaos"
 	"github.com/fallbackgate/fallbackgate/reports"
@@ -37,7 +36,9 @@ FILE:LINE and the field), 3 when it is incomplete (an interrupted run).`, s)
 	var he *chaos.HistoryError
 	switch {
 	case errors.As(err, &he) && he.Line > 0:
-		return usagef("check: %s:%d: %s", fs.Arg(0), he.Line, strings.TrimPrefix(he.Error(), fmt.Sprintf("line %d: ", he.Line)))
+		at := *he
+		at.Line = 0 // named as FILE:LINE instead
+		return usagef("check: %s:%d: %v", fs.Arg(0), he.Line, &at)
 	case err != nil:
 		return usagef("check: %s: %v", fs.Arg(0), err)
 	}

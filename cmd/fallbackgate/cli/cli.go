@@ -201,3 +201,27 @@ func parse(fs *flag.FlagSet, args []string, s Streams) error {
 	}
 	return nil
 }
+
+// parseAll parses args as parse does, with flags before, between and
+// after the arguments (report merge shards/* --report-dir DIR), and
+// returns the arguments.
+func parseAll(fs *flag.FlagSet, args []string, s Streams) ([]string, error) {
+	var rest []string
+	for {
+		if err := parse(fs, args, s); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// flagGiven reports whether the flag name was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}

@@ -29,18 +29,19 @@ func TestHelpGolden(t *testing.T) {
 	for _, c := range commands() {
 		names = append(names, c.name)
 	}
-	names = append(names, "report-merge")
+	names = append(names, "report-diff", "report-html", "report-merge")
+	special := map[string][]string{ // the commands whose help is not "NAME --help"
+		"fallbackgate": {"help"},
+		"fakes":        {"fakes", "serve", "--help"},
+		"report-diff":  {"report", "diff", "--help"},
+		"report-html":  {"report", "html", "--help"},
+		"report-merge": {"report", "merge", "--help"},
+	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			args := []string{name, "--help"}
-			if name == "fallbackgate" {
-				args = []string{"help"}
-			}
-			if name == "fakes" {
-				args = []string{"fakes", "serve", "--help"}
-			}
-			if name == "report-merge" {
-				args = []string{"report", "merge", "--help"}
+			if a, ok := special[name]; ok {
+				args = a
 			}
 			stdout, stderr, code := run(t, args...)
 			if code != 0 {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/harness/incident"
@@ -74,7 +73,7 @@ func readIncidentFile(path string) ([]byte, error) {
 }
 
 // loadIncidentDir reads every incident file (*.yaml, *.yml) in dir, in
-// name order. Every bad file is named, with every problem of each; two
+// name order (os.ReadDir's). Every bad file is named, with every problem of each; two
 // files with one id are an error too.
 func loadIncidentDir(dir string) ([]incident.Incident, error) {
 	entries, err := os.ReadDir(dir)
@@ -115,6 +114,5 @@ func loadIncidentDir(dir string) ([]incident.Incident, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no incident file (*.yaml, *.yml) in it", dir)
 	}
-	slices.SortStableFunc(out, func(a, b incident.Incident) int { return strings.Compare(a.Source, b.Source) })
 	return out, nil
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -37,9 +36,7 @@ func builtinIncident(t *testing.T, name string) string {
 // row each in the matrix and in results.json, counted in the gate; the
 // copy that falls back on a 429 fails quota-wall, and the run exits 1.
 func TestRunIncidents(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not on PATH, so the Python example cannot run (CI installs it): " + err.Error())
-	}
+	needPython(t)
 	dir := incidentDir(t, map[string]string{"b-quota-wall.yml": builtinIncident(t, "quota-wall"), "a-mine.yaml": incidentFile, "notes.txt": "not an incident"})
 	out := filepath.Join(t.TempDir(), "out")
 	stdout, stderr, code := run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "oneshot", "--seed", "1", "--regressions=", "--incidents", dir, "--report-dir", out)
@@ -121,12 +118,19 @@ func TestRunIncidentsBadInput(t *testing.T) {
 	if _, stderr, code := run(t, "run", "--subject", goodSubject, "--regressions=", "--incidents", fifo); code != ExitUsage || !strings.Contains(stderr, "pipe.yaml: not a regular file") {
 		t.Errorf("a FIFO: exit %d, %q; want 2 without blocking on it", code, stderr)
 	}
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not on PATH, so the Python example cannot run (CI installs it): " + err.Error())
-	}
+	needPython(t)
 	broken := incidentDir(t, map[string]string{"broken.yaml": strings.Replace(incidentFile, "exits: 1}", "exits: 0}", 1)})
 	stdout, stderr, code = run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "oneshot", "--seed", "1", "--regressions=", "--incidents", broken)
 	if code != ExitHarness || !strings.Contains(stdout, "INC-mine mine (incident)  BROKEN") || !strings.Contains(stderr, filepath.Join(broken, "broken.yaml")+": the incident file is broken") {
 		t.Errorf("a broken file: exit %d; want 3, the row BROKEN and the file named\n%s%s", code, stdout, stderr)
+	}
+	// report merge gives the exit code of the run it puts back together.
+	shard := t.TempDir()
+	if stdout, stderr, code := run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "oneshot", "--seed", "1", "--regressions=", "--incidents", broken, "--shard", "1/1", "--report-dir", shard); code != ExitHarness {
+		t.Fatalf("shard 1/1 with a broken file: exit %d; want 3\n%s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = run(t, "report", "merge", shard)
+	if code != ExitHarness || !strings.Contains(stdout, "INC-mine mine (incident)  BROKEN") || !strings.Contains(stderr, filepath.Join(broken, "broken.yaml")+": the incident file is broken") {
+		t.Errorf("report merge of a run with a broken file: exit %d; want 3, as the run, the row BROKEN and the file named\n%s%s", code, stdout, stderr)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/fallbackgate/fallbackgate/fakes"
-	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/chaos"
 	"github.com/fallbackgate/fallbackgate/reports"
 )
@@ -35,33 +34,21 @@ looked for beside its results.json first, then where it wrote them.
 Refuses (exit 2), naming the files: a results.json without a shard,
 shards of different seeds, subjects, profiles, surfaces, stages or N,
 and a shard missing or given twice. Exit 0 when the merged run conforms,
-1 on a violation, 3 when a surface could not be started.`, s)
+1 on a violation, 3 when a surface could not be started or an incident
+file is broken, as the run without --shard exits.`, s)
 	out := addReportFlags(fs, "report merge", " (and chaos.jsonl, counterexamples/)")
 	github := fs.Bool("github", false, "also write a GitHub Actions annotation per failure; on by default when GITHUB_ACTIONS=true (--github=false turns it off)")
 	writeExpect := fs.String("write-expect", "", "write the merged run's failures as an expectations `FILE` (the --expect format), as run --write-expect does")
-	// Flags may come after the shards too (report merge shards/* --report-dir
-	// DIR): parse again after each argument.
-	var shards []string
-	for rest := args; ; {
-		if err := parse(fs, rest, s); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		shards = append(shards, fs.Arg(0))
-		rest = fs.Args()[1:]
+	shards, err := parseAll(fs, args, s)
+	if err != nil {
+		return err
 	}
 	if len(shards) == 0 {
 		return usagef("report merge: want the shards' report folders or results.json files")
 	}
-	piped, err := out.check()
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
-	}
-	text := s.Stdout
-	if piped != nil {
-		text = s.Stderr
 	}
 	var files []reports.ShardFile
 	where := map[*reports.Results]string{} // each shard's folder, where its files are looked for
@@ -92,35 +79,10 @@ and a shard missing or given twice. Exit 0 when the merged run conforms,
 	fmt.Fprintf(text, "fallbackgate report merge: subject %s, profile %s, seed %d, %d shard(s): %s\n",
 		res.Subject, res.Profile, res.Seed, len(files), strings.Join(names, ", "))
 	written, werr := writeReports(res, *out.dir, out.paths)
-	notes = append(notes, written...)
-	if *writeExpect != "" && werr == nil {
-		note, err := writeExpectations(*writeExpect, res)
-		if err != nil {
-			werr = err
-		} else {
-			notes = append(notes, note)
-		}
+	if err := finish(s.Stdout, text, res, piped, githubAnnotations(fs, *github), *writeExpect, append(notes, written...), werr); err != nil {
+		return err
 	}
-	if githubAnnotations(fs, *github) {
-		if err := reports.WriteGitHub(text, res); err != nil {
-			return &HarnessError{Err: err}
-		}
-	}
-	if err := reports.WriteText(text, res, notes...); err != nil {
-		return &HarnessError{Err: err}
-	}
-	if werr != nil {
-		return &HarnessError{Err: fmt.Errorf("reports: %w", werr)}
-	}
-	if piped != nil {
-		if err := piped.Write(s.Stdout, res); err != nil {
-			return &HarnessError{Err: err}
-		}
-	}
-	if len(res.NotStarted) > 0 {
-		return &harness.NotStartedError{Subject: res.Subject, Surfaces: res.NotStarted}
-	}
-	return verdict(res)
+	return outcome(res)
 }
 
 // mergeFiles gives the merged results the files its shards wrote: with a
@@ -237,7 +199,7 @@ func findShardFile(folder, path string) string {
 
 // copyFile copies the file at src to dst, creating dst's folder.
 func copyFile(src, dst string) error {
-	if same(src, dst) {
+	if sameFile(src, dst) {
 		return nil
 	}
 	data, err := os.ReadFile(src)
@@ -254,11 +216,4 @@ func writeFile(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, fakes.RedactBytes(data), 0o644)
-}
-
-// same reports whether a and b are the same file.
-func same(a, b string) bool {
-	fa, aerr := os.Stat(a)
-	fb, berr := os.Stat(b)
-	return aerr == nil && berr == nil && os.SameFile(fa, fb)
 }

@@ -50,8 +50,9 @@ func TestProgramName(t *testing.T) {
 
 // TestReproUsesInvokedPath builds the command and runs it as make build
 // leaves it, ./bin/fallbackgate, which is not on the PATH: the reproduce
-// command of a failure must name that path, and run as printed it must
-// reproduce the failure. Found on the PATH, it is named fallbackgate.
+// command of a failure, and the replay command of a failing incident, must
+// name that path, and run as printed it must reproduce the failure. Found
+// on the PATH, it is named fallbackgate.
 func TestReproUsesInvokedPath(t *testing.T) {
 	needPython(t)
 	if testing.Short() {
@@ -81,10 +82,14 @@ func TestReproUsesInvokedPath(t *testing.T) {
 		return string(out)
 	}
 	path := os.Getenv("PATH")
-	out := runIn(path, "./bin/fallbackgate", "run", "--subject", subject, "--scenario", "SF-8", "--surface", "oneshot", "--seed", "1")
+	incidents := incidentDir(t, map[string]string{"quota-wall.yaml": builtinIncident(t, "quota-wall")})
+	out := runIn(path, "./bin/fallbackgate", "run", "--subject", subject, "--scenario", "SF-8", "--surface", "oneshot", "--seed", "1", "--incidents", incidents)
 	want := "reproduce: ./bin/fallbackgate run --subject " + subject + " --scenario SF-8 --surface oneshot --seed 1"
 	if !strings.Contains(out, want+"\n") {
 		t.Fatalf("output lacks %q:\n%s", want, out)
+	}
+	if replay := "replay: ./bin/fallbackgate replay " + filepath.Join(incidents, "quota-wall.yaml") + " --seed 1 --subject " + subject + "\n"; !strings.Contains(out, replay) {
+		t.Errorf("output lacks %q:\n%s", replay, out)
 	}
 	again := runIn(path, strings.Fields(strings.TrimPrefix(want, "reproduce: "))...)
 	if !strings.Contains(again, "FAIL R7") {

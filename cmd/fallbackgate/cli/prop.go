@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -116,13 +115,9 @@ each drawn as the whole run draws it; a shard's vacuity is judged when
 	if err != nil {
 		return err
 	}
-	piped, err := out.check()
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
-	}
-	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
-	if piped != nil {
-		text = s.Stderr
 	}
 	if *out.dir != "" && !flagGiven(fs, "save") {
 		*save = filepath.Join(*out.dir, "counterexamples")
@@ -193,10 +188,7 @@ each drawn as the whole run draws it; a shard's vacuity is judged when
 	if err != nil {
 		return &HarnessError{Err: err}
 	}
-	flags := subjectFlags(*subject, *profile)
-	if *expectFile != "" {
-		flags += " --expect " + *expectFile // run takes it too, for the replay
-	}
+	flags := expectFlags(*subject, *profile, *expectFile)
 	shardProperties(rep, shard)
 	stage := propertiesStage(rep, surfaces, *checks, flags, rep.Seed, shard)
 	if out.any() {
@@ -219,13 +211,6 @@ func printNotes(w io.Writer, notes []string) {
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}
-}
-
-// flagGiven reports whether the flag name was set on the command line.
-func flagGiven(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
 }
 
 // propVerdict prints a property run's outcome (its stage as the reports
@@ -290,6 +275,19 @@ func subjectFlags(subject, profile string) string {
 	}
 	if profile != "" {
 		f += " --profile " + profile
+	}
+	return f
+}
+
+// checkSurfaces returns the usage error of cmd's --surface list when it
+// names a surface that is not one of harness.Surfaces.
+// expectFlags are subjectFlags and the --expect flag of a command line
+// that repeats a property run or replays its counterexample: run takes
+// --expect too.
+func expectFlags(subject, profile, expect string) string {
+	f := subjectFlags(subject, profile)
+	if expect != "" {
+		f += " --expect " + expect
 	}
 	return f
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -97,9 +96,7 @@ reproduce: fallbackgate chaos --seed 1
 // class once, under the counterexample it was shrunk to (one that shows
 // several classes stands for each), every counterexample saved.
 func TestPropMaxFailures(t *testing.T) {
-	if _, err := osexec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not on PATH, so the Python example cannot run (CI installs it): " + err.Error())
-	}
+	needPython(t)
 	dir := t.TempDir()
 	subject := "../../../examples/python-subject/broken/falls-back-on-429/subject.yaml"
 	out, errs, code := run(t, "prop", "--subject", subject, "--max-failures", "5", "--seed", "1", "--parallel", "2", "--save", dir)

@@ -47,10 +47,8 @@ func (r regressions) note() string {
 // the --regressions flag when it was given ("" for none), else of the
 // default folder when it exists.
 func findRegressions(ctx context.Context, fs *flag.FlagSet, dir string) (regressions, error) {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "regressions" })
 	r := regressions{dir: dir}
-	if !given {
+	if !flagGiven(fs, "regressions") {
 		fi, err := os.Stat(prop.DefaultCounterexampleDir)
 		if err != nil || !fi.IsDir() {
 			return regressions{}, nil
@@ -65,6 +63,21 @@ func findRegressions(ctx context.Context, fs *flag.FlagSet, dir string) (regress
 		return r, usagef("run: --regressions %s: %v", r.dir, err)
 	}
 	return r, nil
+}
+
+// readScenarioFile reads the scenario file at path as run takes one (with
+// --scenario-file or from --regressions): it must parse and its
+// expectations must agree with the model.
+func readScenarioFile(ctx context.Context, path string) (harness.Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return harness.Scenario{}, err
+	}
+	sc, err := harness.ParseScenario(path, data)
+	if err != nil {
+		return sc, err
+	}
+	return sc, model.CheckExpectations(ctx, sc, data)
 }
 
 // loadRegressions reads every scenario file (*.yaml, *.yml) in dir, in
@@ -89,15 +102,7 @@ func loadRegressions(ctx context.Context, dir string) ([]harness.Scenario, error
 			problems = append(problems, fmt.Errorf("%s: not a regular file", path))
 			continue
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		sc, err := harness.ParseScenario(path, data)
-		if err == nil {
-			err = model.CheckExpectations(ctx, sc, data)
-		}
+		sc, err := readScenarioFile(ctx, path)
 		if err != nil {
 			problems = append(problems, err)
 			continue

@@ -46,19 +46,17 @@ reproduce the incident (the incident file is broken).`, s)
 	surface := fs.String("surface", harness.Oneshot, "`SURFACE` the workers run on: oneshot (a process each) or gateway (sessions of one gateway)")
 	seedFlag := fs.String("seed", "", "`SEED` for the fakes' secrets and the dispatcher's jitter (default: random, printed)")
 	html := fs.String("html", "", "also write the replay as a self-contained HTML page with its SVG timeline to `FILE`")
-	if err := parse(fs, args, s); err != nil {
+	rest, err := parseAll(fs, args, s) // flags may follow the incident
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(rest) == 0 {
 		return usagef("replay: name an incident (%s) or an incident file", strings.Join(scenarios.Incidents(), ", "))
 	}
-	name, rest := fs.Arg(0), fs.Args()[1:]
-	if err := parse(fs, rest, s); err != nil { // flags may follow the incident
-		return err
+	if len(rest) > 1 {
+		return usagef("replay: unexpected argument %q", rest[1])
 	}
-	if fs.NArg() > 0 {
-		return usagef("replay: unexpected argument %q", fs.Arg(0))
-	}
+	name := rest[0]
 	if *surface != harness.Oneshot && *surface != harness.Gateway {
 		return usagef("replay: --surface %q: want oneshot or gateway", *surface)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +18,6 @@ import (
 	"github.com/fallbackgate/fallbackgate/harness/exec"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/harness/incident"
-	"github.com/fallbackgate/fallbackgate/harness/model"
 	"github.com/fallbackgate/fallbackgate/harness/prop"
 	"github.com/fallbackgate/fallbackgate/harness/reference"
 	"github.com/fallbackgate/fallbackgate/reports"
@@ -106,11 +106,7 @@ verdict.`, s)
 	parallel := fs.Int("parallel", 4, "cases run at once (with --prop, generated cases too)")
 	keep := fs.Bool("keep", false, "keep each case's scratch folder (case.json, config, events) for reproduction")
 	verbose := fs.Bool("v", false, "print a line per case as it is judged")
-	reportDir := fs.String("report-dir", "", "write every report format into `DIR` (created when missing): "+formatFiles())
-	formatPaths := map[string]*string{}
-	for _, f := range reports.Formats {
-		formatPaths[f.Name] = fs.String(f.Name, "", "write the "+f.Name+" report ("+f.File+") to `FILE`; - writes it to stdout and the terminal report to stderr")
-	}
+	out := addReportFlags(fs, "run", "")
 	propChecks := fs.Int("prop", 0, "after the scenarios, property-test the subject with `N` generated cases on the selected surfaces (as fallbackgate prop does); 0: none")
 	shrink := fs.Duration("shrink-time", 30*time.Second, "with --prop: time limit for shrinking a failure")
 	chaos := fs.Bool("chaos", false, "after the scenarios, run a chaos pass (8 sessions × 20 turns, on the gateway when the subject has one, else oneshot; as fallbackgate chaos does)")
@@ -125,10 +121,8 @@ verdict.`, s)
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q (flags come before nothing else)", fs.Arg(0))
 	}
-	for _, surf := range surfaces {
-		if !slices.Contains(harness.Surfaces, surf) {
-			return usagef("run: --surface %q: unknown surface (known: %s)", surf, strings.Join(harness.Surfaces, ", "))
-		}
+	if err := checkSurfaces("run", surfaces); err != nil {
+		return err
 	}
 	if *propChecks < 0 {
 		return usagef("run: --prop %d: want a number of cases, or 0 for none", *propChecks)
@@ -147,18 +141,11 @@ verdict.`, s)
 	if !shard.Whole() && *writeExpect != "" {
 		return usagef("run: --write-expect needs every case of the run; give it to fallbackgate report merge instead of --shard %s", shard)
 	}
-	piped, err := stdoutFormat("run", formatPaths)
+	piped, text, err := out.check(s)
 	if err != nil {
 		return err
 	}
-	if err := checkReportPaths("run", *reportDir, formatPaths); err != nil {
-		return err
-	}
 	annotate := githubAnnotations(fs, *github)
-	text := s.Stdout // the terminal report; on stderr when stdout carries a report file
-	if piped != nil {
-		text = s.Stderr
-	}
 	var known *reports.Expectations
 	if *expectFile != "" {
 		if known, err = reports.LoadExpectations(*expectFile); err != nil {
@@ -172,15 +159,8 @@ verdict.`, s)
 		}
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		sc, err := readScenarioFile(ctx, f)
 		if err != nil {
-			return usagef("run: --scenario-file: %v", err)
-		}
-		sc, err := harness.ParseScenario(f, data)
-		if err != nil {
-			return usagef("run: --scenario-file: %v", err)
-		}
-		if err := model.CheckExpectations(ctx, sc, data); err != nil {
 			return usagef("run: --scenario-file: %v", err)
 		}
 		sel = append(sel, sc)
@@ -208,20 +188,22 @@ verdict.`, s)
 		return err
 	}
 	held := gate.Config{Scenarios: sel, Shard: shard}.ShardScenarios()
-	if shard.N > 0 {
-		fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, shard %s: %d of %d scenario(s) × %d surface(s)\n",
-			sub.Name, sub.Profile.Name, seed, shard, len(held), len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
-	} else {
-		fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %d scenario(s) × %d surface(s)\n",
-			sub.Name, sub.Profile.Name, seed, len(sel), max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0)))
+	nSurfaces := len(surfaces)
+	if nSurfaces == 0 {
+		nSurfaces = len(harness.Surfaces)
 	}
+	scope := fmt.Sprintf("%d scenario(s)", len(sel))
+	if shard.N > 0 {
+		scope = fmt.Sprintf("shard %s: %d of %d scenario(s)", shard, len(held), len(sel))
+	}
+	fmt.Fprintf(text, "fallbackgate run: subject %s, profile %s, seed %d, %s × %d surface(s)\n", sub.Name, sub.Profile.Name, seed, scope, nSurfaces)
 	if n := regs.note(); n != "" {
 		fmt.Fprintln(text, n)
 	}
 	if len(incs) > 0 {
 		fmt.Fprintf(text, "incidents: %d incident file(s) from %s, replayed after the scenarios\n", len(incs), *incidentsDir)
 	}
-	total := len(held) * max(len(surfaces), len(harness.Surfaces)*boolInt(len(surfaces) == 0))
+	total := len(held) * nSurfaces
 	var done atomic.Int64
 	progress := isTerminal(s.Stderr) // a line that rewrites itself, only for a person
 	cfg := gate.Config{Subject: sub, Scenarios: sel, Surfaces: surfaces, Seed: seed, Parallel: *parallel, Shard: shard,
@@ -269,9 +251,9 @@ verdict.`, s)
 	if len(incidentRows) > 0 {
 		res.SetIncidents(incidentRows)
 	}
-	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *reportDir, shrink: *shrink, stderr: s.Stderr, shard: shard, parallel: *parallel}
+	stages := runStages{subject: *subject, profile: *profile, seed: seed, reportDir: *out.dir, shrink: *shrink, stderr: s.Stderr, shard: shard, parallel: *parallel}
 	if known != nil {
-		stages.known = known.KnownRule
+		stages.known, stages.expect = known.KnownRule, *expectFile
 	}
 	if *propChecks > 0 {
 		p, err := stages.properties(ctx, rep.Surfaces, sub, *propChecks)
@@ -294,25 +276,46 @@ verdict.`, s)
 		}
 		res.SetMutation(mrep)
 	}
-	notes, werr := writeReports(res, *reportDir, formatPaths)
-	if werr == nil && *reportDir != "" && len(replays) > 0 {
-		var names []string
-		for _, rep := range replays {
-			name := reports.ReplayFileName(rep.Incident)
-			if werr = reports.WriteReplayFile(filepath.Join(*reportDir, name), rep); werr != nil {
-				break
-			}
-			names = append(names, name)
-		}
-		if werr == nil {
-			notes = append(notes, fmt.Sprintf("incident timelines written to %s (%s)", *reportDir, strings.Join(names, ", ")))
+	notes, werr := writeReports(res, *out.dir, out.paths)
+	if werr == nil && *out.dir != "" && len(replays) > 0 {
+		var note string
+		if note, werr = writeTimelines(*out.dir, replays); werr == nil {
+			notes = append(notes, note)
 		}
 	}
 	if shard.N > 0 {
 		notes = append(notes, shardNote(shard))
 	}
-	if *writeExpect != "" && werr == nil {
-		note, err := writeExpectations(*writeExpect, res)
+	if err := finish(s.Stdout, text, res, piped, annotate, *writeExpect, notes, werr); err != nil {
+		return err
+	}
+	return outcome(res)
+}
+
+// writeTimelines writes the timeline page of each replayed incident into
+// the report folder dir and returns the line that says so.
+func writeTimelines(dir string, replays []*incident.Replay) (string, error) {
+	var names []string
+	for _, rep := range replays {
+		name := reports.ReplayFileName(rep.Incident)
+		if err := reports.WriteReplayFile(filepath.Join(dir, name), rep); err != nil {
+			return "", err
+		}
+		names = append(names, name)
+	}
+	return fmt.Sprintf("incident timelines written to %s (%s)", dir, strings.Join(names, ", ")), nil
+}
+
+// finish ends run and report merge once their results are judged and the
+// report files written (werr is that error): it writes the expectations
+// file of --write-expect (when werr is nil), the GitHub annotations when
+// annotate, the terminal report with notes to text, and last the report
+// piped to stdout. The matrix and the counts are printed even when a report
+// could not be written (checked before the run, it may still fail: a full
+// disk); the error of that write is returned after them.
+func finish(stdout, text io.Writer, res *reports.Results, piped *reports.Format, annotate bool, writeExpect string, notes []string, werr error) error {
+	if writeExpect != "" && werr == nil {
+		note, err := writeExpectations(writeExpect, res)
 		if err != nil {
 			werr = err
 		} else {
@@ -324,8 +327,6 @@ verdict.`, s)
 			return &HarnessError{Err: err}
 		}
 	}
-	// The matrix and the counts are printed even when a report could not
-	// be written (checked before the run, it may still fail: a full disk).
 	if err := reports.WriteText(text, res, notes...); err != nil {
 		return &HarnessError{Err: err}
 	}
@@ -333,21 +334,11 @@ verdict.`, s)
 		return &HarnessError{Err: fmt.Errorf("reports: %w", werr)}
 	}
 	if piped != nil {
-		if err := piped.Write(s.Stdout, res); err != nil {
+		if err := piped.Write(stdout, res); err != nil {
 			return &HarnessError{Err: err}
 		}
 	}
-	if notStarted != nil {
-		return notStarted // exit 3: nothing about the contract was judged
-	}
-	if broken := res.Broken(); len(broken) > 0 {
-		var files []string
-		for _, i := range broken {
-			files = append(files, i.File)
-		}
-		return &HarnessError{Err: fmt.Errorf("%w: %s: the incident file is broken", incident.ErrIncidentNotReproduced, strings.Join(files, ", "))}
-	}
-	return verdict(res)
+	return nil
 }
 
 // replayIncidents replays each incident against sub, the run's subject: on
@@ -375,7 +366,7 @@ func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness
 			return nil, nil, &HarnessError{Err: fmt.Errorf("incident %s: %w", inc.Source, err)}
 		}
 		reps = append(reps, rep)
-		repro := fmt.Sprintf("fallbackgate replay %s --seed %d", inc.Source, seed)
+		repro := fmt.Sprintf("%s replay %s --seed %d", program(), inc.Source, seed)
 		if path != "" {
 			repro += " --subject " + path
 		}
@@ -385,6 +376,24 @@ func replayIncidents(ctx context.Context, incs []incident.Incident, sub *harness
 		out = append(out, reports.NewIncident(rep, repro))
 	}
 	return out, reps, nil
+}
+
+// outcome is the error that sets the exit code of run, and of report merge
+// from the results it puts back together: a surface that could not be
+// started, or an incident file that did not reproduce, is exit 3 (nothing
+// about the contract was judged there); else the verdict.
+func outcome(res *reports.Results) error {
+	if len(res.NotStarted) > 0 {
+		return &harness.NotStartedError{Subject: res.Subject, Surfaces: res.NotStarted}
+	}
+	if broken := res.Broken(); len(broken) > 0 {
+		var files []string
+		for _, i := range broken {
+			files = append(files, i.File)
+		}
+		return &HarnessError{Err: fmt.Errorf("%w: %s: the incident file is broken", incident.ErrIncidentNotReproduced, strings.Join(files, ", "))}
+	}
+	return verdict(res)
 }
 
 // verdict decides run's exit from its results: nil when the gate passes,
@@ -471,13 +480,6 @@ func writeReports(res *reports.Results, dir string, paths map[string]*string) ([
 		}
 	}
 	return notes, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // parseSeed reads --seed, or draws one when it is empty.

@@ -34,11 +34,14 @@ type runStages struct {
 	shrink           time.Duration // bounds shrinking a property failure
 	stderr           io.Writer
 	known            harness.KnownFunc // the run's --expect, for every generated case
+	expect           string            // the file of --expect, for the commands that repeat a stage
 	shard            harness.Shard     // the run's --shard: its share of the cases and start-ups
 	parallel         int               // the run's --parallel: generated cases at once
 }
 
-func (r runStages) flags() string { return subjectFlags(r.subject, r.profile) }
+// flags are the subject, profile and --expect flags of the commands that
+// repeat the property stage and replay its counterexample, as prop's are.
+func (r runStages) flags() string { return expectFlags(r.subject, r.profile, r.expect) }
 
 func (r runStages) saveDir() string {
 	if r.reportDir != "" {
@@ -131,6 +134,6 @@ func (r runStages) chaos(ctx context.Context, sub *harness.Subject) (*reports.Ch
 		}
 		saved = ce.Path
 	}
-	repro := fmt.Sprintf("%s chaos%s --surface %s --sessions %d --turns %d --seed %d%s", program(), r.flags(), surface, runChaosSessions, runChaosTurns, r.seed, shardArg(r.shard))
+	repro := chaosRepro(r.subject, r.profile, r.expect, surface, runChaosSessions, runChaosTurns, r.seed, r.shard)
 	return reports.NewChaos(rep, history, saved, repro), nil
 }

@@ -11,10 +11,16 @@ import (
 
 // TestRunStagesPass: --prop and --chaos against the Python example add a
 // passing property and chaos stage to the output and to results.json,
-// with their files in the report folder.
+// with their files in the report folder. The stages are judged with the
+// run's --expect, so the commands that repeat them give it too, as prop's
+// and chaos's own do.
 func TestRunStagesPass(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	out, errs, code := run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "gateway", "--seed", "1", "--prop", "200", "--chaos", "--report-dir", dir)
+	expect := filepath.Join(t.TempDir(), "expect.yaml")
+	if err := os.WriteFile(expect, []byte("known_failures: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := run(t, "run", "--subject", goodSubject, "--scenario", "SF-1", "--surface", "gateway", "--seed", "1", "--prop", "200", "--chaos", "--report-dir", dir, "--expect", expect)
 	if code != ExitConforms {
 		t.Fatalf("exit %d; want 0\n%s%s", code, out, errs)
 	}
@@ -42,6 +48,12 @@ func TestRunStagesPass(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "chaos.jsonl")); err != nil || fi.Size() == 0 {
 		t.Errorf("chaos history: %v", err)
+	}
+	if p := res.Properties; p != nil && !strings.Contains(p.Repro, " --expect "+expect) {
+		t.Errorf("results.json properties repro %q; want it to give --expect %s", p.Repro, expect)
+	}
+	if c := res.Chaos; c != nil && !strings.Contains(c.Repro, " --expect "+expect) {
+		t.Errorf("results.json chaos repro %q; want it to give --expect %s", c.Repro, expect)
 	}
 }
 

@@ -56,7 +56,7 @@ func shardProperties(rep *prop.Report, s harness.Shard) {
 }
 
 // reportFlags are the report flags of a command: --report-dir and one
-// flag per format, as run has them.
+// flag per format, as run, prop, chaos and report merge have them.
 type reportFlags struct {
 	cmd   string
 	dir   *string
@@ -75,13 +75,18 @@ func addReportFlags(fs *flag.FlagSet, cmd, extra string) *reportFlags {
 }
 
 // check checks, before anything runs, that the reports can be written,
-// and returns the format that goes to stdout (nil for none).
-func (f *reportFlags) check() (*reports.Format, error) {
-	piped, err := stdoutFormat(f.cmd, f.paths)
-	if err != nil {
-		return nil, err
+// and returns the format that goes to stdout (nil for none) and where the
+// terminal report goes: s.Stdout, or s.Stderr when stdout carries a
+// report file.
+func (f *reportFlags) check(s Streams) (piped *reports.Format, text io.Writer, err error) {
+	if piped, err = stdoutFormat(f.cmd, f.paths); err != nil {
+		return nil, nil, err
 	}
-	return piped, checkReportPaths(f.cmd, *f.dir, f.paths)
+	text = s.Stdout
+	if piped != nil {
+		text = s.Stderr
+	}
+	return piped, text, checkReportPaths(f.cmd, *f.dir, f.paths)
 }
 
 // any reports whether any report file was asked for.

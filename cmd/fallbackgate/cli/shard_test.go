@@ -78,6 +78,18 @@ func TestReportMergeInProcess(t *testing.T) {
 			if d := cmp.Diff(normalizeResults(w, whole), normalizeResults(m, merged)); d != "" {
 				t.Errorf("merged results.json differs from the whole run's (-whole +merged):\n%s", d)
 			}
+			// --json - puts the merged results.json on stdout and the terminal
+			// report on stderr; --write-expect writes the merged run's
+			// expectations, as run's flags do.
+			expect := filepath.Join(dir, tt.name, "expect.yaml")
+			out, errs, code = run(t, append(append([]string{"report", "merge"}, shards...), "--json", "-", "--write-expect", expect)...)
+			if code != ExitConforms || !strings.HasPrefix(out, "{") || !strings.Contains(errs, "seed ") ||
+				!strings.Contains(errs, "expectations written to "+expect+" (0 known failure(s))") {
+				t.Errorf("report merge --json - --write-expect: exit %d; want 0, the JSON on stdout, the terminal report and the expectations note on stderr\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			if _, err := os.Stat(expect); err != nil {
+				t.Errorf("report merge --write-expect: %v", err)
+			}
 			if tt.name != "chaos" {
 				return
 			}

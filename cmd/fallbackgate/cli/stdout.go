@@ -36,9 +36,7 @@ func stdoutFormat(cmd string, paths map[string]*string) (*reports.Format, error)
 // as --github says when it was given, else when the run is a GitHub
 // Actions step (GITHUB_ACTIONS=true).
 func githubAnnotations(fs *flag.FlagSet, flagValue bool) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "github" })
-	if given {
+	if flagGiven(fs, "github") {
 		return flagValue
 	}
 	return os.Getenv("GITHUB_ACTIONS") == "true"

@@ -17,6 +17,16 @@ def record_pid(pid=None):
             f.write(f"{pid or os.getpid()}\n")
 
 
+def flood(fd, byte):
+    """Writes 1 GiB of byte on fd, a MiB at a time, until it is done or the harness closes the pipe."""
+    chunk = byte * (1 << 20)
+    try:
+        for _ in range(1024):
+            os.write(fd, chunk)
+    except OSError:
+        pass
+
+
 def on_resolved(hook):
     """Calls hook(runtime) on every runtime the good adapter resolves."""
     good = adapter.resolve_entry

@@ -10,12 +10,7 @@ flooded = []
 def answer_request(request, events_path):
     if not flooded:
         flooded.append(True)
-        chunk = b"e" * (1 << 20)
-        try:
-            for _ in range(1024):
-                os.write(2, chunk)
-        except OSError:
-            pass
+        hostile.flood(2, b"e")
     return good(request, events_path)
 
 

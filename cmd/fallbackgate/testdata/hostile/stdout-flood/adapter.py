@@ -5,10 +5,5 @@ import hostile  # noqa: E402
 
 if sys.argv[1:2] == ["oneshot"]:
     hostile.record_pid()
-    chunk = b"o" * (1 << 20)
-    try:
-        for _ in range(1024):
-            os.write(1, chunk)
-    except OSError:
-        pass
+    hostile.flood(1, b"o")
 hostile.run()
