@@ -43,7 +43,7 @@ func TestExtraExpectationsMatchModel(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s/%s: %v", s.ID, p.Name, err)
 			}
-			if err := compareExpectation(s, p.Name, "the model", modelExpectation(want)); err != nil {
+			if err := compareExpectation(s, p.Name, "the model", model.Expectation(want)); err != nil {
 				t.Error(err)
 			}
 		}
