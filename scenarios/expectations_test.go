@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -29,40 +28,6 @@ import (
 // expectationSeed is the fakes' seed for these tests. Expectations do not
 // depend on it; TestExpectationsIgnoreSeed checks that.
 const expectationSeed = 1
-
-// modelExpectation returns the model's prediction in the words of a scenario
-// file.
-func modelExpectation(want harness.Expected) harness.Expectation {
-	e := harness.Expectation{Resolves: want.Resolves, Exit: want.Exit}
-	if want.BadUsage {
-		return e
-	}
-	if want.Err != nil {
-		e.Surfaced = surfacedProvider(want.Err)
-		return e
-	}
-	e.Landed = &want.Decision.Landed
-	e.Model = want.Decision.Model
-	e.Remaining = harness.ChainStrings(want.Decision.Remaining)
-	if want.Decision.FellBack() {
-		e.FallbackEvents = 1
-	}
-	return e
-}
-
-// surfacedProvider names the provider whose error err is: an AuthError's or
-// the model's other error's provider.
-func surfacedProvider(err error) string {
-	var ae *resolver.AuthError
-	if errors.As(err, &ae) {
-		return ae.Provider
-	}
-	var oe *model.OtherError
-	if errors.As(err, &oe) {
-		return oe.Provider
-	}
-	return ""
-}
 
 // expectationOpts treats `remaining: []` and an absent remaining alike.
 var expectationOpts = cmp.Options{cmpopts.EquateEmpty()}
@@ -108,7 +73,7 @@ func TestExpectationsMatchModel(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Predict(%s, %s): %v", sc.ID, p.Name, err)
 				}
-				if err := compareExpectation(sc, p.Name, "model", modelExpectation(want)); err != nil {
+				if err := compareExpectation(sc, p.Name, "model", model.Expectation(want)); err != nil {
 					t.Error(err)
 				}
 			})
@@ -213,7 +178,7 @@ func TestExpectationsIgnoreSeed(t *testing.T) {
 		if errA != nil || errB != nil {
 			t.Fatalf("Predict(%s): %v, %v", sc.ID, errA, errB)
 		}
-		if diff := cmp.Diff(modelExpectation(a), modelExpectation(b), expectationOpts); diff != "" {
+		if diff := cmp.Diff(model.Expectation(a), model.Expectation(b), expectationOpts); diff != "" {
 			t.Errorf("%s: the prediction depends on the seed (-seed 1 +seed 987654321):\n%s", sc.Source, diff)
 		}
 	}
@@ -228,7 +193,7 @@ func TestCompareExpectationFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	predicted := modelExpectation(want)
+	predicted := model.Expectation(want)
 	if err := compareExpectation(sf2, resolver.Strict.Name, "model", predicted); err != nil {
 		t.Fatalf("the honest SF-2 expectation is reported: %v", err)
 	}
@@ -270,14 +235,14 @@ func TestCompareExpectationFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := compareExpectation(sf8, resolver.Strict.Name, "model", modelExpectation(up)); err == nil {
+	if err := compareExpectation(sf8, resolver.Strict.Name, "model", model.Expectation(up)); err == nil {
 		t.Error("SF-8: the upstream prediction matched expect: (strict); want a difference")
 	} else if !strings.Contains(err.Error(), "SF-8.yaml: expect: profile strict") {
 		t.Errorf("the report does not name expect: and the profile: %v", err)
 	}
 	wrong := sf8
 	wrong.Profiles = map[string]harness.Expectation{resolver.Upstream.Name: sf8.Expect}
-	if err := compareExpectation(wrong, resolver.Upstream.Name, "model", modelExpectation(up)); err == nil {
+	if err := compareExpectation(wrong, resolver.Upstream.Name, "model", model.Expectation(up)); err == nil {
 		t.Error("SF-8 with profiles.upstream equal to expect: was not reported")
 	} else if !strings.Contains(err.Error(), "profiles.upstream: profile upstream") {
 		t.Errorf("the report does not name profiles.upstream: %v", err)

@@ -75,13 +75,13 @@ var _ = Describe("The gate on the Python example", labelPython, labelAllSurfaces
 			sc := Extra()[0] // MX-2's set-up, with a primary that hangs instead of a 503
 			sc.ID, sc.Faults = "hang", map[string]string{"xai-oauth": "hang", "openai-codex": "ok"}
 			setup := gate.Setup{Subject: subject, Scenario: sc, Seed: GinkgoRandomSeed(), Hooks: gate.Hooks{RequestTimeout: 300 * time.Millisecond}}
-			start := time.Now()
 			res, err := gate.RunCase(ctx, setup, harness.Oneshot)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(res.Status).To(Equal(harness.StatusPass), explain(res))
 			// The adapter's own bound without request_timeout_ms is 30s,
-			// past the case's 10s: only honouring the case finishes here.
-			Expect(time.Since(start)).To(BeNumerically("<", 5*time.Second))
+			// past the case's 10s: an adapter that ignored the case's bound
+			// would be killed at 10s and fail with R17, so the verdict
+			// alone shows it honoured it, on a machine of any speed.
+			Expect(res.Status).To(Equal(harness.StatusPass), explain(res))
 		}, SpecTimeout(gateTimeout))
 
 		It("passes every saved counterexample in scenarios/regressions", func(ctx SpecContext) {

@@ -36,20 +36,22 @@ func Select(ids []string) ([]harness.Scenario, error) {
 		return All(), nil
 	}
 	all := append(append(All(), Extra()...), Regressions()...)
-	want := map[string]bool{}
+	// want maps an id, upper-cased to match any case, to its spelling.
+	want := map[string]string{}
 	for _, id := range ids {
-		want[strings.ToUpper(strings.TrimSpace(id))] = true
+		id = strings.TrimSpace(id)
+		want[strings.ToUpper(id)] = id
 	}
 	var out []harness.Scenario
 	for _, s := range all {
-		if want[strings.ToUpper(s.ID)] {
+		if _, ok := want[strings.ToUpper(s.ID)]; ok {
 			out = append(out, s)
 			delete(want, strings.ToUpper(s.ID))
 		}
 	}
 	if len(want) > 0 {
 		var unknown, known []string
-		for id := range want {
+		for _, id := range want {
 			unknown = append(unknown, id)
 		}
 		for _, s := range all {

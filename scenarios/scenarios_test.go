@@ -18,9 +18,9 @@ func TestAllParse(t *testing.T) {
 }
 
 func TestSelectUnknown(t *testing.T) {
-	if _, err := Select([]string{"SF-4", "SF-42"}); err == nil {
-		t.Fatal("Select(SF-42) succeeded; want an error naming it")
-	} else if got := err.Error(); got != "unknown scenario SF-42 (known: SF-1, SF-2, SF-3, SF-4, SF-5, SF-6, SF-7, SF-8, SF-9, "+
+	if _, err := Select([]string{"SF-4", "SF-42", "prop-nope"}); err == nil {
+		t.Fatal("Select(SF-42, prop-nope) succeeded; want an error naming them")
+	} else if got := err.Error(); got != "unknown scenario SF-42, prop-nope (known: SF-1, SF-2, SF-3, SF-4, SF-5, SF-6, SF-7, SF-8, SF-9, "+
 		"MX-2, MX-3, MX-4, MX-5, MX-6, MX-7, MX-8, MX-9, MX-10, handoff-entry-without-model, prop-59daa9d1, prop-7e6fea4e, usage-provider-without-model)" {
 		t.Errorf("Select error = %q", got)
 	}

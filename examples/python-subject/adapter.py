@@ -81,6 +81,10 @@ def load_config(config, args):
     Returns (primary, chain, pinned). A non-blank args provider or model pins the start-up and
     replaces the primary's provider or model (R6); environment and config never pin.
     """
+    pin_provider = (args.get("provider") or "").strip()
+    pin_model = (args.get("model") or "").strip()
+    if pin_provider and not pin_model:  # a pinned provider comes with a pinned model (R6)
+        raise UsageError("--provider needs --model")
     if not isinstance(config, dict):
         raise OtherError("config: must be a mapping", "config")
     model = config.get("model")
@@ -94,10 +98,6 @@ def load_config(config, args):
     chain = [parse_entry(raw, f"fallback_providers[{i}]") for i, raw in enumerate(raw_chain)]
     if config.get("fallback_model") is not None:  # the legacy single fallback goes last
         chain.append(parse_entry(config["fallback_model"], "fallback_model"))
-    pin_provider = (args.get("provider") or "").strip()
-    pin_model = (args.get("model") or "").strip()
-    if pin_provider and not pin_model:  # a pinned provider comes with a pinned model (R6)
-        raise UsageError("--provider needs --model")
     if pin_provider:  # the pin replaces the primary: its provider, its model, no configured URL
         primary = {"provider": pin_provider, "model": pin_model, "base_url": ""}
     elif pin_model:  # a model pinned alone keeps the configured provider
@@ -320,8 +320,6 @@ def read_case():
     if not isinstance(case, dict) or case.get("protocol", PROTOCOL) != PROTOCOL:
         raise UsageError(f"{path}: not a {PROTOCOL} case")
     args = case.get("args") or {}
-    if (args.get("provider") or "").strip() and not (args.get("model") or "").strip():
-        raise UsageError("--provider needs --model")
     CASE.timeout = request_timeout(case)
     return case, args, emitter(case.get("events") or os.environ.get("FALLBACKGATE_EVENTS"))
 
@@ -370,15 +368,13 @@ def cli():
 def answer_request(request, events_path):
     """Handles one gateway request; returns the reply's fields after id and session."""
     case = request.get("case") or {}
-    override = request.get("override") or {}
-    if (override.get("provider") or "").strip() and not (override.get("model") or "").strip():
-        # Bad usage (R6): a failed reply of class other, before anything is resolved.
-        return {"ok": False, "class": "other", "reply": "bad usage: a provider override needs a model"}
     CASE.timeout = request_timeout(case)
     emit = emitter(events_path, request.get("id"))
     try:
-        runtime, model, remaining, notice, primary_model = start_up(case, override, emit)
+        runtime, model, remaining, notice, primary_model = start_up(case, request.get("override") or {}, emit)
         answer = run_turn(case.get("providers") or {}, runtime, model, remaining, case.get("prompt", ""), primary_model)
+    except UsageError as err:  # bad usage (R6): a failed reply of class other, before any resolve
+        return {"ok": False, "class": "other", "reply": f"bad usage: {err}"}
     except (AuthError, OtherError) as err:
         kind = "other"
         if isinstance(err, AuthError):
