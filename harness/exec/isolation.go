@@ -44,22 +44,25 @@ func startRecorder() (*recorder, error) {
 	return r, nil
 }
 
-// ServeHTTP records the host of a proxied request (CONNECT host:port, or an
-// absolute URL) and refuses it.
+// ServeHTTP records the host of a proxied request and refuses it. Only a
+// request in proxy form counts: CONNECT host:port, or an absolute URL. A
+// request in origin form (a bare path) was not sent through the proxy: it
+// was addressed to this port itself, which the system may have handed out
+// a moment before to a fleet that has since closed (another case's
+// subject, still calling its fakes, would then be blamed on this one). It
+// is refused and not recorded.
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	host := req.Host
-	if req.URL != nil && req.URL.Host != "" {
-		host = req.URL.Host
-	}
+	w.Header().Set("Connection", "close")
+	host := req.URL.Host // set for CONNECT and for an absolute URL alone
 	if host == "" {
-		host = "(no host)"
+		http.Error(w, "fallbackgate: isolation recorder: not a proxied request", http.StatusForbidden)
+		return
 	}
 	r.mu.Lock()
 	if !slices.Contains(r.hosts, host) {
 		r.hosts = append(r.hosts, host)
 	}
 	r.mu.Unlock()
-	w.Header().Set("Connection", "close")
 	http.Error(w, "fallbackgate: isolation: a subject may reach only the fake providers on 127.0.0.1; "+host+" refused", http.StatusForbidden)
 }
 
