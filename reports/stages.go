@@ -75,6 +75,9 @@ type PropertyFailure struct {
 	Classes []prop.Class `json:"classes,omitempty"`
 	// Shrinks is how many simpler candidates shrinking it ran.
 	Shrinks int `json:"shrinks,omitempty"`
+	// ShrinkCut is set when the shrink time stopped shrinking it while
+	// simpler candidates were left (prop.Failure.ShrinkCut).
+	ShrinkCut bool `json:"shrink_cut,omitempty"`
 }
 
 // OK reports whether every case passed and the run was not vacuous.
@@ -156,7 +159,7 @@ func NewProperties(rep *prop.Report, surfaces []string, checks int, repro string
 		fs = []*prop.Failure{rep.Failure} // a report made by hand
 	}
 	for _, f := range fs {
-		pf := &PropertyFailure{Scenario: string(f.YAML), Saved: f.Saved, Classes: f.Classes, Case: f.Case, Shrinks: f.Shrinks}
+		pf := &PropertyFailure{Scenario: string(f.YAML), Saved: f.Saved, Classes: f.Classes, Case: f.Case, Shrinks: f.Shrinks, ShrinkCut: f.ShrinkCut}
 		for _, r := range f.Outcome.Failed() {
 			for _, rule := range r.Violations.Rules() {
 				if !slices.Contains(pf.Rules, rule) {

@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"regexp"
@@ -65,7 +66,7 @@ func handProperties(kind string) *reports.Properties {
 			}
 			return r
 		}
-		rep.Failure = &prop.Failure{YAML: []byte(propScenario), Saved: propSaved,
+		rep.Failure = &prop.Failure{YAML: []byte(propScenario), Saved: propSaved, Shrinks: 7,
 			Outcome: prop.CaseOutcome{Results: []harness.Result{
 				result(harness.Oneshot),
 				result(harness.Gateway, harness.Violation{Rule: "R7", Message: propR7}),
@@ -572,5 +573,24 @@ func TestStagesRedacted(t *testing.T) {
 			wants = append(wants, "api_key: "+reports.Redacted, "the key "+reports.Redacted+" leaked")
 		}
 		containsAll(t, "the "+name+" report", out, wants...)
+	}
+}
+
+// TestPropRunSaysShrinkCut: the terminal line of a property run says when
+// the shrink time cut a counterexample's shrinking, and says nothing when
+// none was.
+func TestPropRunSaysShrinkCut(t *testing.T) {
+	p := handProperties("fail")
+	for _, cut := range []bool{false, true} {
+		f := &prop.Failure{Shrinks: 3, ShrinkCut: cut}
+		rep := &prop.Report{Cases: 10, Failure: f, Failures: []*prop.Failure{f}, Shrinks: 3}
+		var b bytes.Buffer
+		if err := reports.WritePropRun(&b, rep, p); err != nil {
+			t.Fatal(err)
+		}
+		said := strings.Contains(b.String(), "cut short by the shrink time for 1 counterexample(s): they may not be minimal (raise --shrink-time)")
+		if said != cut {
+			t.Errorf("cut %v: the line says so: %v\n%s", cut, said, b.String())
+		}
 	}
 }

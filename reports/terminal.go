@@ -27,6 +27,15 @@ func WritePropRun(w io.Writer, rep *prop.Report, p *Properties) error {
 	fmt.Fprintf(&buf, "%d cases in %s (%.0f/s): %s", rep.Cases, rep.Generating.Round(time.Millisecond), rate, rep.Counts)
 	if rep.Failure != nil {
 		fmt.Fprintf(&buf, "; shrinking %d candidates in %s", rep.Shrinks, rep.Shrinking.Round(time.Millisecond))
+		cut := 0
+		for _, f := range rep.Failures {
+			if f.ShrinkCut {
+				cut++
+			}
+		}
+		if cut > 0 {
+			fmt.Fprintf(&buf, ", cut short by the shrink time for %d counterexample(s): they may not be minimal (raise --shrink-time)", cut)
+		}
 	}
 	buf.WriteString("\n")
 	if rep.Known > 0 {

@@ -65,7 +65,7 @@ func TestShardMergeOverExec(t *testing.T) {
 		python bool
 	}{
 		{"reference", []string{"run", "--seed", "3", "--prop", "40", "--chaos"}, []int{1, 3, 4}, 0, false},
-		{"python-falls-back-on-429", []string{"run", "--subject", broken, "--surface", "gateway", "--seed", "4", "--prop", "60", "--shrink-time", "10s", "--chaos"}, []int{3}, 1, true},
+		{"python-falls-back-on-429", []string{"run", "--subject", broken, "--surface", "gateway", "--seed", "4", "--prop", "60", "--shrink-time", "10m", "--chaos"}, []int{3}, 1, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := exec.LookPath("python3"); tt.python && err != nil {

@@ -163,6 +163,12 @@ type Failure struct {
 	Saved string
 	// Shrinks is how many simpler candidates were run while shrinking.
 	Shrinks int
+	// ShrinkCut is set when the shrink time ran out while simpler
+	// candidates were left: the case may not be minimal, and the same seed
+	// may shrink further on a faster or quieter machine. Shrinking that
+	// ends because no candidate fails any more is a pure function of the
+	// seed; this is the one place where time decides.
+	ShrinkCut bool
 	// Classes are the failure classes it stands for: the first is the one
 	// it was shrunk for (it still fails with that class on that surface);
 	// the others were found in the run and the counterexample shows them
@@ -466,11 +472,14 @@ func (q *sequential) shrink(ctx context.Context, o CaseOutcome, c Class) (*Failu
 	r := q.r
 	surface := []string{c.Surface}
 	deadline := time.Now().Add(r.cfg.ShrinkTime)
-	shrinks := 0
-	for progress := true; progress && time.Now().Before(deadline); {
+	shrinks, cut := 0, false
+	for progress := true; progress && !cut; {
 		progress = false
 		for _, cand := range SimplerCase(o.Generated) {
-			if ctx.Err() != nil || !time.Now().Before(deadline) {
+			if ctx.Err() != nil {
+				break
+			}
+			if cut = !time.Now().Before(deadline); cut {
 				break
 			}
 			shrinks++
@@ -491,7 +500,7 @@ func (q *sequential) shrink(ctx context.Context, o CaseOutcome, c Class) (*Failu
 	if full, err := q.run(ctx, o.Generated, r.cfg.Surfaces); err == nil && len(full.Failed()) > 0 {
 		o = full
 	}
-	f := &Failure{Outcome: o, Shrinks: shrinks, Classes: []Class{c}}
+	f := &Failure{Outcome: o, Shrinks: shrinks, ShrinkCut: cut, Classes: []Class{c}}
 	note := fmt.Sprintf("found by fallbackgate prop --seed %d against %s", r.cfg.Seed, r.cfg.Target.Name)
 	var err error
 	if f.Scenario, f.YAML, err = Counterexample(ctx, o, note); err != nil {

@@ -3,6 +3,7 @@ package prop_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -58,7 +59,7 @@ func TestRunShards(t *testing.T) {
 		}
 	}
 
-	broken := prop.Config{Target: inProcess("mutant", mutant("falls-back-on-rate-limit").Options, strictProfile()), Checks: 200, Seed: 2}
+	broken := prop.Config{Target: inProcess("mutant", mutant("falls-back-on-rate-limit").Options, strictProfile()), Checks: 200, Seed: 2, ShrinkTime: time.Hour}
 	wrep, err := prop.Run(ctx, broken)
 	if err != nil || wrep.Failure == nil {
 		t.Fatalf("the whole run against the mutant found no failure: %v", err)

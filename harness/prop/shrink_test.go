@@ -400,11 +400,33 @@ func TestShrinkEndsWithoutBudget(t *testing.T) {
 	if f.Outcome.Generated.Scenario.Config.FallbackProviders[0].Provider != "xai-oauth" || f.Shrinks != len(cands) {
 		t.Errorf("shrinking ran %d candidates and ended at %s; want the case itself, after its %d candidates once", f.Shrinks, f.Outcome.Generated.GoString(), len(cands))
 	}
-	if rep.Shrinking >= time.Minute {
-		t.Errorf("shrinking took %s; want it to stop once no candidate fails, not at the shrink time", rep.Shrinking)
+	if f.ShrinkCut {
+		t.Error("ShrinkCut is set; want it clear: shrinking ended because no candidate failed")
 	}
 	if rep.Shrinks != f.Shrinks || rep.Generating <= 0 || rep.Shrinking <= 0 || rep.Generating+rep.Shrinking > rep.Duration {
 		t.Errorf("report: %d shrinks (failure: %d), generating %s + shrinking %s, duration %s; want the parts apart and within the whole",
 			rep.Shrinks, f.Shrinks, rep.Generating, rep.Shrinking, rep.Duration)
+	}
+}
+
+// TestShrinkCutIsSaid: when the shrink time runs out while simpler
+// candidates are left, the failure says so (ShrinkCut), so that a
+// counterexample that may not be minimal is never passed off as one.
+func TestShrinkCutIsSaid(t *testing.T) {
+	big := harness.Scenario{ID: "big", Name: "a chain to shrink", Prompt: harness.DefaultPrompt,
+		Config: harness.CaseConfig{Model: harness.PrimaryConfig{Provider: "openai-codex", Default: "gpt-5.5"},
+			FallbackProviders: []harness.ConfigEntry{entry("xai-oauth", "grok-4.3", ""), entry("anthropic", "claude-opus-4-7", "")}},
+		Faults: map[string]string{"openai-codex": "429(retry_after=30s)", "anthropic": "expired"}}
+	rep, err := prop.Run(context.Background(), prop.Config{Target: inProcess("walks-on-429", mutant("falls-back-on-rate-limit").Options, strictProfile()),
+		Checks: 1, Seed: 1, Scenarios: []harness.Scenario{big}, Surfaces: []string{harness.Oneshot}, ShrinkTime: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Failure
+	if f == nil || len(prop.SimplerCase(f.Outcome.Generated)) == 0 {
+		t.Fatalf("want the scenario to fail with simpler candidates left; failure %v", f != nil)
+	}
+	if !f.ShrinkCut || f.Shrinks != 0 {
+		t.Errorf("ShrinkCut %v after %d candidate(s); want it set, with none run in a nanosecond", f.ShrinkCut, f.Shrinks)
 	}
 }
