@@ -9,6 +9,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/fallbackgate/fallbackgate/fakes"
 	"github.com/fallbackgate/fallbackgate/harness"
 	"github.com/fallbackgate/fallbackgate/harness/gate"
 	"github.com/fallbackgate/fallbackgate/reports"
@@ -204,7 +205,7 @@ func notStartedText(s *harness.Subject, surface string, res harness.Result) stri
 			b.WriteString("\n    | " + l)
 		}
 	}
-	return b.String()
+	return fakes.Redact(b.String()) // a subject's words, like every report's
 }
 
 func exitText(res harness.Result) string {
