@@ -106,10 +106,10 @@ func ExampleManifest() {
 	t.end()
 	// Output:
 	// --- FAIL: TestGate/SF-8/oneshot
-	//     SF-8/oneshot (rate-limited-primary) on subject reference-over-exec, profile strict, seed 7528952468570543391: expected failed: openai-codex codex_rate_limited, observed failed: openai-codex codex_rate_limited
+	//     SF-8/oneshot (rate-limited-primary) on subject reference-over-exec, profile strict, seed 7528952468570543391: failed: openai-codex codex_rate_limited as expected, but it exited 1; want 75
 	//       R7: exited 1; want 75 (rate-limited: EX_TEMPFAIL so the dispatcher requeues)
 	// --- FAIL: TestGate/SF-8/cli
-	//     SF-8/cli (rate-limited-primary) on subject reference-over-exec, profile strict, seed 6154643259713394188: expected failed: openai-codex codex_rate_limited, observed failed: openai-codex codex_rate_limited
+	//     SF-8/cli (rate-limited-primary) on subject reference-over-exec, profile strict, seed 6154643259713394188: failed: openai-codex codex_rate_limited as expected, but it exited 1; want 75
 	//       R7: exited 1; want 75 (rate-limited: EX_TEMPFAIL so the dispatcher requeues)
 	// TestGate: 1 passed, 2 failed, 0 skipped
 }
