@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/fallbackgate/fallbackgate/resolver"
 )
 
 // This file holds the constants of PROTOCOL.md that every stage and every
@@ -54,6 +56,21 @@ const (
 	ExitUsage       = 2
 	ExitRateLimited = 75 // EX_TEMPFAIL: the dispatcher requeues the job
 )
+
+// ExitFor is the exit code a oneshot or cli process must end with after a
+// start-up that surfaced err (PROTOCOL.md): 0 on success, 2 for bad usage,
+// 75 whenever the surfaced error is rate-limited (R7), else 1.
+func ExitFor(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrProviderWithoutModel):
+		return ExitUsage
+	case resolver.IsRateLimited(err):
+		return ExitRateLimited
+	}
+	return ExitFailure
+}
 
 // ErrProviderWithoutModel is the bad usage of a --provider argument (or a
 // gateway override) that names no model (CONTRACT.md R6). A surface

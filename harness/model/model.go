@@ -59,7 +59,7 @@ func Predict(ctx context.Context, sc harness.Scenario, profile resolver.Profile,
 	defer fleet.Close()
 	p := fleetClient{fleet: fleet, timeout: opts.RequestTimeout, cutHangs: opts.CutHangs}
 	dec, rerr := resolver.Resolve(req, func(e resolver.Entry) (resolver.Runtime, error) { return p.resolve(ctx, e) })
-	want := harness.Expected{Request: req, Decision: dec, Err: rerr, Rule: dec.Trace[len(dec.Trace)-1].Rule, Exit: Exit(rerr)}
+	want := harness.Expected{Request: req, Decision: dec, Err: rerr, Rule: dec.Trace[len(dec.Trace)-1].Rule, Exit: harness.ExitFor(rerr)}
 	if rerr != nil {
 		want.Class = Class(rerr)
 	}
@@ -97,21 +97,6 @@ func Request(cfg harness.CaseConfig, pin harness.Args, profile resolver.Profile)
 		req.Primary.Model = model
 	}
 	return req, nil
-}
-
-// Exit is the exit code a oneshot or cli process must end with after a
-// start-up that surfaced err (PROTOCOL.md): 0 on success, 2 for bad usage,
-// 75 whenever the surfaced error is rate-limited (R7), else 1.
-func Exit(err error) int {
-	switch {
-	case err == nil:
-		return harness.ExitOK
-	case errors.Is(err, harness.ErrProviderWithoutModel):
-		return harness.ExitUsage
-	case resolver.IsRateLimited(err):
-		return harness.ExitRateLimited
-	}
-	return harness.ExitFailure
 }
 
 // Class is the class a failed gateway reply must carry for a start-up that

@@ -261,7 +261,7 @@ func TestExitAndClass(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := model.Exit(tt.err); got != tt.exit {
+			if got := harness.ExitFor(tt.err); got != tt.exit {
 				t.Errorf("Exit(%v) = %d; want %d", tt.err, got, tt.exit)
 			}
 			if got := model.Class(tt.err); got != tt.class {

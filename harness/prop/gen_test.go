@@ -84,8 +84,8 @@ func TestGenModelNeverErrors(t *testing.T) {
 			}
 			return
 		}
-		if want.Exit != model.Exit(want.Err) {
-			rt.Fatalf("%s: exit %d for %v; want %d", g.GoString(), want.Exit, want.Err, model.Exit(want.Err))
+		if want.Exit != harness.ExitFor(want.Err) {
+			rt.Fatalf("%s: exit %d for %v; want %d", g.GoString(), want.Exit, want.Err, harness.ExitFor(want.Err))
 		}
 		if (want.Err == nil) != (want.Answer != "") {
 			rt.Fatalf("%s: error %v with answer %q", g.GoString(), want.Err, want.Answer)

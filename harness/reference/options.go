@@ -152,7 +152,7 @@ func (o Options) exitCode(err error) int {
 	if o.ExitCode != nil && err != nil {
 		return o.ExitCode(err)
 	}
-	return exitCode(err)
+	return harness.ExitFor(err)
 }
 
 // Env is what a reference surface runs with: the streams of its process, the
@@ -348,19 +348,6 @@ func failureLines(err error, withCode bool) []string {
 		lines = append(lines, ReloginHint(ae.Provider))
 	}
 	return lines
-}
-
-// exitCode maps the error that ended a oneshot or cli run to its exit code.
-func exitCode(err error) int {
-	switch {
-	case err == nil:
-		return harness.ExitOK
-	case errors.Is(err, harness.ErrProviderWithoutModel):
-		return harness.ExitUsage
-	case resolver.IsRateLimited(err):
-		return harness.ExitRateLimited
-	}
-	return harness.ExitFailure
 }
 
 // eventError is the error of a failed event: every AuthError (a rate limit
