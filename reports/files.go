@@ -46,23 +46,21 @@ func WriteDir(dir string, r *Results) error {
 // file and creating its folder when missing, as WriteDir does. Nothing is
 // written when rendering fails.
 func (f Format) WriteFile(path string, r *Results) error {
-	var buf bytes.Buffer
-	if err := f.Write(&buf, r); err != nil {
-		return fmt.Errorf("%s: %s report: %w", path, f.Name, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return writeRendered(path, f.Name+" report", func(w io.Writer) error { return f.Write(w, r) })
 }
 
-// WriteReplayFile writes rep's HTML page (WriteReplayHTML) to path,
-// replacing the file and creating its folder when missing. Nothing is
-// written when rendering fails.
+// WriteReplayFile writes rep's HTML page (WriteReplayHTML) to path, as
+// WriteFile writes a report.
 func WriteReplayFile(path string, rep *incident.Replay) error {
+	return writeRendered(path, "replay page", func(w io.Writer) error { return WriteReplayHTML(w, rep) })
+}
+
+// writeRendered renders into memory, then replaces path with it, creating
+// its folder when missing: nothing is written when rendering fails.
+func writeRendered(path, what string, render func(io.Writer) error) error {
 	var buf bytes.Buffer
-	if err := WriteReplayHTML(&buf, rep); err != nil {
-		return fmt.Errorf("%s: replay page: %w", path, err)
+	if err := render(&buf); err != nil {
+		return fmt.Errorf("%s: %s: %w", path, what, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -75,9 +73,9 @@ func WriteReplayFile(path string, rep *incident.Replay) error {
 // its extension (files of one folder never collide), else its name, with
 // anything but letters, digits, '.', '-' and '_' replaced by '-'.
 func ReplayFileName(inc incident.Incident) string {
-	base := strings.TrimSuffix(filepath.Base(inc.Source), filepath.Ext(inc.Source))
-	if inc.Source == "" {
-		base = ""
+	var base string
+	if inc.Source != "" {
+		base = strings.TrimSuffix(filepath.Base(inc.Source), filepath.Ext(inc.Source))
 	}
 	name := strings.Map(func(r rune) rune {
 		switch {
