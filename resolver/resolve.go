@@ -116,10 +116,8 @@ const (
 // rule that decided what happened next.
 type Attempt struct {
 	// Index is -1 for the primary, else the entry's index in the chain.
-	Index int
-	Entry Entry
-	// Called is true for every attempt: each is a resolve made.
-	Called     bool
+	Index      int
+	Entry      Entry
 	Resolution Resolution
 	// Err is the error the resolve returned, nil on success.
 	Err error
@@ -156,16 +154,8 @@ type Decision struct {
 // FellBack reports whether the start-up landed on a chain entry.
 func (d Decision) FellBack() bool { return d.Landed >= 0 }
 
-// Attempts counts the resolves actually made.
-func (d Decision) Attempts() int {
-	n := 0
-	for _, s := range d.Trace {
-		if s.Called {
-			n++
-		}
-	}
-	return n
-}
+// Attempts counts the resolves made: every attempt of the trace is one.
+func (d Decision) Attempts() int { return len(d.Trace) }
 
 // Landing returns the entry the start-up landed on: the primary or a chain
 // entry. It is meaningful only when the start-up succeeded.
@@ -201,7 +191,7 @@ func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
 	p := r.Profile
 	d := Decision{Landed: -1}
 	rt, primaryErr := resolve(r.Primary)
-	step := Attempt{Index: -1, Entry: r.Primary, Called: true, Resolution: resolutionOf(primaryErr), Err: primaryErr}
+	step := Attempt{Index: -1, Entry: r.Primary, Resolution: resolutionOf(primaryErr), Err: primaryErr}
 	if primaryErr == nil {
 		step.Rule, step.Note = "R4", "primary resolved; the whole chain is handed to the runtime"
 		d.Trace = append(d.Trace, step)
@@ -218,7 +208,7 @@ func Resolve(r Request, resolve ResolveFunc) (Decision, error) {
 	last := primaryErr
 	for i, e := range r.Chain {
 		rt, err := resolve(e)
-		step := Attempt{Index: i, Entry: e, Called: true, Resolution: resolutionOf(err), Err: err}
+		step := Attempt{Index: i, Entry: e, Resolution: resolutionOf(err), Err: err}
 		switch Classify(err) {
 		case ClassNone:
 			model, rule10 := e.Model, "the entry's model"

@@ -48,9 +48,7 @@ func honestObservation(want harness.Expected, surface string) harness.Observatio
 		return obs
 	}
 	for _, st := range want.Decision.Trace {
-		if st.Called {
-			obs.Calls = append(obs.Calls, ledgerCall(len(obs.Calls)+1, fakes.EndpointResolve, st.Entry, st.Err))
-		}
+		obs.Calls = append(obs.Calls, ledgerCall(len(obs.Calls)+1, fakes.EndpointResolve, st.Entry, st.Err))
 	}
 	// A hand-off case (runtime-fallback) has the runtime walk's resolves
 	// after the start-up's, as the model's fakes saw them.

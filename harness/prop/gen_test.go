@@ -90,7 +90,7 @@ func TestGenModelNeverErrors(t *testing.T) {
 		if (want.Err == nil) != (want.Answer != "") {
 			rt.Fatalf("%s: error %v with answer %q", g.GoString(), want.Err, want.Answer)
 		}
-		if n := countResolves(want); n == 0 || n > 1+len(want.Request.Chain) {
+		if n := want.Decision.Attempts(); n == 0 || n > 1+len(want.Request.Chain) {
 			rt.Fatalf("%s: %d start-up resolves for a chain of %d", g.GoString(), n, len(want.Request.Chain))
 		}
 		var ae *resolver.AuthError
@@ -98,19 +98,6 @@ func TestGenModelNeverErrors(t *testing.T) {
 			rt.Fatalf("%s: exit 75 for %v, which is no rate limit", g.GoString(), want.Err)
 		}
 	})
-}
-
-// countResolves is how many resolves the start-up's decision made: the
-// trace's attempts that called the provider (the runtime walk after it may
-// resolve more).
-func countResolves(want harness.Expected) int {
-	n := 0
-	for _, a := range want.Decision.Trace {
-		if a.Called {
-			n++
-		}
-	}
-	return n
 }
 
 // TestGenFixedProfile: a generated case drawn inside rapid.Check with a
